@@ -1,0 +1,17 @@
+//! Floorboard's shared vocabulary: the domain types, the wire protocol and the pure logic
+//! (validation, routing, PHI screening, heatmap folding). It compiles for the server and for
+//! `wasm32-unknown-unknown`, so it holds no I/O, no clock and no async runtime.
+
+pub mod error;
+pub mod golive;
+pub mod heatmap;
+pub mod ids;
+pub mod phi;
+pub mod protocol;
+pub mod report;
+pub mod routing;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use golive::GoLive;
+pub use ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, UnitId};
+pub use report::{Issue, Kind, Report, ReportDraft, Severity, Status};

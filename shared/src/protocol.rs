@@ -1,0 +1,187 @@
+//! The live protocol over `/ws`: JSON text frames, one message each, tagged by `type`.
+//! `docs/protocol.md` describes every message with an example; this is its source of truth.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::ErrorBody;
+use crate::heatmap::Cell;
+use crate::ids::{FacilityId, QueueId, ReportId, ReporterId};
+use crate::report::{Issue, ReportDraft, Status};
+
+/// Most subscriptions one connection may hold.
+pub const MAX_SUBSCRIPTIONS: usize = 32;
+/// Largest client frame the server reads as a message; larger ones get `frame_too_large`.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// What a client may send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Submit a report; answered by `submitted` once it is committed, or by `error`.
+    Submit { report: ReportDraft },
+    /// Start receiving a topic. With `resume_from`, receive what was missed since that
+    /// sequence number instead of a snapshot, when the server still has it.
+    Subscribe {
+        topic: Topic,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_from: Option<u64>,
+    },
+    Unsubscribe { topic: Topic },
+    /// An application-level ping for clients (browsers) that cannot send websocket pings.
+    Ping {
+        #[serde(default)]
+        nonce: u64,
+    },
+}
+
+impl ClientMsg {
+    /// The `type` values a client may send, for telling an unknown type from a bad body.
+    pub const TYPES: [&'static str; 4] = ["submit", "subscribe", "unsubscribe", "ping"];
+}
+
+/// A stream of changes a client can follow.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "name", rename_all = "snake_case")]
+pub enum Topic {
+    /// The unit heatmap of every facility, or of one.
+    Board {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        facility: Option<FacilityId>,
+    },
+    /// The issues routed to one command-center queue.
+    Queue { queue: QueueId },
+    /// One reporter's own reports.
+    Mine { reporter: ReporterId },
+}
+
+impl Topic {
+    /// Whether a change to `issue` belongs on this topic. Boards follow the heatmap instead.
+    pub fn wants(&self, issue: &Issue) -> bool {
+        match self {
+            Topic::Board { .. } => false,
+            Topic::Queue { queue } => issue.queues.contains(queue),
+            Topic::Mine { reporter } => issue.report.reporter == *reporter,
+        }
+    }
+
+    /// Low-cardinality label for logs and metrics (never the reporter's name).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Topic::Board { .. } => "board",
+            Topic::Queue { .. } => "queue",
+            Topic::Mine { .. } => "mine",
+        }
+    }
+}
+
+/// What happened to an issue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A new report was committed and routed.
+    Reported,
+    /// The issue's status changed from `from` to the issue's current status.
+    StatusChanged { from: Status },
+}
+
+/// One committed change, numbered. Sequence numbers only grow; the issue is as it stood
+/// right after the change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub seq: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    #[serde(flatten)]
+    pub change: Change,
+    pub issue: Issue,
+}
+
+/// Why a snapshot was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotReason {
+    /// A plain subscription.
+    Subscribed,
+    /// A board resumed: board cells are absolute values, so the current board is exactly
+    /// what a resuming board needs.
+    Resumed,
+    /// The events since `resume_from` are too old to replay: replace your state with this.
+    ResumeTooOld,
+    /// The connection fell too far behind the live stream: replace your state with this.
+    Lagged,
+}
+
+/// Everything the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// First message on every connection.
+    Welcome { server: String, head_seq: u64, heartbeat_secs: u64, max_frame_bytes: usize },
+    /// A submission is committed (or was already, when `duplicate`).
+    Submitted { id: ReportId, seq: u64, status: Status, queues: Vec<QueueId>, duplicate: bool },
+    /// The state of a topic as of `seq`; events after `seq` follow.
+    Snapshot {
+        topic: Topic,
+        seq: u64,
+        reason: SnapshotReason,
+        /// For board topics: every cell with anything to show.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cells: Vec<Cell>,
+        /// For queue topics, the open issues; for `mine`, the reporter's latest issues.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        issues: Vec<Issue>,
+    },
+    /// Every missed event of `topic` after `from` has been sent; live events follow.
+    Resumed { topic: Topic, from: u64, seq: u64, replayed: u64 },
+    Event(Event),
+    /// Heatmap cells that changed, coalesced; `facility` is set on one-facility boards.
+    BoardUpdate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        facility: Option<FacilityId>,
+        seq: u64,
+        cells: Vec<Cell>,
+    },
+    Unsubscribed { topic: Topic },
+    Pong { nonce: u64 },
+    Error(ErrorBody),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn client_messages_are_tagged_by_type() {
+        let msg: ClientMsg = serde_json::from_value(json!({
+            "type": "subscribe",
+            "topic": {"name": "queue", "queue": "it-access"},
+            "resume_from": 41
+        }))
+        .unwrap();
+        assert_eq!(msg, ClientMsg::Subscribe { topic: Topic::Queue { queue: "it-access".into() }, resume_from: Some(41) });
+        let board: Topic = serde_json::from_value(json!({"name": "board"})).unwrap();
+        assert_eq!(board, Topic::Board { facility: None });
+    }
+
+    #[test]
+    fn a_bad_reporter_in_a_topic_is_refused() {
+        let r = serde_json::from_value::<Topic>(json!({"name": "mine", "reporter": ""}));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn errors_flatten_into_the_message() {
+        let msg = ServerMsg::Error(ErrorBody::new(crate::ErrorCode::UnknownUnit, "no unit").with_field("unit"));
+        assert_eq!(
+            serde_json::to_value(&msg).unwrap(),
+            json!({"type": "error", "code": "unknown_unit", "message": "no unit", "field": "unit"})
+        );
+    }
+}
