@@ -1,0 +1,148 @@
+//! Floorboard's service: reports come in over a websocket and HTTP, are committed and routed
+//! to command-center queues, and every change streams live to queue watchers and unit boards.
+//!
+//! `run` serves one go-live on a listener until `shutdown` resolves; tests call it with a
+//! listener on port 0.
+
+pub mod cli;
+pub mod committer;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod intake;
+pub mod simulate;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod ws;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use dashmap::DashMap;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::Config;
+
+use crate::committer::Committer;
+use crate::hub::Hub;
+use crate::state::AppState;
+use crate::store::{SqliteStore, Store};
+
+/// Serves until `shutdown` resolves, then stops accepting, closes websockets with "going
+/// away", lets in-flight commits finish, and returns.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let _lock = lock_data_dir(&config.data_dir)?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&config.data_dir)
+            .await
+            .context("cannot open the database")?,
+    );
+
+    let hub = Arc::new(Hub::new(
+        config.golive.clone(),
+        config.replay_window,
+        config.fanout_buffer,
+    ));
+    let (head, facts) = store.heatmap_facts().await?;
+    let window = config.replay_window as u64;
+    let recent = store
+        .events_after(head.saturating_sub(window), config.replay_window as u32)
+        .await?;
+    hub.restore(head, &facts, recent);
+    tracing::info!(
+        head_seq = head,
+        issues = facts.len(),
+        golive = config.golive.name(),
+        "state restored"
+    );
+
+    let token = CancellationToken::new();
+    let (committer, committer_task) =
+        Committer::spawn(store.clone(), hub.clone(), config.max_batch);
+    let coalescer = hub
+        .clone()
+        .spawn_board_coalescer(config.board_interval, token.clone());
+    let connection_tasks = TaskTracker::new();
+    let state = AppState {
+        connection_slots: Arc::new(Semaphore::new(config.max_connections)),
+        config: Arc::new(config),
+        store,
+        hub,
+        committer,
+        metrics: telemetry::metrics(),
+        shutdown: token.clone(),
+        connection_tasks: connection_tasks.clone(),
+        connections: Arc::new(DashMap::new()),
+    };
+
+    tracing::info!(addr = %listener.local_addr()?, "floorboard listening");
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        trigger.cancel();
+    });
+    axum::serve(listener, http::router(state.clone()))
+        .with_graceful_shutdown(token.clone().cancelled_owned())
+        .await
+        .context("server failed")?;
+
+    connection_tasks.close();
+    connection_tasks.wait().await;
+    drop(state);
+    // The committer stops once the last handle is gone and its queue is drained.
+    if tokio::time::timeout(Duration::from_secs(30), committer_task)
+        .await
+        .is_err()
+    {
+        tracing::error!("commits still in flight after 30 s; stopping anyway");
+    }
+    token.cancel();
+    let _ = coalescer.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// One server per data directory: a second one would write the same file behind the
+/// first one's back.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("floorboard.lock");
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.try_lock()
+        .map_err(|_| anyhow::anyhow!("another floorboard server is using {}", dir.display()))?;
+    Ok(file)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,1 +1,31 @@
-fn main(){}
+//! `floorboard`: parse the command line, start logging, run.
+
+use anyhow::Context;
+use clap::Parser;
+use floorboard_server::cli::{Cli, Command};
+use floorboard_server::{config, run, shutdown_signal, simulate, telemetry};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::ExampleConfig) => {
+            print!("{}", config::example_golive_toml());
+            return Ok(());
+        }
+        Some(Command::Simulate(args)) => {
+            telemetry::init_logging(false);
+            return simulate::run(args).await;
+        }
+        Some(Command::Serve(args)) => args,
+        None => cli.serve,
+    };
+    telemetry::init_logging(args.log_json);
+    let bind = args.bind;
+    let config = args.into_config()?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    run(config, listener, shutdown_signal()).await
+}

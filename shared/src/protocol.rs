@@ -19,7 +19,9 @@ pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// Submit a report; answered by `submitted` once it is committed, or by `error`.
-    Submit { report: ReportDraft },
+    Submit {
+        report: ReportDraft,
+    },
     /// Start receiving a topic. With `resume_from`, receive what was missed since that
     /// sequence number instead of a snapshot, when the server still has it.
     Subscribe {
@@ -27,7 +29,9 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume_from: Option<u64>,
     },
-    Unsubscribe { topic: Topic },
+    Unsubscribe {
+        topic: Topic,
+    },
     /// An application-level ping for clients (browsers) that cannot send websocket pings.
     Ping {
         #[serde(default)]
@@ -101,6 +105,57 @@ pub struct Event {
     pub issue: Issue,
 }
 
+/// The acknowledgement of a submission: sent only after the report is durably committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    pub id: ReportId,
+    /// The sequence number of the event that recorded the report.
+    pub seq: u64,
+    pub status: Status,
+    /// Where the routing rules sent it.
+    pub queues: Vec<QueueId>,
+    /// True when this id was already committed with the same content: nothing new was stored.
+    pub duplicate: bool,
+}
+
+/// A request to move an issue to another status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusChange {
+    pub status: Status,
+    /// What was done; required when resolving or closing (up to 2000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Issues as of one sequence number (HTTP: a queue's open issues, a reporter's reports).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IssuesAt {
+    pub seq: u64,
+    pub issues: Vec<Issue>,
+}
+
+/// The board as of one sequence number (HTTP).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardAt {
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FacilityId>,
+    pub cells: Vec<Cell>,
+}
+
+/// A queue and how many open issues it holds (HTTP).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueSummary {
+    pub id: QueueId,
+    pub name: String,
+    pub open: u64,
+}
+
 /// Why a snapshot was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -122,9 +177,14 @@ pub enum SnapshotReason {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// First message on every connection.
-    Welcome { server: String, head_seq: u64, heartbeat_secs: u64, max_frame_bytes: usize },
+    Welcome {
+        server: String,
+        head_seq: u64,
+        heartbeat_secs: u64,
+        max_frame_bytes: usize,
+    },
     /// A submission is committed (or was already, when `duplicate`).
-    Submitted { id: ReportId, seq: u64, status: Status, queues: Vec<QueueId>, duplicate: bool },
+    Submitted(Receipt),
     /// The state of a topic as of `seq`; events after `seq` follow.
     Snapshot {
         topic: Topic,
@@ -138,7 +198,12 @@ pub enum ServerMsg {
         issues: Vec<Issue>,
     },
     /// Every missed event of `topic` after `from` has been sent; live events follow.
-    Resumed { topic: Topic, from: u64, seq: u64, replayed: u64 },
+    Resumed {
+        topic: Topic,
+        from: u64,
+        seq: u64,
+        replayed: u64,
+    },
     Event(Event),
     /// Heatmap cells that changed, coalesced; `facility` is set on one-facility boards.
     BoardUpdate {
@@ -147,8 +212,12 @@ pub enum ServerMsg {
         seq: u64,
         cells: Vec<Cell>,
     },
-    Unsubscribed { topic: Topic },
-    Pong { nonce: u64 },
+    Unsubscribed {
+        topic: Topic,
+    },
+    Pong {
+        nonce: u64,
+    },
     Error(ErrorBody),
 }
 
@@ -165,7 +234,15 @@ mod tests {
             "resume_from": 41
         }))
         .unwrap();
-        assert_eq!(msg, ClientMsg::Subscribe { topic: Topic::Queue { queue: "it-access".into() }, resume_from: Some(41) });
+        assert_eq!(
+            msg,
+            ClientMsg::Subscribe {
+                topic: Topic::Queue {
+                    queue: "it-access".into()
+                },
+                resume_from: Some(41)
+            }
+        );
         let board: Topic = serde_json::from_value(json!({"name": "board"})).unwrap();
         assert_eq!(board, Topic::Board { facility: None });
     }
@@ -178,7 +255,9 @@ mod tests {
 
     #[test]
     fn errors_flatten_into_the_message() {
-        let msg = ServerMsg::Error(ErrorBody::new(crate::ErrorCode::UnknownUnit, "no unit").with_field("unit"));
+        let msg = ServerMsg::Error(
+            ErrorBody::new(crate::ErrorCode::UnknownUnit, "no unit").with_field("unit"),
+        );
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
             json!({"type": "error", "code": "unknown_unit", "message": "no unit", "field": "unit"})

@@ -1,1 +1,7 @@
+//! End-to-end tests: the real server over real websockets and HTTP, on a real SQLite file.
 
+mod bad_input;
+mod durability;
+mod live;
+mod ops;
+mod submit;

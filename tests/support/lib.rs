@@ -1,0 +1,380 @@
+//! Test support: the real server on port 0 with its own data directory, and typed clients
+//! for its websocket and HTTP API. Waits are on events, bounded by a generous timeout so a
+//! broken build fails instead of hanging.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use floorboard_server::Config;
+use floorboard_shared::protocol::{ClientMsg, Receipt, ServerMsg, Topic};
+use floorboard_shared::{ErrorBody, GoLive, Kind, ReportDraft, ReportId, Severity};
+use futures_util::{SinkExt, StreamExt};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any single expected event may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A server running in this process.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    _dir: Option<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// A server on a fresh data directory with default settings.
+    pub async fn spawn() -> TestServer {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A server on a fresh data directory, with settings adjusted by `tune`.
+    pub async fn spawn_with(tune: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = TempDir::new().expect("temp dir");
+        let path = dir.path().to_path_buf();
+        let mut server = Self::spawn_on(&path, tune).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server on an existing data directory (a restart).
+    pub async fn spawn_on(data_dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config::new(data_dir, GoLive::example());
+        config.board_interval = Duration::from_millis(50);
+        tune(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(floorboard_server::run(config, listener, async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            data_dir: data_dir.to_path_buf(),
+            _dir: None,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn client(&self) -> WsClient {
+        WsClient::connect(&self.ws_url()).await
+    }
+
+    pub fn http(&self) -> Http {
+        Http {
+            base: format!("http://{}", self.addr),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Stops gracefully and waits until the server has finished; keeps the data directory
+    /// for a restart when the caller holds it.
+    pub async fn stop(mut self) -> Option<TempDir> {
+        let _ = self.stop.take().expect("running").send(());
+        let task = self.task.take().expect("running");
+        tokio::time::timeout(WAIT, task)
+            .await
+            .expect("server stops in time")
+            .expect("server task")
+            .expect("server ran");
+        self._dir.take()
+    }
+}
+
+/// A websocket client speaking the protocol.
+pub struct WsClient {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub head_seq: u64,
+}
+
+impl WsClient {
+    /// Connects and reads the `welcome`.
+    pub async fn connect(url: &str) -> WsClient {
+        let (stream, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+            .await
+            .expect("connect in time")
+            .expect("websocket connects");
+        let mut client = WsClient {
+            stream,
+            head_seq: 0,
+        };
+        match client.recv().await {
+            ServerMsg::Welcome { head_seq, .. } => client.head_seq = head_seq,
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        client
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_raw(&serde_json::to_string(msg).expect("serialise"))
+            .await;
+    }
+
+    pub async fn send_raw(&mut self, text: &str) {
+        self.stream.send(Message::text(text)).await.expect("send");
+    }
+
+    /// The next protocol message, skipping pings.
+    pub async fn recv(&mut self) -> ServerMsg {
+        loop {
+            match self.next_frame().await {
+                Message::Text(text) => {
+                    return serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("bad server message {text}: {e}"));
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("expected a text message, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next websocket frame of any kind.
+    pub async fn next_frame(&mut self) -> Message {
+        tokio::time::timeout(WAIT, self.stream.next())
+            .await
+            .expect("a message in time")
+            .expect("the connection is open")
+            .expect("a well-formed frame")
+    }
+
+    /// Waits for the close frame, skipping anything before it.
+    pub async fn closed(&mut self) -> Option<CloseFrame> {
+        loop {
+            match tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("closed in time")
+            {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("connection failed instead of closing: {e}"),
+                None => return None,
+            }
+        }
+    }
+
+    /// Skips messages until one matches.
+    pub async fn recv_until(&mut self, mut wanted: impl FnMut(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            let msg = self.recv().await;
+            if wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Submits and waits for this report's answer.
+    pub async fn submit(&mut self, draft: &ReportDraft) -> Result<Receipt, ErrorBody> {
+        self.send(&ClientMsg::Submit {
+            report: draft.clone(),
+        })
+        .await;
+        let id = draft.id;
+        match self.recv_until(|m| answers(m, id)).await {
+            ServerMsg::Submitted(receipt) => Ok(receipt),
+            ServerMsg::Error(body) => Err(body),
+            _ => unreachable!(),
+        }
+    }
+
+    /// The next error message.
+    pub async fn error(&mut self) -> ErrorBody {
+        match self.recv_until(|m| matches!(m, ServerMsg::Error(_))).await {
+            ServerMsg::Error(body) => body,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Subscribes and returns the first answer (snapshot, replayed event, or error).
+    pub async fn subscribe(&mut self, topic: Topic, resume_from: Option<u64>) -> ServerMsg {
+        self.send(&ClientMsg::Subscribe { topic, resume_from })
+            .await;
+        self.recv_until(|m| !matches!(m, ServerMsg::BoardUpdate { .. }))
+            .await
+    }
+
+    /// Round-trips an application ping: proves the connection still works and that every
+    /// message sent before it has been handled.
+    pub async fn ping(&mut self, nonce: u64) {
+        self.send(&ClientMsg::Ping { nonce }).await;
+        self.recv_until(|m| matches!(m, ServerMsg::Pong { nonce: n } if *n == nonce))
+            .await;
+    }
+}
+
+/// Whether `msg` is the answer to submission `id`.
+pub fn answers(msg: &ServerMsg, id: ReportId) -> bool {
+    match msg {
+        ServerMsg::Submitted(r) => r.id == id,
+        ServerMsg::Error(e) => e.id == Some(id),
+        _ => false,
+    }
+}
+
+/// A typed client for the HTTP API.
+pub struct Http {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Http {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.get(path).await;
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &impl serde::Serialize) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+/// A valid report for the built-in go-live, about the system only.
+pub fn draft(unit: &str, kind: Kind, severity: Severity) -> ReportDraft {
+    let facility = unit
+        .split('-')
+        .next()
+        .expect("unit ids start with their facility")
+        .to_owned();
+    ReportDraft {
+        id: ReportId(uuid::Uuid::new_v4()),
+        facility,
+        unit: unit.to_owned(),
+        module: "clindoc".into(),
+        kind,
+        severity,
+        summary: "Flowsheet row for pain score missing from RN template".into(),
+        details: Some("Seen on two workstations after the 07:00 shift change.".into()),
+        affected_role: Some("RN".into()),
+        affected_users: 4,
+        resolved_at_elbow: false,
+        reporter: "trainer-07".into(),
+        reported_at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+/// The `floorboard` binary, built by the test command before the tests run.
+pub fn floorboard_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("FLOORBOARD_BIN") {
+        return path.into();
+    }
+    // target/<profile>/deps/e2e-<hash> -> target/<profile>/floorboard
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target layout")
+        .join("floorboard");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --bin floorboard` first (scripts/test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A server in its own process, for crash tests.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    child: tokio::process::Child,
+}
+
+impl ServerProcess {
+    /// Starts `floorboard serve` on `data_dir` and waits for it to listen.
+    pub async fn start(data_dir: &Path) -> ServerProcess {
+        let mut child = tokio::process::Command::new(floorboard_bin())
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start floorboard");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let addr = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.expect("read stderr") {
+                if let Some(rest) = line.split("floorboard listening addr=").nth(1) {
+                    return rest
+                        .trim()
+                        .parse::<SocketAddr>()
+                        .expect("address in the log");
+                }
+            }
+            panic!("floorboard exited before listening");
+        })
+        .await
+        .expect("listening in time");
+        // Keep draining the log so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        ServerProcess { addr, child }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub async fn kill9(mut self) {
+        self.child.start_kill().expect("kill");
+        self.child.wait().await.expect("reap");
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running") as i32;
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill -TERM");
+        tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("exits in time")
+            .expect("exit status")
+    }
+}

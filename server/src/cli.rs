@@ -1,0 +1,71 @@
+//! The command line: `floorboard [serve]`, `floorboard simulate`, `floorboard example-config`.
+//! Every `serve` flag can also be set by an environment variable with the `FLOORBOARD_` prefix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, load_golive};
+use crate::simulate::SimulateArgs;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "floorboard",
+    version,
+    about = "Real-time command center for EHR go-lives",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, the websocket and the front end (the default).
+    Serve(ServeArgs),
+    /// Drive a running server with realistic go-live traffic, as a protocol client.
+    Simulate(SimulateArgs),
+    /// Print the built-in go-live as TOML, a starting point for `--config`.
+    ExampleConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FLOORBOARD_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Directory for the database.
+    #[arg(long, env = "FLOORBOARD_DATA_DIR", default_value = "./floorboard-data")]
+    pub data_dir: PathBuf,
+    /// Go-live TOML file (facilities, units, modules, queues, rules, schedule); the built-in
+    /// five-hospital example when absent.
+    #[arg(long, env = "FLOORBOARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Milliseconds between coalesced board updates.
+    #[arg(long, env = "FLOORBOARD_BOARD_INTERVAL_MS", default_value_t = 250)]
+    pub board_interval_ms: u64,
+    /// Most open websocket connections.
+    #[arg(long, env = "FLOORBOARD_MAX_CONNECTIONS", default_value_t = 19_000)]
+    pub max_connections: usize,
+    /// Log JSON lines instead of text.
+    #[arg(long, env = "FLOORBOARD_LOG_JSON")]
+    pub log_json: bool,
+}
+
+impl ServeArgs {
+    pub fn into_config(self) -> anyhow::Result<Config> {
+        let golive = match &self.config {
+            Some(path) => load_golive(path)?,
+            None => floorboard_shared::GoLive::example(),
+        };
+        let mut config = Config::new(self.data_dir, golive);
+        config.board_interval = Duration::from_millis(self.board_interval_ms.max(1));
+        config.max_connections = self.max_connections;
+        Ok(config)
+    }
+}

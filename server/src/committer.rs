@@ -1,0 +1,103 @@
+//! The committer: the one writer. Commands queue up while a commit is in flight and go into
+//! the next transaction together (group commit), so one fsync acknowledges many reports.
+//! Only after the commit are events published and callers answered: acknowledged means
+//! durable.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use floorboard_shared::{ErrorBody, ErrorCode};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::error::store_error_body;
+use crate::hub::Hub;
+use crate::store::{Applied, Command, Store};
+use crate::telemetry;
+
+struct Pending {
+    command: Command,
+    queued: Instant,
+    reply: oneshot::Sender<Result<Applied, ErrorBody>>,
+}
+
+/// A handle for queueing commands; cheap to clone.
+#[derive(Clone)]
+pub struct Committer {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Committer {
+    /// Starts the writer task. It ends once every handle is dropped and the queue is drained.
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        hub: Arc<Hub>,
+        max_batch: usize,
+    ) -> (Committer, JoinHandle<()>) {
+        let (queue, rx) = mpsc::channel(max_batch * 4);
+        let task = tokio::spawn(run(rx, store, hub, max_batch.max(1)));
+        (Committer { queue }, task)
+    }
+
+    /// Queues a command and waits for its commit.
+    pub async fn apply(&self, command: Command) -> Result<Applied, ErrorBody> {
+        let (reply, answer) = oneshot::channel();
+        let unavailable = || {
+            ErrorBody::new(
+                ErrorCode::Unavailable,
+                "the server is shutting down; retry shortly",
+            )
+        };
+        self.queue
+            .send(Pending {
+                command,
+                queued: Instant::now(),
+                reply,
+            })
+            .await
+            .map_err(|_| unavailable())?;
+        answer.await.map_err(|_| unavailable())?
+    }
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<Pending>,
+    store: Arc<dyn Store>,
+    hub: Arc<Hub>,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
+        let commands: Vec<Command> = batch.iter().map(|p| p.command.clone()).collect();
+        metrics::histogram!(telemetry::COMMIT_BATCH_SIZE).record(commands.len() as f64);
+        let result = store.apply(&commands, OffsetDateTime::now_utc()).await;
+        match result {
+            Ok(outcomes) => {
+                for outcome in &outcomes {
+                    if let Applied::Committed(event) = outcome {
+                        hub.publish(event.clone());
+                    }
+                }
+                metrics::counter!(telemetry::EVENTS_COMMITTED).increment(
+                    outcomes
+                        .iter()
+                        .filter(|o| matches!(o, Applied::Committed(_)))
+                        .count() as u64,
+                );
+                for (pending, outcome) in batch.drain(..).zip(outcomes) {
+                    metrics::histogram!(telemetry::SUBMIT_TO_COMMIT)
+                        .record(pending.queued.elapsed().as_secs_f64());
+                    let _ = pending.reply.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                let body = store_error_body(&e);
+                for pending in batch.drain(..) {
+                    let _ = pending.reply.send(Err(body.clone()));
+                }
+            }
+        }
+    }
+    tracing::debug!("committer drained and stopped");
+}

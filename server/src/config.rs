@@ -1,0 +1,98 @@
+//! Runtime configuration: where data lives, which go-live is served, and the knobs of the
+//! hub. The go-live comes from a TOML file (`--config`) or the built-in example.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use floorboard_shared::GoLive;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub golive: Arc<GoLive>,
+    /// At most one board update per board per interval.
+    pub board_interval: Duration,
+    /// How many recent events the hub keeps for resuming clients.
+    pub replay_window: usize,
+    /// How many events a connection may fall behind the live stream before it is resynced.
+    pub fanout_buffer: usize,
+    /// Open websocket connections at most; more are refused with 503.
+    pub max_connections: usize,
+    /// Websocket ping interval; a peer silent for three intervals is disconnected.
+    pub heartbeat: Duration,
+    /// Most commands in one group commit.
+    pub max_batch: usize,
+}
+
+impl Config {
+    /// Defaults suited to one go-live on one machine.
+    pub fn new(data_dir: impl Into<PathBuf>, golive: GoLive) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            golive: Arc::new(golive),
+            board_interval: Duration::from_millis(250),
+            replay_window: 10_000,
+            fanout_buffer: 4_096,
+            max_connections: 19_000,
+            heartbeat: Duration::from_secs(30),
+            max_batch: 1_024,
+        }
+    }
+}
+
+/// Reads a go-live TOML file. Unknown keys and dangling references are refused with a
+/// message naming the file and the fault.
+pub fn load_golive(path: &Path) -> anyhow::Result<GoLive> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read go-live file {}", path.display()))?;
+    parse_golive(&text).with_context(|| format!("go-live file {} is not valid", path.display()))
+}
+
+pub fn parse_golive(text: &str) -> anyhow::Result<GoLive> {
+    Ok(toml::from_str(text)?)
+}
+
+/// The built-in go-live as TOML, a starting point for a real one.
+pub fn example_golive_toml() -> String {
+    toml::to_string(GoLive::example().spec()).expect("the example go-live serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_round_trips_through_toml() {
+        let parsed = parse_golive(&example_golive_toml()).unwrap();
+        assert_eq!(parsed, GoLive::example());
+    }
+
+    #[test]
+    fn unknown_keys_stop_start_up_with_their_name() {
+        let text = example_golive_toml().replacen("name = ", "colour = \"blue\"\nname = ", 1);
+        let err = format!("{:#}", parse_golive(&text).unwrap_err());
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_naming_a_missing_queue_stops_start_up() {
+        let text =
+            example_golive_toml().replacen("queue = \"it-access\"", "queue = \"it-acess\"", 1);
+        let err = format!("{:#}", parse_golive(&text).unwrap_err());
+        assert!(
+            err.contains("names queue `it-acess`, which is not defined"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let err = format!(
+            "{:#}",
+            load_golive(Path::new("/nonexistent/golive.toml")).unwrap_err()
+        );
+        assert!(err.contains("/nonexistent/golive.toml"), "{err}");
+    }
+}

@@ -1,0 +1,87 @@
+//! The HTTP surface: the JSON API under `/api/v1`, its OpenAPI document, the websocket
+//! endpoint, and the operational endpoints. Each resource module owns its routes.
+
+mod board;
+mod golive;
+mod ops;
+mod queues;
+mod reports;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::routing::get;
+use axum::{Json, Router};
+use floorboard_shared::ErrorCode;
+use floorboard_shared::protocol::MAX_FRAME_BYTES;
+use serde::de::DeserializeOwned;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::error::{AppError, decode_json};
+use crate::state::AppState;
+use crate::ws;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Floorboard API",
+        description = "Reports in, routed to live queues, unit heatmap out. \
+        The live protocol over /ws is described in docs/protocol.md."
+    ),
+    paths(
+        reports::submit,
+        reports::get_report,
+        reports::change_status,
+        reports::reporter_reports,
+        queues::list_queues,
+        queues::queue_issues,
+        board::board,
+        golive::golive,
+    ),
+    components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode))
+)]
+struct ApiDoc;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(reports::router())
+        .merge(queues::router())
+        .merge(board::router())
+        .merge(golive::router())
+        .merge(ops::router())
+        .route(
+            "/api/openapi.json",
+            get(|| async { Json(ApiDoc::openapi()) }),
+        )
+        .route("/ws", get(ws::upgrade))
+        .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A JSON body decoded with the service's own error codes (never echoing the input).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            AppError::new(
+                ErrorCode::FrameTooLarge,
+                format!("request bodies are limited to {MAX_FRAME_BYTES} bytes"),
+            )
+        })?;
+        Ok(ApiJson(decode_json(&bytes)?))
+    }
+}
+
+/// Parses a report id from a path segment.
+fn report_id(raw: &str) -> Result<floorboard_shared::ReportId, AppError> {
+    raw.parse().map(floorboard_shared::ReportId).map_err(|_| {
+        AppError(
+            floorboard_shared::ErrorBody::new(ErrorCode::InvalidValue, "report ids are UUIDs")
+                .with_field("id"),
+        )
+    })
+}

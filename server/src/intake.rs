@@ -1,0 +1,81 @@
+//! The two writes a client can make, shared by the HTTP API and the websocket: submitting a
+//! report (validate, route, commit) and changing an issue's status.
+
+use floorboard_shared::protocol::{Receipt, StatusChange};
+use floorboard_shared::report::validate_note;
+use floorboard_shared::routing::route_report;
+use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId};
+
+use crate::state::AppState;
+use crate::store::{Applied, Command};
+use crate::telemetry;
+
+/// Validates, routes and durably commits a report. A retry of an acknowledged report gets
+/// the same receipt, marked `duplicate`, and stores nothing.
+pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Receipt, ErrorBody> {
+    let outcome = async {
+        let report = draft.validate(&state.config.golive)?;
+        let queues = route_report(&report, &state.config.golive);
+        state
+            .committer
+            .apply(Command::Submit { report, queues })
+            .await
+    }
+    .await;
+    let receipt = match outcome {
+        Ok(Applied::Committed(event)) => {
+            metrics::counter!(telemetry::REPORTS_ACCEPTED).increment(1);
+            tracing::info!(report.id = %event.issue.report.id, seq = event.seq, unit = %event.issue.report.unit,
+                kind = event.issue.report.kind.as_str(), severity = event.issue.report.severity.as_str(), "report committed");
+            receipt(&event.issue, false)
+        }
+        Ok(Applied::Duplicate(issue)) => {
+            metrics::counter!(telemetry::REPORTS_DUPLICATE).increment(1);
+            tracing::info!(report.id = %issue.report.id, "duplicate submission acknowledged again");
+            receipt(&issue, true)
+        }
+        Ok(Applied::Refused(body)) | Err(body) => {
+            metrics::counter!(telemetry::REPORTS_REFUSED, "code" => body.code.as_str())
+                .increment(1);
+            tracing::info!(report.id = ?body.id, code = body.code.as_str(), "report refused");
+            return Err(body);
+        }
+    };
+    Ok(receipt)
+}
+
+fn receipt(issue: &Issue, duplicate: bool) -> Receipt {
+    // A retry gets the receipt the first submission got, whatever happened since.
+    Receipt {
+        id: issue.report.id,
+        seq: issue.reported_seq,
+        status: issue.report.initial_status(),
+        queues: issue.queues.clone(),
+        duplicate,
+    }
+}
+
+/// Moves an issue to another status, with a note where one is required.
+pub async fn change_status(
+    state: &AppState,
+    id: ReportId,
+    change: StatusChange,
+) -> Result<Issue, ErrorBody> {
+    let note = validate_note(change.note.as_deref(), change.status).map_err(|e| e.with_id(id))?;
+    match state
+        .committer
+        .apply(Command::SetStatus {
+            id,
+            to: change.status,
+            note,
+        })
+        .await?
+    {
+        Applied::Committed(event) => {
+            tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
+            Ok(event.issue)
+        }
+        Applied::Refused(body) => Err(body),
+        Applied::Duplicate(_) => Err(ErrorBody::new(ErrorCode::Internal, "internal error")),
+    }
+}

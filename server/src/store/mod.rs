@@ -1,0 +1,103 @@
+//! Storage: one `Store` trait holding every query the service makes, so handlers never see
+//! SQL and a second backend (PostgreSQL) slots in beside SQLite. Writes arrive in batches
+//! from the committer and are applied in one transaction: one durable commit for many reports.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use floorboard_shared::heatmap::Fact;
+use floorboard_shared::protocol::{Event, IssuesAt};
+use floorboard_shared::{ErrorBody, Issue, QueueId, Report, ReportId, ReporterId, Status};
+use time::OffsetDateTime;
+
+pub use sqlite::SqliteStore;
+
+/// One write, as the committer hands it over. Inputs are already validated and routed.
+#[derive(Clone, Debug)]
+pub enum Command {
+    Submit {
+        report: Report,
+        queues: Vec<QueueId>,
+    },
+    SetStatus {
+        id: ReportId,
+        to: Status,
+        note: Option<String>,
+    },
+}
+
+/// What became of one command of a batch.
+#[derive(Clone, Debug)]
+pub enum Applied {
+    /// Committed as a new event.
+    Committed(Event),
+    /// A submission with an id already stored with the same content: nothing was written.
+    Duplicate(Issue),
+    /// Refused (id conflict, unknown issue, invalid transition); nothing was written.
+    Refused(ErrorBody),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or refused the transaction: retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data that cannot be read back: a bug or a damaged database.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(e.to_string()),
+            e => StoreError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies a batch in order, in one transaction, with one durable commit. Per-command
+    /// refusals do not abort the batch; an `Err` means nothing of the batch was written.
+    async fn apply(
+        &self,
+        batch: &[Command],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Applied>, StoreError>;
+
+    async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError>;
+
+    /// The open issues of a queue, most severe first, then oldest first.
+    async fn queue_issues(&self, queue: &QueueId, limit: u32) -> Result<IssuesAt, StoreError>;
+
+    /// A reporter's latest issues, newest first.
+    async fn reporter_issues(
+        &self,
+        reporter: &ReporterId,
+        limit: u32,
+    ) -> Result<IssuesAt, StoreError>;
+
+    /// Events after `seq`, oldest first, at most `limit`.
+    async fn events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
+
+    /// Every issue as a heatmap fact, for folding the board at start-up, with the head seq.
+    async fn heatmap_facts(&self) -> Result<(u64, Vec<Fact>), StoreError>;
+
+    /// Open issues per queue.
+    async fn queue_counts(&self) -> Result<Vec<(QueueId, u64)>, StoreError>;
+
+    /// The latest sequence number (0 before the first event).
+    async fn head_seq(&self) -> Result<u64, StoreError>;
+
+    /// Whether the database answers, for readiness.
+    async fn ping(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,492 @@
+//! The embedded backend: one SQLite file in the data directory, WAL journal, and
+//! `synchronous = FULL`, so a commit the server acknowledged survives power loss, not just a
+//! crash. Only the committer writes; readers run beside it on the pool.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use floorboard_shared::heatmap::Fact;
+use floorboard_shared::protocol::{Change, Event};
+use floorboard_shared::report::Kind;
+use floorboard_shared::{
+    ErrorBody, ErrorCode, Issue, QueueId, Report, ReportId, ReporterId, Severity, Status,
+};
+use serde::de::DeserializeOwned;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use time::OffsetDateTime;
+
+use super::{Applied, Command, IssuesAt, Store, StoreError};
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 19 columns.
+const INSERT_CHUNK: usize = 500;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `floorboard.db` in `dir` and applies pending migrations.
+    pub async fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("floorboard.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+fn micros(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000) as i64
+}
+
+fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Reads an enum back from its wire spelling, as stored.
+fn wire<T: DeserializeOwned>(s: String) -> Result<T, StoreError> {
+    Ok(serde_json::from_value(serde_json::Value::String(s))?)
+}
+
+fn spelled<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("enums stored in columns serialise as strings"),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct IssueRow {
+    id: String,
+    facility: String,
+    unit: String,
+    module: String,
+    kind: String,
+    severity: String,
+    summary: String,
+    details: Option<String>,
+    affected_role: Option<String>,
+    affected_users: i64,
+    resolved_at_elbow: bool,
+    reporter: String,
+    reported_at: i64,
+    received_at: i64,
+    queues: String,
+    status: String,
+    note: Option<String>,
+    updated_at: i64,
+    reported_seq: i64,
+    seq: i64,
+}
+
+impl TryFrom<IssueRow> for Issue {
+    type Error = StoreError;
+
+    fn try_from(r: IssueRow) -> Result<Issue, StoreError> {
+        Ok(Issue {
+            report: Report {
+                id: wire(r.id)?,
+                facility: r.facility.as_str().into(),
+                unit: r.unit.as_str().into(),
+                module: r.module.as_str().into(),
+                kind: wire(r.kind)?,
+                severity: wire(r.severity)?,
+                summary: r.summary,
+                details: r.details,
+                affected_role: r.affected_role,
+                affected_users: u32::try_from(r.affected_users)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                resolved_at_elbow: r.resolved_at_elbow,
+                reporter: wire(r.reporter)?,
+                reported_at: from_micros(r.reported_at)?,
+            },
+            queues: serde_json::from_str(&r.queues)?,
+            status: wire(r.status)?,
+            note: r.note,
+            received_at: from_micros(r.received_at)?,
+            updated_at: from_micros(r.updated_at)?,
+            reported_seq: r.reported_seq as u64,
+            seq: r.seq as u64,
+        })
+    }
+}
+
+const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, affected_users, \
+     resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, reported_seq, seq";
+
+/// Orders open work the way the command center reads it: safety first, then oldest.
+const SEVERITY_ORDER: &str = "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+
+async fn fetch_issues(
+    conn: &mut SqliteConnection,
+    ids: &[ReportId],
+) -> Result<HashMap<ReportId, Issue>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {ISSUE_COLUMNS} FROM reports WHERE id IN ("
+        ));
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(id.to_string());
+        }
+        q.push(")");
+        for row in q.build_query_as::<IssueRow>().fetch_all(&mut *conn).await? {
+            let issue = Issue::try_from(row)?;
+            found.insert(issue.report.id, issue);
+        }
+    }
+    Ok(found)
+}
+
+async fn head(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events")
+        .fetch_one(conn)
+        .await?;
+    Ok(seq as u64)
+}
+
+/// The writes one batch comes to, gathered first so each table gets multi-row inserts.
+#[derive(Default)]
+struct Writes {
+    /// Reports new in this batch, in their final state.
+    new: Vec<ReportId>,
+    /// Reports stored before this batch whose status changed.
+    changed: Vec<ReportId>,
+    events: Vec<Event>,
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn apply(
+        &self,
+        batch: &[Command],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Applied>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut next_seq = head(&mut tx).await? + 1;
+
+        let ids: Vec<ReportId> = batch
+            .iter()
+            .map(|c| match c {
+                Command::Submit { report, .. } => report.id,
+                Command::SetStatus { id, .. } => *id,
+            })
+            .collect();
+        // Issues as they stand, updated as the batch goes so later commands see earlier ones.
+        let mut issues = fetch_issues(&mut tx, &ids).await?;
+        let mut writes = Writes::default();
+        let mut outcomes = Vec::with_capacity(batch.len());
+
+        for command in batch {
+            let outcome = match command {
+                Command::Submit { report, queues } => match issues.get(&report.id) {
+                    Some(existing) if existing.report == *report => {
+                        Applied::Duplicate(existing.clone())
+                    }
+                    Some(_) => Applied::Refused(
+                        ErrorBody::new(
+                            ErrorCode::IdConflict,
+                            "this report id was already used for a different report",
+                        )
+                        .with_id(report.id),
+                    ),
+                    None => {
+                        let issue = Issue {
+                            report: report.clone(),
+                            queues: queues.clone(),
+                            status: report.initial_status(),
+                            note: None,
+                            received_at: at,
+                            updated_at: at,
+                            reported_seq: next_seq,
+                            seq: next_seq,
+                        };
+                        writes.new.push(report.id);
+                        issues.insert(report.id, issue.clone());
+                        Applied::Committed(Event {
+                            seq: next_seq,
+                            at,
+                            change: Change::Reported,
+                            issue,
+                        })
+                    }
+                },
+                Command::SetStatus { id, to, note } => match issues.get_mut(id) {
+                    None => Applied::Refused(
+                        ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id),
+                    ),
+                    Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
+                        ErrorBody::new(
+                            ErrorCode::InvalidTransition,
+                            format!(
+                                "an issue cannot move from {} to {}",
+                                issue.status.as_str(),
+                                to.as_str()
+                            ),
+                        )
+                        .with_id(*id),
+                    ),
+                    Some(issue) => {
+                        let from = issue.status;
+                        issue.status = *to;
+                        if note.is_some() {
+                            issue.note = note.clone();
+                        }
+                        issue.updated_at = at;
+                        issue.seq = next_seq;
+                        if !writes.new.contains(id) && !writes.changed.contains(id) {
+                            writes.changed.push(*id);
+                        }
+                        Applied::Committed(Event {
+                            seq: next_seq,
+                            at,
+                            change: Change::StatusChanged { from },
+                            issue: issue.clone(),
+                        })
+                    }
+                },
+            };
+            if let Applied::Committed(event) = &outcome {
+                writes.events.push(event.clone());
+                next_seq += 1;
+            }
+            outcomes.push(outcome);
+        }
+
+        if writes.events.is_empty() {
+            tx.rollback().await?;
+            return Ok(outcomes);
+        }
+        let new: Vec<&Issue> = writes.new.iter().map(|id| &issues[id]).collect();
+        for chunk in new.chunks(INSERT_CHUNK) {
+            insert_reports(&mut tx, chunk).await?;
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO report_queues (queue, report_id) ");
+            q.push_values(
+                chunk
+                    .iter()
+                    .flat_map(|i| i.queues.iter().map(move |queue| (queue, i.report.id))),
+                |mut row, (queue, id)| {
+                    row.push_bind(queue.as_str()).push_bind(id.to_string());
+                },
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        for id in &writes.changed {
+            let issue = &issues[id];
+            sqlx::query(
+                "UPDATE reports SET status = ?, note = ?, updated_at = ?, seq = ? WHERE id = ?",
+            )
+            .bind(spelled(&issue.status))
+            .bind(&issue.note)
+            .bind(micros(issue.updated_at))
+            .bind(issue.seq as i64)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for chunk in writes.events.chunks(INSERT_CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (seq, at, report_id, change, from_status, issue) ",
+            );
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|e| Ok((e, serde_json::to_string(&e.issue)?)))
+                .collect::<Result<_, StoreError>>()?;
+            q.push_values(rows, |mut row, (e, issue)| {
+                let from = match e.change {
+                    Change::StatusChanged { from } => Some(spelled(&from)),
+                    Change::Reported => None,
+                };
+                row.push_bind(e.seq as i64)
+                    .push_bind(micros(e.at))
+                    .push_bind(e.issue.report.id.to_string())
+                    .push_bind(if from.is_some() {
+                        "status_changed"
+                    } else {
+                        "reported"
+                    })
+                    .push_bind(from)
+                    .push_bind(issue);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(fetch_issues(&mut conn, &[id]).await?.remove(&id))
+    }
+
+    async fn queue_issues(&self, queue: &QueueId, limit: u32) -> Result<IssuesAt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seq = head(&mut tx).await?;
+        let rows: Vec<IssueRow> = sqlx::query_as(&format!(
+            "SELECT {cols} FROM report_queues q JOIN reports r ON r.id = q.report_id \
+             WHERE q.queue = ? AND r.status NOT IN ('resolved', 'closed') \
+             ORDER BY {SEVERITY_ORDER}, r.received_at LIMIT ?",
+            cols = ISSUE_COLUMNS
+                .split(", ")
+                .map(|c| format!("r.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(queue.as_str())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(IssuesAt {
+            seq,
+            issues: rows
+                .into_iter()
+                .map(Issue::try_from)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn reporter_issues(
+        &self,
+        reporter: &ReporterId,
+        limit: u32,
+    ) -> Result<IssuesAt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seq = head(&mut tx).await?;
+        let rows: Vec<IssueRow> =
+            sqlx::query_as(&format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE reporter = ? ORDER BY received_at DESC, seq DESC LIMIT ?"))
+                .bind(reporter.as_str())
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(IssuesAt {
+            seq,
+            issues: rows
+                .into_iter()
+                .map(Issue::try_from)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<(i64, i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT seq, at, from_status, issue FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(seq, at, from, issue)| {
+                let change = match from {
+                    Some(from) => Change::StatusChanged { from: wire(from)? },
+                    None => Change::Reported,
+                };
+                Ok(Event {
+                    seq: seq as u64,
+                    at: from_micros(at)?,
+                    change,
+                    issue: serde_json::from_str(&issue)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn heatmap_facts(&self) -> Result<(u64, Vec<Fact>), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seq = head(&mut tx).await?;
+        let rows: Vec<(String, String, String, String, String, i64)> =
+            sqlx::query_as("SELECT facility, unit, kind, severity, status, received_at FROM reports ORDER BY received_at")
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let facts = rows
+            .into_iter()
+            .map(|(facility, unit, kind, severity, status, at)| {
+                Ok(Fact::Reported {
+                    facility: facility.as_str().into(),
+                    unit: unit.as_str().into(),
+                    kind: wire::<Kind>(kind)?,
+                    severity: wire::<Severity>(severity)?,
+                    status: wire::<Status>(status)?,
+                    at: from_micros(at)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok((seq, facts))
+    }
+
+    async fn queue_counts(&self) -> Result<Vec<(QueueId, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT q.queue, COUNT(*) FROM report_queues q JOIN reports r ON r.id = q.report_id \
+             WHERE r.status NOT IN ('resolved', 'closed') GROUP BY q.queue",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(q, n)| (QueueId::new(q), n as u64))
+            .collect())
+    }
+
+    async fn head_seq(&self) -> Result<u64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        head(&mut conn).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+async fn insert_reports(conn: &mut SqliteConnection, issues: &[&Issue]) -> Result<(), StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO reports ({ISSUE_COLUMNS}) "));
+    let rows: Vec<_> = issues
+        .iter()
+        .map(|i| Ok((*i, serde_json::to_string(&i.queues)?)))
+        .collect::<Result<_, StoreError>>()?;
+    q.push_values(rows, |mut row, (i, queues)| {
+        let r = &i.report;
+        row.push_bind(r.id.to_string())
+            .push_bind(r.facility.as_str().to_owned())
+            .push_bind(r.unit.as_str().to_owned())
+            .push_bind(r.module.as_str().to_owned())
+            .push_bind(spelled(&r.kind))
+            .push_bind(spelled(&r.severity))
+            .push_bind(r.summary.clone())
+            .push_bind(r.details.clone())
+            .push_bind(r.affected_role.clone())
+            .push_bind(i64::from(r.affected_users))
+            .push_bind(r.resolved_at_elbow)
+            .push_bind(r.reporter.as_str().to_owned())
+            .push_bind(micros(r.reported_at))
+            .push_bind(micros(i.received_at))
+            .push_bind(queues)
+            .push_bind(spelled(&i.status))
+            .push_bind(i.note.clone())
+            .push_bind(micros(i.updated_at))
+            .push_bind(i.reported_seq as i64)
+            .push_bind(i.seq as i64);
+    });
+    q.build().execute(conn).await?;
+    Ok(())
+}

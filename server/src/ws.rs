@@ -1,0 +1,552 @@
+//! One websocket connection: a task with one `select!` over the socket, the hub's event and
+//! board streams, pending acknowledgements, the heartbeat and shutdown. Nothing here blocks
+//! the hub: a connection reads the shared streams at its own pace, and one that falls behind
+//! is resynced (replay or snapshot) or, if it stops reading entirely, disconnected.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::{IntoResponse, Response};
+use floorboard_shared::protocol::{
+    ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic,
+};
+use floorboard_shared::{ErrorBody, ErrorCode};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::error::{AppError, decode_json};
+use crate::hub::{BoardFrame, Published, Replay, encode};
+use crate::intake;
+use crate::state::{AppState, ConnectionGuard};
+use crate::telemetry;
+
+/// Frames above this are abuse: the connection is closed (1009). Between `MAX_FRAME_BYTES`
+/// and this, the client gets `frame_too_large` and the connection lives on.
+const HARD_FRAME_LIMIT: usize = 64 * 1024;
+/// A client that cannot take one message in this long is disconnected.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Submissions one connection may have waiting for their commit before reading pauses.
+const MAX_PENDING_SUBMITS: usize = 256;
+/// Snapshot sizes: a queue's open issues, a reporter's latest reports.
+const QUEUE_SNAPSHOT_LIMIT: u32 = 5_000;
+const MINE_SNAPSHOT_LIMIT: u32 = 200;
+
+pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
+        return AppError::new(
+            ErrorCode::Unavailable,
+            "the server is at its connection limit; retry shortly",
+        )
+        .into_response();
+    };
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| {
+            let tasks = state.connection_tasks.clone();
+            tasks.track_future(Connection::new(state, socket, permit).run())
+        })
+}
+
+struct Subscription {
+    topic: Topic,
+    /// Events at or below this were covered by the snapshot or replay.
+    since: u64,
+    /// Board frames at or below this version were covered by the snapshot.
+    board_version: u64,
+}
+
+type PendingReply = Pin<Box<dyn std::future::Future<Output = ServerMsg> + Send>>;
+
+/// Why a connection ends, for its close frame and the log.
+enum Ending {
+    ClientLeft,
+    Close(u16, &'static str),
+    /// The socket is unusable (write stalled or failed): drop it without a close frame.
+    Abort(&'static str),
+}
+
+struct Connection {
+    state: AppState,
+    socket: WebSocket,
+    guard: ConnectionGuard,
+    _permit: OwnedSemaphorePermit,
+    subscriptions: Vec<Subscription>,
+    events: Option<broadcast::Receiver<Arc<Published>>>,
+    boards: Option<broadcast::Receiver<Arc<BoardFrame>>>,
+    pending: FuturesUnordered<PendingReply>,
+    /// The newest event taken off the event stream (sent, or not wanted).
+    handled: u64,
+    last_heard: Instant,
+}
+
+async fn next_of<T: Clone>(rx: &mut Option<broadcast::Receiver<T>>) -> Result<T, RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Connection {
+    fn new(state: AppState, socket: WebSocket, permit: OwnedSemaphorePermit) -> Connection {
+        let guard = ConnectionGuard::register(&state);
+        Connection {
+            state,
+            socket,
+            guard,
+            _permit: permit,
+            subscriptions: Vec::new(),
+            events: None,
+            boards: None,
+            pending: FuturesUnordered::new(),
+            handled: 0,
+            last_heard: Instant::now(),
+        }
+    }
+
+    async fn run(mut self) {
+        let Err(ending) = self.serve().await;
+        let id = self.guard.id();
+        match ending {
+            Ending::ClientLeft => tracing::debug!(conn.id = id, "client closed the connection"),
+            Ending::Close(code, reason) => {
+                tracing::debug!(
+                    conn.id = id,
+                    close.code = code,
+                    reason,
+                    "closing connection"
+                );
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                let _ = tokio::time::timeout(
+                    SEND_TIMEOUT,
+                    self.socket.send(Message::Close(Some(frame))),
+                )
+                .await;
+            }
+            Ending::Abort(reason) => {
+                metrics::counter!(telemetry::CLIENTS_DISCONNECTED, "reason" => reason).increment(1);
+                tracing::info!(conn.id = id, reason, "connection dropped");
+            }
+        }
+    }
+
+    async fn serve(&mut self) -> Result<std::convert::Infallible, Ending> {
+        let welcome = ServerMsg::Welcome {
+            server: concat!("floorboard/", env!("CARGO_PKG_VERSION")).into(),
+            head_seq: self.state.hub.head(),
+            heartbeat_secs: self.state.config.heartbeat.as_secs(),
+            max_frame_bytes: MAX_FRAME_BYTES,
+        };
+        self.send_msg(&welcome).await?;
+        let shutdown = self.state.shutdown.clone();
+        let mut heartbeat = tokio::time::interval(self.state.config.heartbeat);
+        heartbeat.tick().await;
+
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return Err(Ending::Close(close_code::AWAY, "server shutting down")),
+                // Committed changes go out before new input is read, so a client sees every
+                // change that was committed before its next request was answered.
+                event = next_of(&mut self.events) => self.on_event(event).await?,
+                frame = next_of(&mut self.boards) => self.on_board(frame).await?,
+                Some(reply) = self.pending.next(), if !self.pending.is_empty() => self.send_msg(&reply).await?,
+                incoming = self.socket.recv(), if self.pending.len() < MAX_PENDING_SUBMITS => match incoming {
+                    Some(Ok(message)) => {
+                        self.last_heard = Instant::now();
+                        self.on_message(message).await?;
+                    }
+                    Some(Err(e)) => return Err(read_failure(&e)),
+                    None => return Err(Ending::ClientLeft),
+                },
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() > self.state.config.heartbeat * 3 {
+                        return Err(Ending::Close(close_code::POLICY, "no heartbeat"));
+                    }
+                    self.send(Message::Ping(Default::default())).await?;
+                }
+            }
+        }
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), Ending> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Ending::Abort("write failed")),
+            Err(_) => Err(Ending::Abort("client too slow")),
+        }
+    }
+
+    async fn send_text(&mut self, frame: Utf8Bytes) -> Result<(), Ending> {
+        metrics::counter!(telemetry::MESSAGES_FANNED_OUT).increment(1);
+        self.send(Message::Text(frame)).await
+    }
+
+    async fn send_msg(&mut self, msg: &ServerMsg) -> Result<(), Ending> {
+        self.send(Message::Text(encode(msg))).await
+    }
+
+    async fn send_error(&mut self, body: ErrorBody) -> Result<(), Ending> {
+        self.send_msg(&ServerMsg::Error(body)).await
+    }
+
+    async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                return self
+                    .send_error(ErrorBody::new(
+                        ErrorCode::MalformedJson,
+                        "send JSON in text frames",
+                    ))
+                    .await;
+            }
+            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+            Message::Close(_) => return Err(Ending::ClientLeft),
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            let body = ErrorBody::new(
+                ErrorCode::FrameTooLarge,
+                format!("messages are limited to {MAX_FRAME_BYTES} bytes"),
+            );
+            return self.send_error(body).await;
+        }
+        match decode_client_msg(text.as_bytes()) {
+            Ok(msg) => self.on_client_msg(msg).await,
+            Err(body) => self.send_error(body).await,
+        }
+    }
+
+    async fn on_client_msg(&mut self, msg: ClientMsg) -> Result<(), Ending> {
+        match msg {
+            ClientMsg::Submit { report } => {
+                let state = self.state.clone();
+                self.pending.push(Box::pin(async move {
+                    match intake::submit_report(&state, report).await {
+                        Ok(receipt) => ServerMsg::Submitted(receipt),
+                        Err(body) => ServerMsg::Error(body),
+                    }
+                }));
+                Ok(())
+            }
+            ClientMsg::Subscribe { topic, resume_from } => self.subscribe(topic, resume_from).await,
+            ClientMsg::Unsubscribe { topic } => {
+                self.subscriptions.retain(|s| s.topic != topic);
+                self.drop_unused_streams();
+                self.send_msg(&ServerMsg::Unsubscribed { topic }).await
+            }
+            ClientMsg::Ping { nonce } => self.send_msg(&ServerMsg::Pong { nonce }).await,
+        }
+    }
+
+    async fn subscribe(&mut self, topic: Topic, resume_from: Option<u64>) -> Result<(), Ending> {
+        if let Err(body) = self.check_topic(&topic) {
+            return self.send_error(body).await;
+        }
+        // Subscribing again replaces the old subscription (a client resyncing itself).
+        self.subscriptions.retain(|s| s.topic != topic);
+        if self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
+            let body = ErrorBody::new(
+                ErrorCode::TooManySubscriptions,
+                format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"),
+            );
+            return self.send_error(body).await;
+        }
+        let reason = if resume_from.is_some() {
+            SnapshotReason::Resumed
+        } else {
+            SnapshotReason::Subscribed
+        };
+        match (&topic, resume_from) {
+            (Topic::Board { .. }, _) => self.board_snapshot(topic, reason).await,
+            (_, Some(after)) => {
+                self.resume(topic, after, SnapshotReason::ResumeTooOld)
+                    .await
+            }
+            (_, None) => {
+                self.issues_snapshot(topic, SnapshotReason::Subscribed)
+                    .await
+            }
+        }
+    }
+
+    fn check_topic(&self, topic: &Topic) -> Result<(), ErrorBody> {
+        let golive = &self.state.config.golive;
+        match topic {
+            Topic::Board { facility: Some(f) } if golive.facility(f.as_str()).is_none() => {
+                Err(ErrorBody::new(
+                    ErrorCode::UnknownFacility,
+                    "no such facility in this go-live",
+                )
+                .with_field("topic.facility"))
+            }
+            Topic::Queue { queue } if golive.queue(queue.as_str()).is_none() => Err(
+                ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live")
+                    .with_field("topic.queue"),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    async fn board_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
+        // Subscribe before the snapshot, so no frame falls between the two.
+        if self.boards.is_none() {
+            self.boards = Some(self.state.hub.subscribe_boards());
+        }
+        let Topic::Board { facility } = &topic else {
+            unreachable!("board topics only")
+        };
+        let snapshot = self.state.hub.board_snapshot(facility.as_ref());
+        self.subscriptions.retain(|s| s.topic != topic);
+        self.subscriptions.push(Subscription {
+            topic: topic.clone(),
+            since: 0,
+            board_version: snapshot.version,
+        });
+        let msg = ServerMsg::Snapshot {
+            topic,
+            seq: snapshot.seq,
+            reason,
+            cells: snapshot.cells,
+            issues: Vec::new(),
+        };
+        self.send_msg(&msg).await
+    }
+
+    async fn issues_snapshot(
+        &mut self,
+        topic: Topic,
+        reason: SnapshotReason,
+    ) -> Result<(), Ending> {
+        self.ensure_events();
+        let store = &self.state.store;
+        let read = match &topic {
+            Topic::Queue { queue } => store.queue_issues(queue, QUEUE_SNAPSHOT_LIMIT).await,
+            Topic::Mine { reporter } => store.reporter_issues(reporter, MINE_SNAPSHOT_LIMIT).await,
+            Topic::Board { .. } => unreachable!("boards have their own snapshot"),
+        };
+        let at = match read {
+            Ok(at) => at,
+            Err(e) => return self.send_error(crate::error::store_error_body(&e)).await,
+        };
+        self.subscriptions.retain(|s| s.topic != topic);
+        self.subscriptions.push(Subscription {
+            topic: topic.clone(),
+            since: at.seq,
+            board_version: 0,
+        });
+        let msg = ServerMsg::Snapshot {
+            topic,
+            seq: at.seq,
+            reason,
+            cells: Vec::new(),
+            issues: at.issues,
+        };
+        self.send_msg(&msg).await
+    }
+
+    /// Sends what `topic` missed after `after`, or a snapshot (for `fallback`) when the
+    /// replay window no longer reaches back that far.
+    async fn resume(
+        &mut self,
+        topic: Topic,
+        after: u64,
+        fallback: SnapshotReason,
+    ) -> Result<(), Ending> {
+        self.ensure_events();
+        let Replay::Events { events, head } = self.state.hub.replay(&topic, after) else {
+            return self.issues_snapshot(topic, fallback).await;
+        };
+        self.subscriptions.retain(|s| s.topic != topic);
+        self.subscriptions.push(Subscription {
+            topic: topic.clone(),
+            since: head,
+            board_version: 0,
+        });
+        let replayed = events.len() as u64;
+        for published in events {
+            self.send_text(published.frame.clone()).await?;
+        }
+        self.send_msg(&ServerMsg::Resumed {
+            topic,
+            from: after,
+            seq: head,
+            replayed,
+        })
+        .await
+    }
+
+    fn ensure_events(&mut self) {
+        if self.events.is_none() {
+            self.events = Some(self.state.hub.subscribe_events());
+        }
+    }
+
+    fn drop_unused_streams(&mut self) {
+        let (boards, events): (Vec<_>, Vec<_>) = self
+            .subscriptions
+            .iter()
+            .partition(|s| matches!(s.topic, Topic::Board { .. }));
+        if boards.is_empty() {
+            self.boards = None;
+        }
+        if events.is_empty() {
+            self.events = None;
+        }
+    }
+
+    async fn on_event(&mut self, event: Result<Arc<Published>, RecvError>) -> Result<(), Ending> {
+        match event {
+            Ok(published) => {
+                let seq = published.event.seq;
+                self.handled = self.handled.max(seq);
+                let wanted = self
+                    .subscriptions
+                    .iter()
+                    .any(|s| s.since < seq && s.topic.wants(&published.event.issue));
+                if wanted {
+                    metrics::histogram!(telemetry::COMMIT_TO_SEND)
+                        .record(published.committed.elapsed().as_secs_f64());
+                    self.send_text(published.frame.clone()).await?;
+                }
+                Ok(())
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::info!(
+                    conn.id = self.guard.id(),
+                    missed,
+                    "connection fell behind the event stream; resyncing"
+                );
+                metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "events").increment(1);
+                let topics: Vec<(Topic, u64)> = self
+                    .subscriptions
+                    .iter()
+                    .filter(|s| !matches!(s.topic, Topic::Board { .. }))
+                    .map(|s| (s.topic.clone(), s.since))
+                    .collect();
+                // Events after the last one handled may be lost: replay each topic from there,
+                // or snapshot it.
+                for (topic, since) in topics {
+                    self.resume(topic, since.max(self.handled), SnapshotReason::Lagged)
+                        .await?;
+                }
+                Ok(())
+            }
+            Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
+        }
+    }
+
+    async fn on_board(&mut self, frame: Result<Arc<BoardFrame>, RecvError>) -> Result<(), Ending> {
+        match frame {
+            Ok(frame) => {
+                let sends: Vec<Utf8Bytes> = self
+                    .subscriptions
+                    .iter_mut()
+                    .filter_map(|s| match &s.topic {
+                        Topic::Board { facility } if frame.version > s.board_version => {
+                            s.board_version = frame.version;
+                            frame.for_board(facility.as_ref()).cloned()
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                for bytes in sends {
+                    metrics::histogram!(telemetry::COMMIT_TO_SEND)
+                        .record(frame.built.elapsed().as_secs_f64());
+                    self.send_text(bytes).await?;
+                }
+                Ok(())
+            }
+            Err(RecvError::Lagged(_)) => {
+                metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
+                let boards: Vec<Topic> = self
+                    .subscriptions
+                    .iter()
+                    .filter(|s| matches!(s.topic, Topic::Board { .. }))
+                    .map(|s| s.topic.clone())
+                    .collect();
+                for topic in boards {
+                    self.board_snapshot(topic, SnapshotReason::Lagged).await?;
+                }
+                Ok(())
+            }
+            Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
+        }
+    }
+}
+
+fn read_failure(e: &axum::Error) -> Ending {
+    let text = e.to_string();
+    if text.contains("Space limit exceeded")
+        || text.contains("too long")
+        || text.contains("Message too big")
+    {
+        Ending::Close(close_code::SIZE, "frame too large")
+    } else {
+        Ending::Abort("read failed")
+    }
+}
+
+/// Decodes a client frame, telling an unknown `type` apart from a bad body, and pinning a
+/// refused submission's error to its report id when the id can be read.
+pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
+    decode_json::<ClientMsg>(bytes).map_err(|body| {
+        if body.code == ErrorCode::MalformedJson {
+            return body;
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            return body;
+        };
+        match value.get("type").and_then(|t| t.as_str()) {
+            Some(kind) if ClientMsg::TYPES.contains(&kind) => {
+                // Tagged enums lose the path of a nested fault: decode the report alone to find it.
+                let body = match value.get("report").map(|r| {
+                    decode_json::<floorboard_shared::ReportDraft>(r.to_string().as_bytes())
+                }) {
+                    Some(Err(inner)) => match inner.field {
+                        Some(field) => {
+                            let what = inner
+                                .message
+                                .split_once(": ")
+                                .map_or(inner.message.as_str(), |(_, what)| what);
+                            ErrorBody::new(inner.code, format!("field `report.{field}`: {what}"))
+                                .with_field(&format!("report.{field}"))
+                        }
+                        None => inner,
+                    },
+                    _ => body,
+                };
+                let id = value
+                    .pointer("/report/id")
+                    .and_then(|id| serde_json::from_value(id.clone()).ok());
+                match id {
+                    Some(id) => body.with_id(id),
+                    None => body,
+                }
+            }
+            Some(_) => ErrorBody::new(
+                ErrorCode::UnknownMessageType,
+                format!(
+                    "unknown message type; expected one of {}",
+                    ClientMsg::TYPES.join(", ")
+                ),
+            )
+            .with_field("type"),
+            None => ErrorBody::new(
+                ErrorCode::UnknownMessageType,
+                "every message is a JSON object with a string `type`",
+            )
+            .with_field("type"),
+        }
+    })
+}
