@@ -24,6 +24,8 @@ pub struct Config {
     pub heartbeat: Duration,
     /// Most commands in one group commit.
     pub max_batch: usize,
+    /// A client that cannot take one message in this long is disconnected.
+    pub send_timeout: Duration,
 }
 
 impl Config {
@@ -38,6 +40,7 @@ impl Config {
             max_connections: 19_000,
             heartbeat: Duration::from_secs(30),
             max_batch: 1_024,
+            send_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -306,3 +306,175 @@ pub fn fact_of(event: &Event) -> Fact {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use floorboard_shared::protocol::{Change, Event, ServerMsg, Topic};
+    use floorboard_shared::routing::route_report;
+    use floorboard_shared::{GoLive, Issue, Kind, QueueId, ReportDraft, ReportId, Severity};
+    use time::OffsetDateTime;
+    use tokio::sync::broadcast::error::RecvError;
+
+    use super::*;
+
+    fn event(seq: u64, unit: &str, kind: Kind) -> Event {
+        let golive = GoLive::example();
+        let report = ReportDraft {
+            id: ReportId(uuid::Uuid::new_v4()),
+            facility: unit.split('-').next().unwrap().into(),
+            unit: unit.into(),
+            module: "clindoc".into(),
+            kind,
+            severity: Severity::Medium,
+            summary: "Flowsheet row missing".into(),
+            details: None,
+            affected_role: None,
+            affected_users: 1,
+            resolved_at_elbow: false,
+            reporter: "trainer-01".into(),
+            reported_at: OffsetDateTime::now_utc(),
+        }
+        .validate(&golive)
+        .unwrap();
+        let now = OffsetDateTime::now_utc();
+        let issue = Issue {
+            queues: route_report(&report, &golive),
+            status: report.initial_status(),
+            report,
+            note: None,
+            received_at: now,
+            updated_at: now,
+            reported_seq: seq,
+            seq,
+        };
+        Event {
+            seq,
+            at: now,
+            change: Change::Reported,
+            issue,
+        }
+    }
+
+    fn hub(window: usize, buffer: usize) -> Arc<Hub> {
+        Arc::new(Hub::new(Arc::new(GoLive::example()), window, buffer))
+    }
+
+    fn cells_of(bytes: &Utf8Bytes) -> usize {
+        match serde_json::from_str::<ServerMsg>(bytes.as_str()).unwrap() {
+            ServerMsg::BoardUpdate { cells, .. } => cells.len(),
+            other => panic!("not a board update: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_burst_between_ticks_becomes_one_frame_of_changed_cells() {
+        let hub = hub(100, 100);
+        for seq in 1..=1000 {
+            hub.publish(event(
+                seq,
+                if seq % 2 == 0 { "rmc-4w" } else { "sjh-ed" },
+                Kind::Access,
+            ));
+        }
+        let frame = hub.tick_board(OffsetDateTime::now_utc()).expect("a frame");
+        assert_eq!(cells_of(&frame.all), 2);
+        assert_eq!(cells_of(frame.for_board(Some(&"rmc".into())).unwrap()), 1);
+        assert!(
+            frame.for_board(Some(&"lch".into())).is_none(),
+            "no bytes for a facility without changes"
+        );
+        assert!(
+            hub.tick_board(OffsetDateTime::now_utc()).is_none(),
+            "nothing new, nothing sent"
+        );
+        assert_eq!(hub.board_snapshot(None).seq, 1000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_coalescer_sends_at_most_one_frame_per_interval() {
+        let hub = hub(100, 100);
+        let mut frames = hub.subscribe_boards();
+        let stop = CancellationToken::new();
+        let task = hub
+            .clone()
+            .spawn_board_coalescer(Duration::from_millis(250), stop.clone());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // Reports keep arriving every 10 ms for a second: four intervals.
+        for seq in 1..=100 {
+            hub.publish(event(seq, "rmc-4w", Kind::Process));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.cancel();
+        task.await.unwrap();
+        let mut count = 0;
+        while frames.try_recv().is_ok() {
+            count += 1;
+        }
+        assert!(
+            (4..=5).contains(&count),
+            "{count} frames for 100 reports over four intervals"
+        );
+    }
+
+    #[test]
+    fn replay_gives_a_topics_events_after_the_resume_point() {
+        let hub = hub(10, 100);
+        for seq in 1..=6 {
+            hub.publish(event(
+                seq,
+                "rmc-4w",
+                if seq % 2 == 0 {
+                    Kind::Access
+                } else {
+                    Kind::Process
+                },
+            ));
+        }
+        let it = Topic::Queue {
+            queue: QueueId::new("it-access"),
+        };
+        let Replay::Events { events, head } = hub.replay(&it, 2) else {
+            panic!("in the window")
+        };
+        assert_eq!(
+            events.iter().map(|p| p.event.seq).collect::<Vec<_>>(),
+            [4, 6]
+        );
+        assert_eq!(head, 6);
+        assert!(
+            matches!(hub.replay(&it, 7), Replay::TooOld),
+            "a resume point from the future"
+        );
+    }
+
+    #[test]
+    fn replay_refuses_a_point_the_window_no_longer_covers() {
+        let hub = hub(3, 100);
+        for seq in 1..=6 {
+            hub.publish(event(seq, "rmc-4w", Kind::Access));
+        }
+        let it = Topic::Queue {
+            queue: QueueId::new("it-access"),
+        };
+        assert!(matches!(hub.replay(&it, 2), Replay::TooOld));
+        assert!(
+            matches!(hub.replay(&it, 3), Replay::Events { ref events, .. } if events.len() == 3)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_receiver_that_stops_reading_never_holds_up_publishing() {
+        let hub = hub(10, 8);
+        let mut stalled = hub.subscribe_events();
+        let mut reading = hub.subscribe_events();
+        for seq in 1..=100 {
+            hub.publish(event(seq, "rmc-4w", Kind::Access));
+            assert_eq!(reading.recv().await.unwrap().event.seq, seq);
+        }
+        // Memory stays bounded by the buffer; the stalled one learns it fell behind.
+        assert!(matches!(stalled.recv().await, Err(RecvError::Lagged(92))));
+    }
+}

@@ -13,6 +13,7 @@ use crate::telemetry;
 /// Validates, routes and durably commits a report. A retry of an acknowledged report gets
 /// the same receipt, marked `duplicate`, and stores nothing.
 pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Receipt, ErrorBody> {
+    let id = draft.id;
     let outcome = async {
         let report = draft.validate(&state.config.golive)?;
         let queues = route_report(&report, &state.config.golive);
@@ -35,6 +36,8 @@ pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Recei
             receipt(&issue, true)
         }
         Ok(Applied::Refused(body)) | Err(body) => {
+            // Every refusal names its report, so a client with several in flight knows which.
+            let body = body.with_id(id);
             metrics::counter!(telemetry::REPORTS_REFUSED, "code" => body.code.as_str())
                 .increment(1);
             tracing::info!(report.id = ?body.id, code = body.code.as_str(), "report refused");

@@ -5,7 +5,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
@@ -28,8 +28,6 @@ use crate::telemetry;
 /// Frames above this are abuse: the connection is closed (1009). Between `MAX_FRAME_BYTES`
 /// and this, the client gets `frame_too_large` and the connection lives on.
 const HARD_FRAME_LIMIT: usize = 64 * 1024;
-/// A client that cannot take one message in this long is disconnected.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Submissions one connection may have waiting for their commit before reading pauses.
 const MAX_PENDING_SUBMITS: usize = 256;
 /// Snapshot sizes: a queue's open issues, a reporter's latest reports.
@@ -127,11 +125,10 @@ impl Connection {
                     code,
                     reason: reason.into(),
                 };
-                let _ = tokio::time::timeout(
-                    SEND_TIMEOUT,
-                    self.socket.send(Message::Close(Some(frame))),
-                )
-                .await;
+                let timeout = self.state.config.send_timeout;
+                let _ =
+                    tokio::time::timeout(timeout, self.socket.send(Message::Close(Some(frame))))
+                        .await;
             }
             Ending::Abort(reason) => {
                 metrics::counter!(telemetry::CLIENTS_DISCONNECTED, "reason" => reason).increment(1);
@@ -180,7 +177,8 @@ impl Connection {
     }
 
     async fn send(&mut self, message: Message) -> Result<(), Ending> {
-        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(message)).await {
+        match tokio::time::timeout(self.state.config.send_timeout, self.socket.send(message)).await
+        {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Ending::Abort("write failed")),
             Err(_) => Err(Ending::Abort("client too slow")),

@@ -173,6 +173,8 @@ pub enum SnapshotReason {
 }
 
 /// Everything the server sends.
+// Messages are built, serialised and dropped at once; boxing the big variants buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {

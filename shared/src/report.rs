@@ -140,8 +140,10 @@ impl Status {
         matches!(to, Status::Resolved | Status::Closed)
     }
 
-    /// Allowed moves. Work goes forward; a resolved or closed issue may be reopened into
-    /// progress when the fix did not hold. Staying put is not a move.
+    /// Allowed moves. Open issues move freely between the working states and may be
+    /// resolved from any of them; only a resolved issue can be closed; a resolved or closed
+    /// issue may be reopened into progress when the fix did not hold. Nothing returns to
+    /// `new`, and staying put is not a move.
     pub fn can_move_to(self, to: Status) -> bool {
         use Status::*;
         match (self, to) {

@@ -4,4 +4,5 @@ mod bad_input;
 mod durability;
 mod live;
 mod ops;
+mod slow_clients;
 mod submit;

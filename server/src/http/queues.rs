@@ -39,7 +39,7 @@ pub async fn list_queues(
 /// A queue's open issues (up to 5,000), patient safety first, then oldest first.
 #[utoipa::path(get, path = "/api/v1/queues/{queue}/issues", tag = "queues",
     params(("queue" = String, Path, description = "Queue id")),
-    responses((status = 200, body = IssuesAt), (status = 404, description = "`unknown_queue`", body = ErrorBody)))]
+    responses((status = 200, body = IssuesAt), (status = 422, description = "`unknown_queue`", body = ErrorBody)))]
 pub async fn queue_issues(
     State(state): State<AppState>,
     Path(queue): Path<String>,
