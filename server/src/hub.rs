@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use floorboard_shared::heatmap::{Cell, Fact, Heatmap};
-use floorboard_shared::protocol::{Change, Event, ServerMsg, Topic};
-use floorboard_shared::{FacilityId, GoLive};
+use floorboard_shared::protocol::{Change, Event, ServerMsg};
+use floorboard_shared::{FacilityId, GoLive, Issue};
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -173,8 +173,8 @@ impl Hub {
         self.boards.subscribe()
     }
 
-    /// The events of `topic` after `after`, if the replay window still reaches back there.
-    pub fn replay(&self, topic: &Topic, after: u64) -> Replay {
+    /// The events after `after` that `wants`, if the replay window still reaches back there.
+    pub fn replay(&self, after: u64, wants: impl Fn(&Issue) -> bool) -> Replay {
         let ring = self.ring.read().expect("ring lock");
         if after < ring.floor || after > ring.head {
             return Replay::TooOld;
@@ -183,7 +183,7 @@ impl Hub {
         let events = ring
             .events
             .range(start..)
-            .filter(|p| topic.wants(&p.event.issue))
+            .filter(|p| wants(&p.event.issue))
             .cloned()
             .collect();
         Replay::Events {
@@ -357,6 +357,12 @@ mod tests {
         }
     }
 
+    impl Hub {
+        fn replay_topic(&self, topic: &Topic, after: u64) -> Replay {
+            self.replay(after, |issue| topic.wants(issue))
+        }
+    }
+
     fn hub(window: usize, buffer: usize) -> Arc<Hub> {
         Arc::new(Hub::new(Arc::new(GoLive::example()), window, buffer))
     }
@@ -436,7 +442,7 @@ mod tests {
         let it = Topic::Queue {
             queue: QueueId::new("it-access"),
         };
-        let Replay::Events { events, head } = hub.replay(&it, 2) else {
+        let Replay::Events { events, head } = hub.replay_topic(&it, 2) else {
             panic!("in the window")
         };
         assert_eq!(
@@ -445,7 +451,7 @@ mod tests {
         );
         assert_eq!(head, 6);
         assert!(
-            matches!(hub.replay(&it, 7), Replay::TooOld),
+            matches!(hub.replay_topic(&it, 7), Replay::TooOld),
             "a resume point from the future"
         );
     }
@@ -459,9 +465,9 @@ mod tests {
         let it = Topic::Queue {
             queue: QueueId::new("it-access"),
         };
-        assert!(matches!(hub.replay(&it, 2), Replay::TooOld));
+        assert!(matches!(hub.replay_topic(&it, 2), Replay::TooOld));
         assert!(
-            matches!(hub.replay(&it, 3), Replay::Events { ref events, .. } if events.len() == 3)
+            matches!(hub.replay_topic(&it, 3), Replay::Events { ref events, .. } if events.len() == 3)
         );
     }
 

@@ -268,7 +268,7 @@ impl Connection {
         match (&topic, resume_from) {
             (Topic::Board { .. }, _) => self.board_snapshot(topic, reason).await,
             (_, Some(after)) => {
-                self.resume(topic, after, SnapshotReason::ResumeTooOld)
+                self.resume(vec![topic], after, SnapshotReason::ResumeTooOld)
                     .await
             }
             (_, None) => {
@@ -353,35 +353,51 @@ impl Connection {
         self.send_msg(&msg).await
     }
 
-    /// Sends what `topic` missed after `after`, or a snapshot (for `fallback`) when the
-    /// replay window no longer reaches back that far.
+    /// Sends what `topics` missed after `after` as one run in sequence order, each event
+    /// once, then a `resumed` per topic; or, when the replay window no longer reaches back
+    /// that far, a snapshot per topic (for `fallback`).
     async fn resume(
         &mut self,
-        topic: Topic,
+        topics: Vec<Topic>,
         after: u64,
         fallback: SnapshotReason,
     ) -> Result<(), Ending> {
         self.ensure_events();
-        let Replay::Events { events, head } = self.state.hub.replay(&topic, after) else {
-            return self.issues_snapshot(topic, fallback).await;
+        let replay = self
+            .state
+            .hub
+            .replay(after, |issue| topics.iter().any(|t| t.wants(issue)));
+        let Replay::Events { events, head } = replay else {
+            for topic in topics {
+                self.issues_snapshot(topic, fallback).await?;
+            }
+            return Ok(());
         };
-        self.subscriptions.retain(|s| s.topic != topic);
-        self.subscriptions.push(Subscription {
-            topic: topic.clone(),
-            since: head,
-            board_version: 0,
-        });
-        let replayed = events.len() as u64;
-        for published in events {
+        for topic in &topics {
+            self.subscriptions.retain(|s| s.topic != *topic);
+            self.subscriptions.push(Subscription {
+                topic: topic.clone(),
+                since: head,
+                board_version: 0,
+            });
+        }
+        for published in &events {
             self.send_text(published.frame.clone()).await?;
         }
-        self.send_msg(&ServerMsg::Resumed {
-            topic,
-            from: after,
-            seq: head,
-            replayed,
-        })
-        .await
+        for topic in topics {
+            let replayed = events
+                .iter()
+                .filter(|p| topic.wants(&p.event.issue))
+                .count() as u64;
+            self.send_msg(&ServerMsg::Resumed {
+                topic,
+                from: after,
+                seq: head,
+                replayed,
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     fn ensure_events(&mut self) {
@@ -426,18 +442,15 @@ impl Connection {
                     "connection fell behind the event stream; resyncing"
                 );
                 metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "events").increment(1);
-                let topics: Vec<(Topic, u64)> = self
+                let event_subs = self
                     .subscriptions
                     .iter()
-                    .filter(|s| !matches!(s.topic, Topic::Board { .. }))
-                    .map(|s| (s.topic.clone(), s.since))
-                    .collect();
-                // Events after the last one handled may be lost: replay each topic from there,
-                // or snapshot it.
-                for (topic, since) in topics {
-                    self.resume(topic, since.max(self.handled), SnapshotReason::Lagged)
-                        .await?;
-                }
+                    .filter(|s| !matches!(s.topic, Topic::Board { .. }));
+                let oldest = event_subs.clone().map(|s| s.since).min().unwrap_or(0);
+                let topics = event_subs.map(|s| s.topic.clone()).collect();
+                // Events after the last one handled may be lost: replay them, or snapshot.
+                self.resume(topics, self.handled.max(oldest), SnapshotReason::Lagged)
+                    .await?;
                 Ok(())
             }
             Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
