@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Most open websocket connections.
     #[arg(long, env = "FLOORBOARD_MAX_CONNECTIONS", default_value_t = 19_000)]
     pub max_connections: usize,
+    /// The built front end to serve at `/` (see scripts/build-web).
+    #[arg(long, env = "FLOORBOARD_WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
     /// Log JSON lines instead of text.
     #[arg(long, env = "FLOORBOARD_LOG_JSON")]
     pub log_json: bool,
@@ -66,6 +69,7 @@ impl ServeArgs {
         let mut config = Config::new(self.data_dir, golive);
         config.board_interval = Duration::from_millis(self.board_interval_ms.max(1));
         config.max_connections = self.max_connections;
+        config.web_dir = Some(self.web_dir);
         Ok(config)
     }
 }

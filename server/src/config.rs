@@ -26,6 +26,8 @@ pub struct Config {
     pub max_batch: usize,
     /// A client that cannot take one message in this long is disconnected.
     pub send_timeout: Duration,
+    /// The built front end (`scripts/build-web`); `None` serves the API only.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -41,6 +43,7 @@ impl Config {
             heartbeat: Duration::from_secs(30),
             max_batch: 1_024,
             send_timeout: Duration::from_secs(10),
+            web_dir: None,
         }
     }
 }

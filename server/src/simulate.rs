@@ -2,7 +2,7 @@
 //! protocol client, so a board comes alive for a demonstration (and, later, under load).
 //!
 //! Three parts:
-//! - The traffic model ([`Traffic`]), pure and seeded. Incidents arrive as a Poisson
+//! - The traffic model (`Traffic`), pure and seeded. Incidents arrive as a Poisson
 //!   process; most are one report, some are bursts of the same problem on one unit within
 //!   seconds. Each simulated trainer is checked in to one unit and moves now and then, to a
 //!   unit drawn from Zipf-like weights, so a few hot units carry most of the traffic. Each
@@ -27,7 +27,6 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use floorboard_shared::golive::Unit;
-use floorboard_shared::Kind::{Access, Configuration, Process, TrainingGap};
 use floorboard_shared::heatmap::Cell;
 use floorboard_shared::protocol::{ClientMsg, Receipt, ServerMsg, Topic};
 use floorboard_shared::{ErrorBody, GoLive, Kind, ReportDraft, ReportId, Severity};
@@ -78,12 +77,21 @@ impl SimulateArgs {
     /// The rate and duration, once checked.
     fn checked(&self) -> anyhow::Result<(f64, Duration)> {
         if !RATE_RANGE.contains(&self.rate) {
-            bail!("--rate must be {} to {} reports per second", RATE_RANGE.start(), RATE_RANGE.end());
+            bail!(
+                "--rate must be {} to {} reports per second",
+                RATE_RANGE.start(),
+                RATE_RANGE.end()
+            );
         }
         let duration = Duration::try_from_secs_f64(self.duration)
             .ok()
             .filter(|d| !d.is_zero() && *d <= MAX_DURATION)
-            .with_context(|| format!("--duration must be more than 0 and at most {} seconds", MAX_DURATION.as_secs()))?;
+            .with_context(|| {
+                format!(
+                    "--duration must be more than 0 and at most {} seconds",
+                    MAX_DURATION.as_secs()
+                )
+            })?;
         Ok((self.rate, duration))
     }
 }
@@ -97,7 +105,19 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(2);
 
+/// Runs `floorboard simulate` and prints its summary. An error when the arguments are bad,
+/// the server cannot be reached, or nothing could be sent.
 pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let summary = simulate(&args).await?;
+    println!("{summary}");
+    if summary.tally.sent == 0 {
+        bail!("nothing could be sent to {}", args.url);
+    }
+    Ok(())
+}
+
+/// Runs the whole simulation: catalog, trainers, traffic, drain, board watcher.
+async fn simulate(args: &SimulateArgs) -> anyhow::Result<Summary> {
     let (rate, duration) = args.checked()?;
     let golive = fetch_golive(&args.url).await?;
     let seed = args.seed.unwrap_or_else(rand::random);
@@ -111,11 +131,14 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut traffic = Traffic::new(&golive, trainers, rate, seed);
 
     let board_stop = CancellationToken::new();
-    let board = args.watch_board.then(|| tokio::spawn(watch_board(args.url.clone(), board_stop.clone())));
+    let board = args
+        .watch_board
+        .then(|| tokio::spawn(watch_board(args.url.clone(), board_stop.clone())));
 
     let trainer_stop = CancellationToken::new();
-    let (inboxes, handles): (Vec<_>, Vec<_>) =
-        (0..trainers).map(|i| spawn_trainer(i, &args.url, trainer_stop.clone())).unzip();
+    let (inboxes, handles): (Vec<_>, Vec<_>) = (0..trainers)
+        .map(|i| spawn_trainer(i, &args.url, trainer_stop.clone()))
+        .unzip();
     let started = Instant::now();
     let generated = drive(&mut traffic, &inboxes, duration).await;
     drop(inboxes);
@@ -133,12 +156,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let sent = tally.sent;
-    println!("{}", Summary::new(generated, elapsed, tally, board_updates));
-    if sent == 0 {
-        bail!("nothing could be sent to {}", args.url);
-    }
-    Ok(())
+    Ok(Summary::new(generated, elapsed, tally, board_updates))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -165,6 +183,8 @@ const SEVERAL_USERS: RangeInclusive<u32> = 2..=6;
 const MOVE_PROBABILITY: f64 = 1.0 / 12.0;
 /// Unit weights fall as 1 / rank^s.
 const ZIPF_EXPONENT: f64 = 1.0;
+/// Model time run before the first report, longer than any plausible burst.
+const WARM_UP: Duration = Duration::from_secs(30);
 
 /// Reports per incident on average, so incidents arrive at `rate / MEAN_INCIDENT_SIZE`.
 fn mean_incident_size() -> f64 {
@@ -208,9 +228,17 @@ struct UnitProfile {
 impl UnitProfile {
     fn new(facility: &str, unit: &Unit, modules: &[String], rng: &mut StdRng) -> UnitProfile {
         let area = Area::of(unit);
+        tracing::debug!(unit = %unit.id, area = area.name, "unit profile");
         let problems = Kind::ALL.map(|kind| area.problems(kind, modules, rng));
-        let recurring = problems.each_ref().map(|list| *list.choose(rng).expect("generic phrases cover every kind"));
-        UnitProfile { facility: facility.to_owned(), unit: unit.id.to_string(), problems, recurring }
+        let recurring = problems
+            .each_ref()
+            .map(|list| *list.choose(rng).expect("generic phrases cover every kind"));
+        UnitProfile {
+            facility: facility.to_owned(),
+            unit: unit.id.to_string(),
+            problems,
+            recurring,
+        }
     }
 }
 
@@ -240,10 +268,14 @@ impl Traffic {
     fn new(golive: &GoLive, trainers: usize, rate: f64, seed: u64) -> Traffic {
         let mut rng = StdRng::seed_from_u64(seed);
         let modules: Vec<String> = golive.modules().iter().map(|m| m.id.to_string()).collect();
-        let units: Vec<UnitProfile> =
-            golive.units().map(|(f, u)| UnitProfile::new(f.id.as_str(), u, &modules, &mut rng)).collect();
+        let units: Vec<UnitProfile> = golive
+            .units()
+            .map(|(f, u)| UnitProfile::new(f.id.as_str(), u, &modules, &mut rng))
+            .collect();
         let unit_weights = zipf_weights(units.len(), &mut rng);
-        let check_ins = (0..trainers.max(1)).map(|_| unit_weights.sample(&mut rng)).collect();
+        let check_ins = (0..trainers.max(1))
+            .map(|_| unit_weights.sample(&mut rng))
+            .collect();
         let incident_rate = rate / mean_incident_size();
         let next_incident = exp_gap(&mut rng, incident_rate);
         Traffic {
@@ -261,8 +293,19 @@ impl Traffic {
         }
     }
 
-    /// The next report in time order.
+    /// The next report in time order. The stream starts in its steady state: the model runs
+    /// for `WARM_UP` first, so bursts begun before the start spill into it, as bursts near the
+    /// end spill past it, and the rate holds even over a few seconds.
     fn next_report(&mut self) -> Planned {
+        loop {
+            let planned = self.next_planned();
+            if let Some(at) = planned.at.checked_sub(WARM_UP) {
+                return Planned { at, ..planned };
+            }
+        }
+    }
+
+    fn next_planned(&mut self) -> Planned {
         loop {
             if let Some(first) = self.planned.peek_mut()
                 && first.0.at <= self.next_incident
@@ -286,18 +329,38 @@ impl Traffic {
             let problem = profile.recurring[kind_index(kind)];
             let mut when = at;
             for _ in 0..self.rng.random_range(BURST_SIZE) {
-                self.plan(Planned { at: when, trainer, unit, kind, problem, ..Planned::default() });
+                self.plan(Planned {
+                    at: when,
+                    trainer,
+                    unit,
+                    kind,
+                    problem,
+                    ..Planned::default()
+                });
                 when += exp_gap(&mut self.rng, 1.0 / BURST_GAP_SECS);
             }
         } else {
             let problem = if self.rng.random_bool(REPEAT_PROBABILITY) {
                 profile.recurring[kind_index(kind)]
             } else {
-                *profile.problems[kind_index(kind)].choose(&mut self.rng).expect("generic phrases cover every kind")
+                *profile.problems[kind_index(kind)]
+                    .choose(&mut self.rng)
+                    .expect("generic phrases cover every kind")
             };
-            let affected_users =
-                if self.rng.random_bool(SEVERAL_USERS_PROBABILITY) { self.rng.random_range(SEVERAL_USERS) } else { 1 };
-            self.plan(Planned { at, trainer, unit, kind, problem, affected_users, ..Planned::default() });
+            let affected_users = if self.rng.random_bool(SEVERAL_USERS_PROBABILITY) {
+                self.rng.random_range(SEVERAL_USERS)
+            } else {
+                1
+            };
+            self.plan(Planned {
+                at,
+                trainer,
+                unit,
+                kind,
+                problem,
+                affected_users,
+                ..Planned::default()
+            });
         }
         if self.rng.random_bool(MOVE_PROBABILITY) {
             self.check_ins[trainer] = self.unit_weights.sample(&mut self.rng);
@@ -308,8 +371,14 @@ impl Traffic {
     fn plan(&mut self, report: Planned) {
         self.seq += 1;
         let severity = Severity::ALL[self.severities.sample(&mut self.rng)];
-        let resolved_at_elbow = report.kind == Kind::TrainingGap && self.rng.random_bool(ELBOW_SHARE);
-        self.planned.push(Reverse(Planned { seq: self.seq, severity, resolved_at_elbow, ..report }));
+        let resolved_at_elbow =
+            report.kind == Kind::TrainingGap && self.rng.random_bool(ELBOW_SHARE);
+        self.planned.push(Reverse(Planned {
+            seq: self.seq,
+            severity,
+            resolved_at_elbow,
+            ..report
+        }));
     }
 
     /// The report as a trainer's device would send it.
@@ -342,7 +411,11 @@ impl Default for Planned {
             unit: 0,
             kind: Kind::TrainingGap,
             severity: Severity::Low,
-            problem: Problem { summary: "", module: 0, role: "" },
+            problem: Problem {
+                summary: "",
+                module: 0,
+                role: "",
+            },
             affected_users: 1,
             resolved_at_elbow: false,
         }
@@ -358,7 +431,8 @@ fn trainer_name(index: usize) -> String {
 fn zipf_weights(units: usize, rng: &mut StdRng) -> WeightedIndex<f64> {
     let mut ranks: Vec<usize> = (1..=units).collect();
     ranks.shuffle(rng);
-    WeightedIndex::new(ranks.iter().map(|&rank| (rank as f64).powf(-ZIPF_EXPONENT))).expect("a go-live has units")
+    WeightedIndex::new(ranks.iter().map(|&rank| (rank as f64).powf(-ZIPF_EXPONENT)))
+        .expect("a go-live has units")
 }
 
 /// An exponential gap between Poisson arrivals at `rate` per second.
@@ -382,50 +456,77 @@ struct Phrase {
 }
 
 const fn say(kind: Kind, text: &'static str) -> Phrase {
-    Phrase { kind, text, module: None, role: None }
+    Phrase {
+        kind,
+        text,
+        module: None,
+        role: None,
+    }
+}
+
+const fn gap(text: &'static str) -> Phrase {
+    say(Kind::TrainingGap, text)
+}
+
+const fn config(text: &'static str) -> Phrase {
+    say(Kind::Configuration, text)
+}
+
+const fn access(text: &'static str) -> Phrase {
+    say(Kind::Access, text)
+}
+
+const fn process(text: &'static str) -> Phrase {
+    say(Kind::Process, text)
 }
 
 impl Phrase {
     const fn module(self, module: &'static str) -> Phrase {
-        Phrase { module: Some(module), ..self }
+        Phrase {
+            module: Some(module),
+            ..self
+        }
     }
 
     const fn role(self, role: &'static str) -> Phrase {
-        Phrase { role: Some(role), ..self }
+        Phrase {
+            role: Some(role),
+            ..self
+        }
     }
 }
 
 /// Problems met on any unit.
 static GENERIC: &[Phrase] = &[
-    say(TrainingGap, "Cannot find patient list column layout from training"),
-    say(TrainingGap, "Does not know where to acknowledge new orders"),
-    say(TrainingGap, "Unsure how to sign notes from the In Basket"),
-    say(TrainingGap, "Cannot find the handoff report shown in class"),
-    say(TrainingGap, "Forgot how to add an order to preference list favourites"),
-    say(TrainingGap, "Secure chat not found in the sidebar"),
-    say(TrainingGap, "Unsure how to document a late entry"),
-    say(Configuration, "Print job routes to the wrong unit printer"),
-    say(Configuration, "Default activity tab differs from training build"),
-    say(Configuration, "SmartText drop-down list is empty"),
-    say(Configuration, "Order panel missing the unit's usual defaults"),
-    say(Access, "Agency nurse has no Epic login yet").role("agency RN"),
-    say(Access, "Badge tap login fails on WOW in hall"),
-    say(Access, "New hire sees read-only chart, wrong security class"),
-    say(Access, "Float staff cannot open this unit's patient list"),
-    say(Access, "Label printer not mapped to workstation"),
-    say(Access, "Barcode scanner not recognised on workstation"),
-    say(Process, "Downtime report location not posted on unit"),
-    say(Process, "Super user pulled to staffing, no floor support"),
-    say(Process, "Staff unsure whom to call for after-hours support"),
-    say(Process, "Shift huddle not covering the go-live tip sheet"),
+    gap("Cannot find patient list column layout from training"),
+    gap("Does not know where to acknowledge new orders"),
+    gap("Unsure how to sign notes from the In Basket"),
+    gap("Cannot find the handoff report shown in class"),
+    gap("Forgot how to add an order to preference list favourites"),
+    gap("Secure chat not found in the sidebar"),
+    gap("Unsure how to document a late entry"),
+    config("Print job routes to the wrong unit printer"),
+    config("Default activity tab differs from training build"),
+    config("SmartText drop-down list is empty"),
+    config("Order panel missing the unit's usual defaults"),
+    access("Agency nurse has no Epic login yet").role("agency RN"),
+    access("Badge tap login fails on WOW in hall"),
+    access("New hire sees read-only chart, wrong security class"),
+    access("Float staff cannot open this unit's patient list"),
+    access("Label printer not mapped to workstation"),
+    access("Barcode scanner not recognised on workstation"),
+    process("Downtime report location not posted on unit"),
+    process("Super user pulled to staffing, no floor support"),
+    process("Staff unsure whom to call for after-hours support"),
+    process("Shift huddle not covering the go-live tip sheet"),
 ];
 
 /// A line of work: how to recognise its units, its modules in order of preference, its
 /// roles, and what goes wrong there in particular.
 struct Area {
     name: &'static str,
-    /// Whole words of the unit's id or name that mark this area.
-    keywords: &'static [&'static str],
+    /// Whole words of the unit's id or name that mark this area, space-separated.
+    keywords: &'static str,
     modules: &'static [&'static str],
     roles: &'static [&'static str],
     phrases: &'static [Phrase],
@@ -434,18 +535,22 @@ struct Area {
 /// The default: inpatient nursing units.
 static INPATIENT: Area = Area {
     name: "inpatient",
-    keywords: &[],
+    keywords: "",
     modules: &["clindoc"],
     roles: &["RN", "charge nurse", "CNA", "unit clerk", "physician"],
     phrases: &[
-        say(TrainingGap, "Med rec step skipped at admission").role("RN"),
-        say(TrainingGap, "Cannot find the I&O flowsheet row").role("RN"),
-        say(Configuration, "BP med SmartSet does not load for RN role").module("clindoc").role("RN"),
-        say(Configuration, "MAR shows scheduled dose at the wrong time").module("willow").role("RN"),
-        say(Configuration, "Fall risk BPA fires twice per chart open"),
-        say(Access, "Charge nurse cannot assign beds").role("charge nurse"),
-        say(Process, "Discharge navigator order changed after training"),
-        say(Process, "Bedside scanning workflow differs from class"),
+        gap("Med rec step skipped at admission").role("RN"),
+        gap("Cannot find the I&O flowsheet row").role("RN"),
+        config("BP med SmartSet does not load for RN role")
+            .module("clindoc")
+            .role("RN"),
+        config("MAR shows scheduled dose at the wrong time")
+            .module("willow")
+            .role("RN"),
+        config("Fall risk BPA fires twice per chart open"),
+        access("Charge nurse cannot assign beds").role("charge nurse"),
+        process("Discharge navigator order changed after training"),
+        process("Bedside scanning workflow differs from class"),
     ],
 };
 
@@ -453,118 +558,130 @@ static INPATIENT: Area = Area {
 static SPECIALTIES: [Area; 9] = [
     Area {
         name: "emergency",
-        keywords: &["ed", "emergency"],
+        keywords: "ed emergency",
         modules: &["asap", "clindoc"],
         roles: &["ED RN", "triage nurse", "ED physician", "charge nurse"],
         phrases: &[
-            say(TrainingGap, "Cannot find the triage navigator from the track board"),
-            say(TrainingGap, "Unsure how to assign self to the treatment team"),
-            say(Configuration, "Track board missing the bed column").role("charge nurse"),
-            say(Configuration, "ED disposition order set does not load").role("ED physician"),
-            say(Access, "Scribe role cannot pend orders").role("scribe"),
-            say(Process, "Quick registration and triage order of steps unclear"),
+            gap("Cannot find the triage navigator from the track board"),
+            gap("Unsure how to assign self to the treatment team"),
+            config("Track board missing the bed column").role("charge nurse"),
+            config("ED disposition order set does not load").role("ED physician"),
+            access("Scribe role cannot pend orders").role("scribe"),
+            process("Quick registration and triage order of steps unclear"),
         ],
     },
     Area {
         name: "procedural",
-        keywords: &[
-            "or", "pacu", "preop", "pre", "sds", "surgery", "endo", "endoscopy", "cath", "ir", "interventional", "sedation",
-        ],
+        keywords: "or pacu preop pre sds surgery endo endoscopy cath ir interventional sedation",
         modules: &["optime", "clindoc"],
-        roles: &["circulator RN", "PACU RN", "pre-op RN", "surgeon", "anesthesia provider"],
+        roles: &[
+            "circulator RN",
+            "PACU RN",
+            "pre-op RN",
+            "surgeon",
+            "anesthesia provider",
+        ],
         phrases: &[
-            say(TrainingGap, "Unsure how to record case times in the intraop navigator").role("circulator RN"),
-            say(TrainingGap, "Cannot find the PACU phase of care activity").role("PACU RN"),
-            say(Configuration, "Case request does not show the preference card"),
-            say(Configuration, "Implant log does not file to the case"),
-            say(Access, "Anesthesia provider cannot sign the record").role("anesthesia provider"),
-            say(Process, "Time-out documentation step moved after training"),
+            gap("Unsure how to record case times in the intraop navigator").role("circulator RN"),
+            gap("Cannot find the PACU phase of care activity").role("PACU RN"),
+            config("Case request does not show the preference card"),
+            config("Implant log does not file to the case"),
+            access("Anesthesia provider cannot sign the record").role("anesthesia provider"),
+            process("Time-out documentation step moved after training"),
         ],
     },
     Area {
         name: "obstetrics",
-        keywords: &["ld", "labor", "delivery", "mb", "mother", "ob", "obstetrics"],
+        keywords: "ld labor delivery mb mother ob obstetrics",
         modules: &["stork", "clindoc"],
         roles: &["L&D RN", "mother-baby RN", "obstetrician", "charge nurse"],
         phrases: &[
-            say(TrainingGap, "Unsure how to open the delivery summary").role("L&D RN"),
-            say(Configuration, "Fetal monitoring flowsheet does not file"),
-            say(Configuration, "Newborn chart not linked to the delivery episode"),
-            say(Process, "Feeding documentation changed after training").role("mother-baby RN"),
+            gap("Unsure how to open the delivery summary").role("L&D RN"),
+            config("Fetal monitoring flowsheet does not file"),
+            config("Newborn chart not linked to the delivery episode"),
+            process("Feeding documentation changed after training").role("mother-baby RN"),
         ],
     },
     Area {
         name: "oncology",
-        keywords: &["onc", "oncology", "heme", "hematology", "bmt", "marrow", "infusion"],
+        keywords: "onc oncology heme hematology bmt marrow infusion",
         modules: &["beacon", "clindoc"],
         roles: &["oncology RN", "infusion RN", "oncologist"],
         phrases: &[
-            say(TrainingGap, "Cannot find the treatment plan day view"),
-            say(Configuration, "Treatment plan cycle does not release orders"),
-            say(Configuration, "Chemo verification queue is empty").role("pharmacist"),
-            say(Process, "Dual sign-off step for infusions unclear"),
+            gap("Cannot find the treatment plan day view"),
+            config("Treatment plan cycle does not release orders"),
+            config("Chemo verification queue is empty").role("pharmacist"),
+            process("Dual sign-off step for infusions unclear"),
         ],
     },
     Area {
         name: "pharmacy",
-        keywords: &["pharm", "pharmacy"],
+        keywords: "pharm pharmacy",
         modules: &["willow", "clindoc"],
         roles: &["pharmacist", "pharmacy tech"],
         phrases: &[
-            say(TrainingGap, "Verification queue filter not set as trained").role("pharmacist"),
-            say(Configuration, "IV compounding label prints without barcode"),
-            say(Configuration, "Dispense location defaults to main pharmacy"),
-            say(Access, "Pharmacy tech cannot release orders").role("pharmacy tech"),
+            gap("Verification queue filter not set as trained").role("pharmacist"),
+            config("IV compounding label prints without barcode"),
+            config("Dispense location defaults to main pharmacy"),
+            access("Pharmacy tech cannot release orders").role("pharmacy tech"),
         ],
     },
     Area {
         name: "lab",
-        keywords: &["lab", "laboratory"],
+        keywords: "lab laboratory",
         modules: &["beaker", "clindoc"],
         roles: &["lab tech", "phlebotomist"],
         phrases: &[
-            say(TrainingGap, "Unsure how to receive specimens in the lab").role("lab tech"),
-            say(Configuration, "Specimen label prints in the wrong format"),
-            say(Configuration, "Result routing skips the ordering provider pool"),
-            say(Process, "Courier drop-off point changed after training"),
+            gap("Unsure how to receive specimens in the lab").role("lab tech"),
+            config("Specimen label prints in the wrong format"),
+            config("Result routing skips the ordering provider pool"),
+            process("Courier drop-off point changed after training"),
         ],
     },
     Area {
         name: "imaging",
-        keywords: &["rad", "radiology", "imaging"],
+        keywords: "rad radiology imaging",
         modules: &["radiant", "clindoc"],
         roles: &["rad tech", "radiologist"],
         phrases: &[
-            say(TrainingGap, "Cannot find the exam begin button").role("rad tech"),
-            say(Configuration, "Imaging order questions repeat on every order"),
-            say(Process, "Transport request workflow changed after training"),
+            gap("Cannot find the exam begin button").role("rad tech"),
+            config("Imaging order questions repeat on every order"),
+            process("Transport request workflow changed after training"),
         ],
     },
     Area {
         name: "registration",
-        keywords: &["reg", "registration", "admitting"],
+        keywords: "reg registration admitting",
         modules: &["prelude", "cadence"],
         roles: &["registrar", "admitting clerk"],
         phrases: &[
-            say(TrainingGap, "Cannot find the guarantor activity").role("registrar"),
-            say(Configuration, "Check-in skips the consent form step").module("prelude"),
-            say(Configuration, "Appointment desk shows the wrong provider templates").module("cadence").role("scheduler"),
-            say(Configuration, "Charge not dropping for this visit type").module("resolute").role("billing specialist"),
-            say(Process, "Walk-in registration path changed after training"),
+            gap("Cannot find the guarantor activity").role("registrar"),
+            config("Check-in skips the consent form step").module("prelude"),
+            config("Appointment desk shows the wrong provider templates")
+                .module("cadence")
+                .role("scheduler"),
+            config("Charge not dropping for this visit type")
+                .module("resolute")
+                .role("billing specialist"),
+            process("Walk-in registration path changed after training"),
         ],
     },
     Area {
         name: "clinic",
-        keywords: &["clinic", "clinics", "rhc", "fm", "pt", "therapy", "wound"],
+        keywords: "clinic clinics rhc fm pt therapy wound",
         modules: &["ambulatory", "cadence"],
         roles: &["medical assistant", "front desk", "clinic RN", "provider"],
         phrases: &[
-            say(TrainingGap, "Cannot find the visit navigator SmartSet").role("provider"),
-            say(Configuration, "Rooming tab missing the vitals section").role("medical assistant"),
-            say(Configuration, "Provider schedule template shows blocked slots").module("cadence").role("scheduler"),
-            say(Configuration, "Charge review workqueue empty after visits").module("resolute").role("billing specialist"),
-            say(Access, "Medical assistant cannot pend refills").role("medical assistant"),
-            say(Process, "Check-out scheduling moved to front desk after training"),
+            gap("Cannot find the visit navigator SmartSet").role("provider"),
+            config("Rooming tab missing the vitals section").role("medical assistant"),
+            config("Provider schedule template shows blocked slots")
+                .module("cadence")
+                .role("scheduler"),
+            config("Charge review workqueue empty after visits")
+                .module("resolute")
+                .role("billing specialist"),
+            access("Medical assistant cannot pend refills").role("medical assistant"),
+            process("Check-out scheduling moved to front desk after training"),
         ],
     },
 ];
@@ -573,8 +690,14 @@ impl Area {
     /// The area of a unit, by whole words of its id and name; inpatient when none matches.
     fn of(unit: &Unit) -> &'static Area {
         let text = format!("{} {}", unit.id, unit.name).to_lowercase();
-        let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        SPECIALTIES.iter().find(|area| area.keywords.iter().any(|k| words.contains(k))).unwrap_or(&INPATIENT)
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        SPECIALTIES
+            .iter()
+            .find(|area| area.keywords.split_whitespace().any(|k| words.contains(&k)))
+            .unwrap_or(&INPATIENT)
     }
 
     /// What can go wrong of `kind` on a unit of this area, the area's own problems first.
@@ -586,14 +709,22 @@ impl Area {
             .map(|p| Problem {
                 summary: p.text,
                 module: self.module_for(p, modules),
-                role: p.role.or_else(|| self.roles.choose(rng).copied()).unwrap_or("staff"),
+                role: p
+                    .role
+                    .or_else(|| self.roles.choose(rng).copied())
+                    .unwrap_or("staff"),
             })
             .collect()
     }
 
     /// The phrase's module, else the area's, as present in the go-live; else its first module.
     fn module_for(&self, phrase: &Phrase, modules: &[String]) -> usize {
-        phrase.module.iter().chain(self.modules).find_map(|id| modules.iter().position(|m| m == id)).unwrap_or(0)
+        phrase
+            .module
+            .iter()
+            .chain(self.modules)
+            .find_map(|id| modules.iter().position(|m| m == id))
+            .unwrap_or(0)
     }
 }
 
@@ -607,14 +738,19 @@ type WsSink = SplitSink<Ws, Message>;
 /// The go-live catalog's HTTP address, next to the websocket: `ws://h:p/ws` gives
 /// `http://h:p/api/v1/golive`.
 fn golive_url(ws_url: &str) -> anyhow::Result<reqwest::Url> {
-    let mut url = reqwest::Url::parse(ws_url).with_context(|| format!("--url `{ws_url}` is not a URL"))?;
+    let mut url =
+        reqwest::Url::parse(ws_url).with_context(|| format!("--url `{ws_url}` is not a URL"))?;
     let scheme = match url.scheme() {
         "ws" => "http",
         "wss" => "https",
         other => bail!("--url must be a ws:// or wss:// address, not {other}://"),
     };
-    url.set_scheme(scheme).map_err(|()| anyhow!("cannot derive an HTTP address from {ws_url}"))?;
-    let path = format!("{}/api/v1/golive", url.path().strip_suffix("/ws").unwrap_or(""));
+    url.set_scheme(scheme)
+        .map_err(|()| anyhow!("cannot derive an HTTP address from {ws_url}"))?;
+    let path = format!(
+        "{}/api/v1/golive",
+        url.path().strip_suffix("/ws").unwrap_or("")
+    );
     url.set_path(&path);
     url.set_query(None);
     url.set_fragment(None);
@@ -623,18 +759,35 @@ fn golive_url(ws_url: &str) -> anyhow::Result<reqwest::Url> {
 
 async fn fetch_golive(ws_url: &str) -> anyhow::Result<GoLive> {
     let url = golive_url(ws_url)?;
-    let client = reqwest::Client::builder().timeout(CONNECT_TIMEOUT).build()?;
-    let response = client.get(url.clone()).send().await.with_context(|| format!("cannot reach the server at {url}"))?;
-    let response = response.error_for_status().with_context(|| format!("the server refused {url}"))?;
-    response.json().await.with_context(|| format!("{url} did not return a valid go-live"))
+    let client = reqwest::Client::builder()
+        .timeout(CONNECT_TIMEOUT)
+        .build()?;
+    let response = client
+        .get(url.clone())
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {url}"))?;
+    let response = response
+        .error_for_status()
+        .with_context(|| format!("the server refused {url}"))?;
+    response
+        .json()
+        .await
+        .with_context(|| format!("{url} did not return a valid go-live"))
 }
 
 /// Opens a websocket and reads the server's `welcome`.
 async fn open(url: &str) -> anyhow::Result<Ws> {
-    let (mut ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect_async(url)).await.context("connection timed out")??;
-    let first = tokio::time::timeout(CONNECT_TIMEOUT, next_text(&mut ws)).await.context("no welcome from the server")??;
+    let (mut ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect_async(url))
+        .await
+        .context("connection timed out")??;
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, next_text(&mut ws))
+        .await
+        .context("no welcome from the server")??;
     match serde_json::from_str::<ServerMsg>(&first) {
-        Ok(ServerMsg::Welcome { server, head_seq, .. }) => {
+        Ok(ServerMsg::Welcome {
+            server, head_seq, ..
+        }) => {
             tracing::debug!(%server, head_seq, "connected");
             Ok(ws)
         }
@@ -648,7 +801,9 @@ async fn connect(url: &str, stop: &CancellationToken) -> Option<Ws> {
     loop {
         match stop.run_until_cancelled(open(url)).await? {
             Ok(ws) => return Some(ws),
-            Err(e) => tracing::warn!(url, error = %e, retry_in_ms = delay.as_millis() as u64, "cannot connect"),
+            Err(e) => {
+                tracing::warn!(url, error = %e, retry_in_ms = delay.as_millis() as u64, "cannot connect")
+            }
         }
         stop.run_until_cancelled(tokio::time::sleep(delay)).await?;
         delay = (delay * 2).min(RETRY_MAX);
@@ -735,19 +890,34 @@ struct Trainer {
     tally: Tally,
 }
 
-fn spawn_trainer(index: usize, url: &str, stop: CancellationToken) -> (mpsc::UnboundedSender<ReportDraft>, JoinHandle<Tally>) {
+fn spawn_trainer(
+    index: usize,
+    url: &str,
+    stop: CancellationToken,
+) -> (mpsc::UnboundedSender<ReportDraft>, JoinHandle<Tally>) {
     let (tx, inbox) = mpsc::unbounded_channel();
-    let trainer =
-        Trainer { name: trainer_name(index), inbox, inbox_closed: false, outstanding: HashMap::new(), tally: Tally::default() };
+    let trainer = Trainer::new(index, inbox);
     (tx, tokio::spawn(trainer.run(url.to_owned(), stop)))
 }
 
 impl Trainer {
+    fn new(index: usize, inbox: mpsc::UnboundedReceiver<ReportDraft>) -> Trainer {
+        Trainer {
+            name: trainer_name(index),
+            inbox,
+            inbox_closed: false,
+            outstanding: HashMap::new(),
+            tally: Tally::default(),
+        }
+    }
+
     /// Submits what arrives in the inbox until it is closed and every report is answered,
     /// or until `stop`; reconnects and resends after a drop.
     async fn run(mut self, url: String, stop: CancellationToken) -> Tally {
         while !self.done() {
-            let Some(ws) = connect(&url, &stop).await else { break };
+            let Some(ws) = connect(&url, &stop).await else {
+                break;
+            };
             match self.session(ws, &stop).await {
                 Ok(()) => break,
                 Err(e) => {
@@ -792,7 +962,13 @@ impl Trainer {
     async fn submit(&mut self, sink: &mut WsSink, draft: ReportDraft) -> anyhow::Result<()> {
         let id = draft.id;
         let frame = encode(&ClientMsg::Submit { report: draft })?;
-        self.outstanding.insert(id, Outstanding { frame: frame.clone(), first_sent: Instant::now() });
+        self.outstanding.insert(
+            id,
+            Outstanding {
+                frame: frame.clone(),
+                first_sent: Instant::now(),
+            },
+        );
         self.tally.sent += 1;
         sink.send(Message::Text(frame)).await?;
         Ok(())
@@ -818,7 +994,10 @@ impl Trainer {
     }
 
     fn on_error(&mut self, body: &ErrorBody) {
-        let refused = body.id.and_then(|id| self.outstanding.remove(&id)).is_some();
+        let refused = body
+            .id
+            .and_then(|id| self.outstanding.remove(&id))
+            .is_some();
         if refused {
             *self.tally.refused.entry(body.code.as_str()).or_default() += 1;
         }
@@ -836,7 +1015,11 @@ impl Trainer {
 
 /// Hands each planned report, at its time, to the trainer who makes it. Stops after
 /// `duration` or on Ctrl-C; returns how many reports were generated.
-async fn drive(traffic: &mut Traffic, inboxes: &[mpsc::UnboundedSender<ReportDraft>], duration: Duration) -> u64 {
+async fn drive(
+    traffic: &mut Traffic,
+    inboxes: &[mpsc::UnboundedSender<ReportDraft>],
+    duration: Duration,
+) -> u64 {
     let start = Instant::now();
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
@@ -853,17 +1036,32 @@ async fn drive(traffic: &mut Traffic, inboxes: &[mpsc::UnboundedSender<ReportDra
             }
             () = tokio::time::sleep_until(start + planned.at) => {}
         }
-        let draft = traffic.draft(&planned, ReportId(Uuid::new_v4()), OffsetDateTime::now_utc());
-        match inboxes.get(planned.trainer).map(|inbox| inbox.send(draft)) {
-            Some(Ok(())) => generated += 1,
-            _ => tracing::warn!(trainer = planned.trainer, "trainer has stopped; report dropped"),
+        let draft = traffic.draft(
+            &planned,
+            ReportId(Uuid::new_v4()),
+            OffsetDateTime::now_utc(),
+        );
+        let delivered = inboxes
+            .get(planned.trainer)
+            .is_some_and(|inbox| inbox.send(draft).is_ok());
+        if delivered {
+            generated += 1;
+        } else {
+            tracing::warn!(
+                trainer = planned.trainer,
+                "trainer has stopped; report dropped"
+            );
         }
     }
     generated
 }
 
 /// Waits for every trainer, cancelling `stop` after `grace` for those still waiting.
-async fn collect(handles: Vec<JoinHandle<Tally>>, stop: &CancellationToken, grace: Duration) -> Tally {
+async fn collect(
+    handles: Vec<JoinHandle<Tally>>,
+    stop: &CancellationToken,
+    grace: Duration,
+) -> Tally {
     let deadline = tokio::spawn({
         let stop = stop.clone();
         async move {
@@ -894,7 +1092,10 @@ const SHOWN_CELLS: usize = 3;
 async fn watch_board(url: String, stop: CancellationToken) -> u64 {
     let mut updates = 0;
     while let Some(ws) = connect(&url, &stop).await {
-        match stop.run_until_cancelled(follow_board(ws, &mut updates)).await {
+        match stop
+            .run_until_cancelled(follow_board(ws, &mut updates))
+            .await
+        {
             None => break,
             Some(Err(e)) => tracing::warn!(error = %e, "board connection lost; resubscribing"),
         }
@@ -903,11 +1104,16 @@ async fn watch_board(url: String, stop: CancellationToken) -> u64 {
 }
 
 async fn follow_board(mut ws: Ws, updates: &mut u64) -> anyhow::Result<Infallible> {
-    let subscribe = ClientMsg::Subscribe { topic: Topic::Board { facility: None }, resume_from: None };
+    let subscribe = ClientMsg::Subscribe {
+        topic: Topic::Board { facility: None },
+        resume_from: None,
+    };
     ws.send(Message::Text(encode(&subscribe)?)).await?;
     loop {
         match parse(&next_text(&mut ws).await?) {
-            Some(ServerMsg::Snapshot { seq, cells, .. }) => println!("board snapshot seq={seq}: {} cells", cells.len()),
+            Some(ServerMsg::Snapshot { seq, cells, .. }) => {
+                println!("board snapshot seq={seq}: {} cells", cells.len())
+            }
             Some(ServerMsg::BoardUpdate { seq, cells, .. }) => {
                 *updates += 1;
                 println!("board update seq={seq}: {}", describe_cells(&cells));
@@ -928,13 +1134,27 @@ fn describe_cells(cells: &[Cell]) -> String {
         n => format!(", +{n} more"),
     };
     let plural = if cells.len() == 1 { "" } else { "s" };
-    format!("{} cell{plural} changed ({}{more})", cells.len(), shown.join(", "))
+    format!(
+        "{} cell{plural} changed ({}{more})",
+        cells.len(),
+        shown.join(", ")
+    )
 }
 
 fn describe_cell(cell: &Cell) -> String {
     let c = &cell.counts;
-    let safety = if c.safety_open > 0 { format!(" safety_open={}", c.safety_open) } else { String::new() };
-    format!("{} {} open={} last_hour={}{safety}", cell.unit, cell.kind.as_str(), c.open, c.last_hour)
+    let safety = if c.safety_open > 0 {
+        format!(" safety_open={}", c.safety_open)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} {} open={} last_hour={}{safety}",
+        cell.unit,
+        cell.kind.as_str(),
+        c.open,
+        c.last_hour
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -949,9 +1169,19 @@ struct Summary {
 }
 
 impl Summary {
-    fn new(generated: u64, elapsed: Duration, mut tally: Tally, board_updates: Option<u64>) -> Summary {
+    fn new(
+        generated: u64,
+        elapsed: Duration,
+        mut tally: Tally,
+        board_updates: Option<u64>,
+    ) -> Summary {
         tally.latencies.sort_unstable();
-        Summary { generated, elapsed, tally, board_updates }
+        Summary {
+            generated,
+            elapsed,
+            tally,
+            board_updates,
+        }
     }
 }
 
@@ -962,24 +1192,43 @@ fn percentile(sorted: &[Duration], q: f64) -> Option<Duration> {
 }
 
 fn millis(d: Option<Duration>) -> String {
-    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
+    d.map_or_else(
+        || "-".to_owned(),
+        |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0),
+    )
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = &self.tally;
         let refused: u64 = t.refused.values().sum();
-        let by_code: Vec<String> = t.refused.iter().map(|(code, n)| format!("{code} {n}")).collect();
-        let by_code = if by_code.is_empty() { String::new() } else { format!(" ({})", by_code.join(", ")) };
+        let by_code: Vec<String> = t
+            .refused
+            .iter()
+            .map(|(code, n)| format!("{code} {n}"))
+            .collect();
+        let by_code = if by_code.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_code.join(", "))
+        };
         let lat = &t.latencies;
         writeln!(f, "summary after {:.1} s:", self.elapsed.as_secs_f64())?;
         writeln!(f, "  generated     {}", self.generated)?;
         writeln!(f, "  sent          {}", t.sent)?;
-        writeln!(f, "  acknowledged  {} ({} duplicates)", t.acknowledged, t.duplicates)?;
+        writeln!(
+            f,
+            "  acknowledged  {} ({} duplicates)",
+            t.acknowledged, t.duplicates
+        )?;
         writeln!(f, "  refused       {refused}{by_code}")?;
         writeln!(f, "  unanswered    {}", t.unanswered)?;
         writeln!(f, "  not sent      {}", t.unsent)?;
-        writeln!(f, "  resent        {} after {} reconnects", t.resent, t.reconnects)?;
+        writeln!(
+            f,
+            "  resent        {} after {} reconnects",
+            t.resent, t.reconnects
+        )?;
         write!(
             f,
             "  ack latency   p50 {}, p99 {}, max {}",
@@ -1016,16 +1265,30 @@ mod tests {
         let (_, planned) = plan(5.0, 7, 100_000);
         for (kind, weight) in Kind::ALL.into_iter().zip(KIND_WEIGHTS) {
             let got = share(&planned, |p| p.kind == kind);
-            assert!((got - f64::from(weight) / 100.0).abs() < 0.015, "{kind:?}: {got}");
+            assert!(
+                (got - f64::from(weight) / 100.0).abs() < 0.015,
+                "{kind:?}: {got}"
+            );
         }
         for (severity, weight) in Severity::ALL.into_iter().zip(SEVERITY_WEIGHTS) {
             let got = share(&planned, |p| p.severity == severity);
-            assert!((got - f64::from(weight) / 100.0).abs() < 0.01, "{severity:?}: {got}");
+            assert!(
+                (got - f64::from(weight) / 100.0).abs() < 0.01,
+                "{severity:?}: {got}"
+            );
         }
-        let gaps: Vec<Planned> = planned.iter().filter(|p| p.kind == Kind::TrainingGap).copied().collect();
+        let gaps: Vec<Planned> = planned
+            .iter()
+            .filter(|p| p.kind == Kind::TrainingGap)
+            .copied()
+            .collect();
         let elbow = share(&gaps, |p| p.resolved_at_elbow);
         assert!((elbow - ELBOW_SHARE).abs() < 0.02, "{elbow}");
-        assert!(planned.iter().all(|p| p.kind == Kind::TrainingGap || !p.resolved_at_elbow));
+        assert!(
+            planned
+                .iter()
+                .all(|p| p.kind == Kind::TrainingGap || !p.resolved_at_elbow)
+        );
     }
 
     #[test]
@@ -1045,7 +1308,10 @@ mod tests {
             count += 1;
         }
         let expected = rate * horizon.as_secs_f64();
-        assert!((f64::from(count) - expected).abs() < expected * 0.05, "{count} vs {expected}");
+        assert!(
+            (f64::from(count) - expected).abs() < expected * 0.05,
+            "{count} vs {expected}"
+        );
     }
 
     #[test]
@@ -1056,7 +1322,11 @@ mod tests {
         counts.sort_unstable_by(|a, b| b.cmp(a));
         let n = planned.len() as f64;
         assert!(counts[0] as f64 / n > 0.08, "hottest unit: {}", counts[0]);
-        assert!(counts[..10].iter().sum::<usize>() as f64 / n > 0.4, "top ten: {:?}", &counts[..10]);
+        assert!(
+            counts[..10].iter().sum::<usize>() as f64 / n > 0.4,
+            "top ten: {:?}",
+            &counts[..10]
+        );
     }
 
     #[test]
@@ -1067,12 +1337,18 @@ mod tests {
         let hottest = (0..counts.len()).max_by_key(|&u| counts[u]).unwrap();
         for kind in Kind::ALL {
             let mut summaries: HashMap<&str, usize> = HashMap::new();
-            for p in planned.iter().filter(|p| p.unit == hottest && p.kind == kind) {
+            for p in planned
+                .iter()
+                .filter(|p| p.unit == hottest && p.kind == kind)
+            {
                 *summaries.entry(p.problem.summary).or_default() += 1;
             }
             let total: usize = summaries.values().sum();
             let top = summaries.values().max().copied().unwrap_or(0);
-            assert!(top as f64 > 0.4 * total as f64, "{kind:?}: {top} of {total}");
+            assert!(
+                top as f64 > 0.4 * total as f64,
+                "{kind:?}: {top} of {total}"
+            );
             let recurring = traffic.units[hottest].recurring[kind_index(kind)].summary;
             assert_eq!(summaries.get(recurring).copied(), Some(top), "{kind:?}");
         }
@@ -1087,11 +1363,20 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|&(i, p)| {
-                let earlier = planned[..i].iter().rev().take_while(|q| p.at - q.at <= window);
-                earlier.filter(|q| q.unit == p.unit && q.problem == p.problem).count() >= 2
+                let earlier = planned[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|q| p.at - q.at <= window);
+                earlier
+                    .filter(|q| q.unit == p.unit && q.problem == p.problem)
+                    .count()
+                    >= 2
             })
             .count();
-        assert!(clustered as f64 > 0.08 * planned.len() as f64, "{clustered}");
+        assert!(
+            clustered as f64 > 0.08 * planned.len() as f64,
+            "{clustered}"
+        );
     }
 
     #[test]
@@ -1105,17 +1390,26 @@ mod tests {
 
     #[test]
     fn every_phrase_is_about_the_system_and_fits() {
-        let phrases = GENERIC.iter().chain(std::iter::once(&INPATIENT).chain(&SPECIALTIES).flat_map(|a| a.phrases));
+        let phrases = GENERIC.iter().chain(
+            std::iter::once(&INPATIENT)
+                .chain(&SPECIALTIES)
+                .flat_map(|a| a.phrases),
+        );
         for p in phrases {
             assert_eq!(phi::screen(p.text), None, "{}", p.text);
             assert!(p.text.chars().count() <= SUMMARY_MAX, "{}", p.text);
         }
-        let roles = std::iter::once(&INPATIENT).chain(&SPECIALTIES).flat_map(|a| a.roles.iter().copied());
+        let roles = std::iter::once(&INPATIENT)
+            .chain(&SPECIALTIES)
+            .flat_map(|a| a.roles.iter().copied());
         for role in roles.chain(GENERIC.iter().filter_map(|p| p.role)) {
             assert_eq!(phi::screen(role), None, "{role}");
         }
         for kind in Kind::ALL {
-            assert!(GENERIC.iter().any(|p| p.kind == kind), "no generic phrase for {kind:?}");
+            assert!(
+                GENERIC.iter().any(|p| p.kind == kind),
+                "no generic phrase for {kind:?}"
+            );
         }
     }
 
@@ -1135,7 +1429,11 @@ mod tests {
     }
 
     fn example_unit(id: &str) -> Unit {
-        GoLive::example().units().map(|(_, u)| u.clone()).find(|u| u.id.as_str() == id).unwrap()
+        GoLive::example()
+            .units()
+            .map(|(_, u)| u.clone())
+            .find(|u| u.id.as_str() == id)
+            .unwrap()
     }
 
     #[test]
@@ -1168,25 +1466,47 @@ mod tests {
     fn modules_follow_the_area_and_fall_back_to_what_the_golive_has() {
         let ed = &SPECIALTIES[0];
         let modules = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let generic = say(Configuration, "x");
+        let generic = config("x");
         assert_eq!(ed.module_for(&generic, &modules(&["clindoc", "asap"])), 1);
-        assert_eq!(ed.module_for(&generic, &modules(&["beaker", "clindoc"])), 1, "asap absent: clindoc");
-        assert_eq!(ed.module_for(&generic, &modules(&["beaker"])), 0, "nothing preferred: any module");
-        let resolute = say(Configuration, "x").module("resolute");
+        assert_eq!(
+            ed.module_for(&generic, &modules(&["beaker", "clindoc"])),
+            1,
+            "asap absent: clindoc"
+        );
+        assert_eq!(
+            ed.module_for(&generic, &modules(&["beaker"])),
+            0,
+            "nothing preferred: any module"
+        );
+        let resolute = config("x").module("resolute");
         assert_eq!(ed.module_for(&resolute, &modules(&["asap", "resolute"])), 1);
 
         let golive = GoLive::example();
         let (traffic, planned) = plan(5.0, 2, 5_000);
-        for p in planned.iter().filter(|p| traffic.units[p.unit].unit == "rmc-ed" && p.kind == Kind::Configuration) {
+        for p in planned
+            .iter()
+            .filter(|p| traffic.units[p.unit].unit == "rmc-ed" && p.kind == Kind::Configuration)
+        {
             assert!(["asap", "clindoc"].contains(&traffic.modules[p.problem.module].as_str()));
         }
-        assert!(golive.module("radiant").is_none(), "imaging falls back to clindoc in the example");
+        assert!(
+            golive.module("radiant").is_none(),
+            "imaging falls back to clindoc in the example"
+        );
     }
 
     #[test]
     fn the_catalog_address_sits_next_to_the_websocket() {
-        assert_eq!(golive_url("ws://127.0.0.1:8080/ws").unwrap().as_str(), "http://127.0.0.1:8080/api/v1/golive");
-        assert_eq!(golive_url("wss://cc.example/floorboard/ws?x=1").unwrap().as_str(), "https://cc.example/floorboard/api/v1/golive");
+        assert_eq!(
+            golive_url("ws://127.0.0.1:8080/ws").unwrap().as_str(),
+            "http://127.0.0.1:8080/api/v1/golive"
+        );
+        assert_eq!(
+            golive_url("wss://cc.example/floorboard/ws?x=1")
+                .unwrap()
+                .as_str(),
+            "https://cc.example/floorboard/api/v1/golive"
+        );
         assert!(golive_url("http://127.0.0.1:8080/ws").is_err());
         assert!(golive_url("not a url").is_err());
     }
@@ -1206,25 +1526,204 @@ mod tests {
             facility: "rmc".into(),
             unit: unit.into(),
             kind: Kind::TrainingGap,
-            counts: CellCounts { open, safety_open, last_hour: 5, ..CellCounts::default() },
+            counts: CellCounts {
+                open,
+                safety_open,
+                last_hour: 5,
+                ..CellCounts::default()
+            },
         };
-        let cells = [cell("rmc-4w", 3, 0), cell("rmc-ed", 1, 1), cell("rmc-or", 2, 0), cell("rmc-lab", 1, 0)];
+        let cells = [
+            cell("rmc-4w", 3, 0),
+            cell("rmc-ed", 1, 1),
+            cell("rmc-or", 2, 0),
+            cell("rmc-lab", 1, 0),
+        ];
         assert_eq!(
             describe_cells(&cells),
             "4 cells changed (rmc-4w training_gap open=3 last_hour=5, rmc-ed training_gap open=1 last_hour=5 safety_open=1, \
              rmc-or training_gap open=2 last_hour=5, +1 more)"
         );
-        assert_eq!(describe_cells(&cells[..1]), "1 cell changed (rmc-4w training_gap open=3 last_hour=5)");
+        assert_eq!(
+            describe_cells(&cells[..1]),
+            "1 cell changed (rmc-4w training_gap open=3 last_hour=5)"
+        );
     }
 
     #[test]
     fn tallies_add_up() {
-        let mut a = Tally { sent: 2, acknowledged: 1, latencies: vec![Duration::from_millis(3)], ..Tally::default() };
+        let mut a = Tally {
+            sent: 2,
+            acknowledged: 1,
+            latencies: vec![Duration::from_millis(3)],
+            ..Tally::default()
+        };
         a.refused.insert("phi_suspected", 1);
-        let mut b = Tally { sent: 3, acknowledged: 3, duplicates: 1, ..Tally::default() };
+        let mut b = Tally {
+            sent: 3,
+            acknowledged: 3,
+            duplicates: 1,
+            ..Tally::default()
+        };
         b.refused.insert("phi_suspected", 2);
         a.merge(b);
-        assert_eq!((a.sent, a.acknowledged, a.duplicates, a.latencies.len()), (5, 4, 1, 1));
+        assert_eq!(
+            (a.sent, a.acknowledged, a.duplicates, a.latencies.len()),
+            (5, 4, 1, 1)
+        );
         assert_eq!(a.refused.get("phi_suspected"), Some(&3));
+    }
+
+    #[test]
+    fn the_rate_holds_from_the_first_second() {
+        let (rate, horizon, runs) = (50.0, Duration::from_secs(5), 100);
+        let total: usize = (0..runs)
+            .map(|seed| {
+                let mut traffic = Traffic::new(&GoLive::example(), 8, rate, seed);
+                std::iter::from_fn(|| Some(traffic.next_report()))
+                    .take_while(|p| p.at < horizon)
+                    .count()
+            })
+            .sum();
+        let mean = total as f64 / runs as f64;
+        let expected = rate * horizon.as_secs_f64();
+        assert!(
+            (mean - expected).abs() < expected * 0.03,
+            "{mean} vs {expected}"
+        );
+    }
+
+    fn args(url: &str) -> SimulateArgs {
+        SimulateArgs {
+            url: url.to_owned(),
+            rate: 40.0,
+            duration: 1.5,
+            trainers: 3,
+            seed: Some(1),
+            watch_board: true,
+        }
+    }
+
+    /// A real server on a free port, in this process, until the sender is dropped.
+    async fn serve() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+        let mut config = crate::Config::new(dir.path(), GoLive::example());
+        config.board_interval = Duration::from_millis(50);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(crate::run(config, listener, async {
+            let _ = stopped.await;
+        }));
+        (url, stop, dir)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_run_against_a_real_server_gets_every_report_acknowledged() {
+        let (url, _server, _dir) = serve().await;
+        let summary = simulate(&args(&url)).await.unwrap();
+        let t = &summary.tally;
+        assert!(t.sent > 20, "{summary}");
+        assert_eq!(
+            (t.acknowledged, t.unanswered, t.unsent),
+            (t.sent, 0, 0),
+            "{summary}"
+        );
+        assert!(t.refused.is_empty(), "{summary}");
+        assert_eq!(t.latencies.len() as u64, t.acknowledged);
+        assert!(summary.board_updates.is_some_and(|n| n > 0), "{summary}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_resend_after_a_lost_answer_reuses_the_id_and_counts_once() {
+        let (url, _server, _dir) = serve().await;
+        let mut traffic = Traffic::new(&GoLive::example(), 1, 1.0, 3);
+        let planned = traffic.next_report();
+        let draft = traffic.draft(
+            &planned,
+            ReportId(Uuid::new_v4()),
+            OffsetDateTime::now_utc(),
+        );
+        let run = |trainer: Trainer| {
+            let url = url.clone();
+            async move {
+                let stop = CancellationToken::new();
+                tokio::time::timeout(Duration::from_secs(10), trainer.run(url, stop))
+                    .await
+                    .unwrap()
+            }
+        };
+
+        // The first submission is committed and answered.
+        let (tx, inbox) = mpsc::unbounded_channel();
+        tx.send(draft.clone()).unwrap();
+        drop(tx);
+        let first = run(Trainer::new(0, inbox)).await;
+        assert_eq!(
+            (first.sent, first.acknowledged, first.duplicates),
+            (1, 1, 0)
+        );
+
+        // Its answer was lost: the trainer still holds it and resends it on a new connection.
+        let (tx, inbox) = mpsc::unbounded_channel();
+        drop(tx);
+        let mut trainer = Trainer::new(0, inbox);
+        let frame = encode(&ClientMsg::Submit {
+            report: draft.clone(),
+        })
+        .unwrap();
+        let first_sent = Instant::now();
+        trainer
+            .outstanding
+            .insert(draft.id, Outstanding { frame, first_sent });
+        let second = run(trainer).await;
+        assert_eq!(
+            (
+                second.sent,
+                second.resent,
+                second.acknowledged,
+                second.duplicates
+            ),
+            (0, 1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn an_answer_is_counted_once_and_refusals_by_code() {
+        let (_tx, inbox) = mpsc::unbounded_channel();
+        let mut trainer = Trainer::new(0, inbox);
+        let [a, b] = [(); 2].map(|()| ReportId(Uuid::new_v4()));
+        for id in [a, b] {
+            let (frame, first_sent) = (Utf8Bytes::from("{}"), Instant::now());
+            trainer
+                .outstanding
+                .insert(id, Outstanding { frame, first_sent });
+        }
+        let receipt = Receipt {
+            id: a,
+            seq: 1,
+            status: floorboard_shared::Status::New,
+            queues: Vec::new(),
+            duplicate: false,
+        };
+        trainer.on_receipt(&receipt);
+        trainer.on_receipt(&Receipt {
+            duplicate: true,
+            ..receipt
+        });
+        let phi = floorboard_shared::ErrorCode::PhiSuspected;
+        trainer.on_error(&ErrorBody::new(phi, "rephrase").with_id(b));
+        trainer.on_error(&ErrorBody::new(phi, "rephrase").with_id(b));
+        let t = &trainer.tally;
+        assert_eq!((t.acknowledged, t.duplicates, t.latencies.len()), (1, 0, 1));
+        assert_eq!(t.refused.get("phi_suspected"), Some(&1));
+        assert!(trainer.outstanding.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_an_error() {
+        let mut args = args("ws://127.0.0.1:1/ws");
+        args.watch_board = false;
+        assert!(run(args).await.is_err());
     }
 }

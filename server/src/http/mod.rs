@@ -6,6 +6,8 @@ mod golive;
 mod ops;
 mod queues;
 mod reports;
+mod units;
+mod web;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -14,6 +16,7 @@ use axum::{Json, Router};
 use floorboard_shared::ErrorCode;
 use floorboard_shared::protocol::MAX_FRAME_BYTES;
 use serde::de::DeserializeOwned;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
@@ -36,6 +39,7 @@ use crate::ws;
         queues::list_queues,
         queues::queue_issues,
         board::board,
+        units::unit_issues,
         golive::golive,
     ),
     components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode))
@@ -49,12 +53,15 @@ pub fn router(state: AppState) -> Router {
         .merge(board::router())
         .merge(golive::router())
         .merge(ops::router())
+        .merge(units::router())
         .route(
             "/api/openapi.json",
             get(|| async { Json(ApiDoc::openapi()) }),
         )
         .route("/ws", get(ws::upgrade))
+        .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -7,7 +7,9 @@ mod sqlite;
 use async_trait::async_trait;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Event, IssuesAt};
-use floorboard_shared::{ErrorBody, Issue, QueueId, Report, ReportId, ReporterId, Status};
+use floorboard_shared::{
+    ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, UnitId,
+};
 use time::OffsetDateTime;
 
 pub use sqlite::SqliteStore;
@@ -83,6 +85,14 @@ pub trait Store: Send + Sync + 'static {
     async fn reporter_issues(
         &self,
         reporter: &ReporterId,
+        limit: u32,
+    ) -> Result<IssuesAt, StoreError>;
+
+    /// A unit's issues, of one kind or all, open ones first, then newest first.
+    async fn unit_issues(
+        &self,
+        unit: &UnitId,
+        kind: Option<Kind>,
         limit: u32,
     ) -> Result<IssuesAt, StoreError>;
 

@@ -11,7 +11,7 @@ use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::report::Kind;
 use floorboard_shared::{
-    ErrorBody, ErrorCode, Issue, QueueId, Report, ReportId, ReporterId, Severity, Status,
+    ErrorBody, ErrorCode, Issue, QueueId, Report, ReportId, ReporterId, Severity, Status, UnitId,
 };
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -376,6 +376,34 @@ impl Store for SqliteStore {
                 .bind(limit)
                 .fetch_all(&mut *tx)
                 .await?;
+        tx.commit().await?;
+        Ok(IssuesAt {
+            seq,
+            issues: rows
+                .into_iter()
+                .map(Issue::try_from)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn unit_issues(
+        &self,
+        unit: &UnitId,
+        kind: Option<Kind>,
+        limit: u32,
+    ) -> Result<IssuesAt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seq = head(&mut tx).await?;
+        let rows: Vec<IssueRow> = sqlx::query_as(&format!(
+            "SELECT {ISSUE_COLUMNS} FROM reports WHERE unit = ? AND (? IS NULL OR kind = ?) \
+             ORDER BY status IN ('resolved', 'closed'), received_at DESC LIMIT ?"
+        ))
+        .bind(unit.as_str())
+        .bind(kind.map(|k| spelled(&k)))
+        .bind(kind.map(|k| spelled(&k)))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(IssuesAt {
             seq,

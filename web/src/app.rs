@@ -1,0 +1,110 @@
+//! The shell: routes, the connection indicator, and the context every screen shares (the
+//! live connection and the go-live catalog).
+
+use std::sync::Arc;
+
+use floorboard_shared::GoLive;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::live::{ConnStatus, Live};
+use crate::{api, board, queues, report, storage};
+
+/// The go-live's catalog; `None` until first loaded (from the server or the device's copy).
+#[derive(Clone, Copy)]
+pub struct Catalog(pub RwSignal<Option<Arc<GoLive>>>);
+
+const CATALOG_KEY: &str = "floorboard.golive.v1";
+
+impl Catalog {
+    /// Starts from the device's copy, so the tablet works offline, then refreshes.
+    fn load() -> Catalog {
+        let cached = storage::load::<GoLive>(CATALOG_KEY).map(Arc::new);
+        let catalog = Catalog(RwSignal::new(cached));
+        spawn_local(async move {
+            loop {
+                if let Ok(golive) = api::golive().await {
+                    storage::save(CATALOG_KEY, &golive);
+                    catalog.0.set(Some(Arc::new(golive)));
+                    return;
+                }
+                gloo_timers_sleep(5_000).await;
+            }
+        });
+        catalog
+    }
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_context(Live::start());
+    provide_context(Catalog::load());
+    view! {
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <header class="topbar">
+                <a class="brand" href="/">"Floorboard"</a>
+                <nav aria-label="Screens">
+                    <A href="/report">"Report"</A>
+                    <A href="/queues">"Queues"</A>
+                    <A href="/board">"Board"</A>
+                </nav>
+                <ConnectionIndicator/>
+            </header>
+            <main id="main">
+                <Routes fallback=|| view! { <p class="empty">"No such screen."</p> }>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/report") view=report::ReportPage/>
+                    <Route path=path!("/queues") view=queues::QueuesPage/>
+                    <Route path=path!("/board") view=board::BoardPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    view! {
+        <section class="home">
+            <h1>"Floorboard"</h1>
+            <p>"The command center for this go-live."</p>
+            <ul class="screens">
+                <li><a href="/report"><strong>"Report"</strong><span>"At the elbow: report a problem in three taps, even offline."</span></a></li>
+                <li><a href="/queues"><strong>"Queues"</strong><span>"Command center: triage your queues live."</span></a></li>
+                <li><a href="/board"><strong>"Board"</strong><span>"Training lead: the heatmap of issues by unit."</span></a></li>
+            </ul>
+        </section>
+    }
+}
+
+/// Live, connecting or reconnecting, and how many reports wait in the outbox.
+#[component]
+fn ConnectionIndicator() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let label = move || match live.status.get() {
+        ConnStatus::Live => "Live".to_owned(),
+        ConnStatus::Connecting => "Connecting…".to_owned(),
+        ConnStatus::Reconnecting(secs) => format!("Reconnecting (retry in {secs} s)"),
+    };
+    let waiting = move || live.outbox.waiting.with(Vec::len);
+    view! {
+        <div class="conn" role="status" aria-live="polite" data-status=move || format!("{:?}", live.status.get())>
+            <span class="dot" class:live=move || live.status.get() == ConnStatus::Live aria-hidden="true"></span>
+            <span class="conn-label">{label}</span>
+            <Show when=move || { waiting() > 0 }>
+                <span class="waiting">{move || format!("{} waiting to send", waiting())}</span>
+            </Show>
+        </div>
+    }
+}

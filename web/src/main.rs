@@ -1,0 +1,35 @@
+//! Floorboard's front end, compiled to wasm: the trainer's tablet (`/report`), the
+//! command-center queues (`/queues`) and the unit board (`/board`), live over the same
+//! websocket protocol as every other client, with every wire type from `floorboard-shared`.
+
+mod api;
+mod app;
+mod board;
+mod clock;
+mod live;
+mod outbox;
+mod queues;
+mod report;
+mod storage;
+
+fn main() {
+    console_error_panic_hook_lite();
+    register_service_worker();
+    leptos::mount::mount_to_body(app::App);
+}
+
+/// Panics reach the browser console instead of vanishing.
+fn console_error_panic_hook_lite() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into())
+    }));
+}
+
+/// The service worker keeps the app shell cached, so a tablet in a dead zone can reload
+/// the page and still reach its outbox.
+fn register_service_worker() {
+    if let Some(window) = web_sys::window() {
+        let container = window.navigator().service_worker();
+        let _ = container.register("/sw.js");
+    }
+}

@@ -1,0 +1,272 @@
+//! Command-center queues: choose queues, watch their open issues live (patient safety
+//! pinned, then by severity and age), open one to see everything and change its status.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use floorboard_shared::protocol::{Change, ServerMsg, StatusChange, Topic};
+use floorboard_shared::{Issue, QueueId, ReportId, Severity, Status};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::Catalog;
+use crate::clock::{age, clock_time, ticking_now};
+use crate::live::Live;
+use crate::report::{severity_label, status_label};
+use crate::{api, storage};
+
+const CHOSEN_KEY: &str = "floorboard.queues.v1";
+/// How long a newly arrived issue stays highlighted.
+const FRESH_MS: u64 = 8_000;
+
+#[component]
+pub fn QueuesPage() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let catalog = expect_context::<Catalog>().0;
+    let chosen = RwSignal::new(storage::load::<BTreeSet<QueueId>>(CHOSEN_KEY).unwrap_or_default());
+    // Open issues per followed queue.
+    let open = RwSignal::new(BTreeMap::<QueueId, HashMap<ReportId, Issue>>::new());
+    let fresh = RwSignal::new(BTreeSet::<ReportId>::new());
+    let selected = RwSignal::new(None::<ReportId>);
+    let now = ticking_now();
+
+    live.on_message(move |msg| match msg {
+        ServerMsg::Snapshot {
+            topic: Topic::Queue { queue },
+            issues,
+            ..
+        } => open.update(|o| {
+            o.insert(
+                queue.clone(),
+                issues.iter().map(|i| (i.report.id, i.clone())).collect(),
+            );
+        }),
+        ServerMsg::Event(event) => {
+            let issue = &event.issue;
+            open.update(|o| {
+                for queue in &issue.queues {
+                    let Some(list) = o.get_mut(queue) else {
+                        continue;
+                    };
+                    if list
+                        .get(&issue.report.id)
+                        .is_some_and(|old| old.seq > issue.seq)
+                    {
+                        continue;
+                    }
+                    if issue.status.is_open() {
+                        list.insert(issue.report.id, issue.clone());
+                    } else {
+                        list.remove(&issue.report.id);
+                    }
+                }
+            });
+            if event.change == Change::Reported {
+                let id = issue.report.id;
+                fresh.update(|f| {
+                    f.insert(id);
+                });
+                set_timeout(
+                    move || {
+                        fresh.update(|f| {
+                            f.remove(&id);
+                        })
+                    },
+                    std::time::Duration::from_millis(FRESH_MS),
+                );
+            }
+        }
+        _ => {}
+    });
+
+    // Follow exactly the chosen queues.
+    let following = StoredValue::new(BTreeSet::<QueueId>::new());
+    Effect::new(move |_| {
+        let want = chosen.get();
+        let had = following.get_value();
+        for q in had.difference(&want) {
+            live.unsubscribe(&Topic::Queue { queue: q.clone() });
+            open.update(|o| {
+                o.remove(q);
+            });
+        }
+        for q in want.difference(&had) {
+            live.subscribe(Topic::Queue { queue: q.clone() });
+        }
+        storage::save(CHOSEN_KEY, &want);
+        following.set_value(want);
+    });
+    on_cleanup(move || {
+        for q in following.get_value() {
+            live.unsubscribe(&Topic::Queue { queue: q });
+        }
+    });
+
+    // Counts for queues not followed come from the server, refreshed when the list opens.
+    let counts = RwSignal::new(HashMap::<QueueId, u64>::new());
+    spawn_local(async move {
+        if let Ok(queues) = api::queues().await {
+            counts.set(queues.into_iter().map(|q| (q.id, q.open)).collect());
+        }
+    });
+    let count_of = move |q: &QueueId| {
+        open.with(|o| o.get(q).map(|l| l.len() as u64))
+            .or_else(|| counts.with(|c| c.get(q).copied()))
+    };
+
+    let list = move || {
+        let mut issues: Vec<Issue> = open.with(|o| {
+            let mut seen = HashMap::new();
+            for issue in o.values().flat_map(|l| l.values()) {
+                seen.entry(issue.report.id).or_insert_with(|| issue.clone());
+            }
+            seen.into_values().collect()
+        });
+        issues.sort_by(|a, b| {
+            (a.report.severity, a.received_at).cmp(&(b.report.severity, b.received_at))
+        });
+        issues
+    };
+    let safety = move || {
+        list()
+            .into_iter()
+            .filter(|i| i.report.severity == Severity::PatientSafety)
+            .collect::<Vec<_>>()
+    };
+    let others = move || {
+        list()
+            .into_iter()
+            .filter(|i| i.report.severity != Severity::PatientSafety)
+            .collect::<Vec<_>>()
+    };
+
+    let row = move |issue: Issue| {
+        let id = issue.report.id;
+        let at = issue.received_at;
+        let queues = issue
+            .queues
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! {
+            <li class="issue-row" class:fresh=move || fresh.with(|f| f.contains(&id)) data-severity=issue.report.severity.as_str()>
+                <button type="button" class="issue-open" on:click=move |_| selected.set(Some(id))
+                    aria-label=format!("{}: {}", severity_label(issue.report.severity), issue.report.summary)>
+                    <span class="sev" data-severity=issue.report.severity.as_str()>{severity_label(issue.report.severity)}</span>
+                    <span class="summary">{issue.report.summary.clone()}</span>
+                    <span class="meta">
+                        {issue.report.unit.to_string()}" · "{issue.report.kind.label()}" · "{issue.report.module.to_string()}
+                        " · "{queues}
+                    </span>
+                    <span class="status-badge" data-status=issue.status.as_str()>{status_label(issue.status)}</span>
+                    <span class="age" title=clock_time(at)>{move || age(at, now.get())}</span>
+                </button>
+            </li>
+        }
+    };
+
+    view! {
+        <section class="queues-page">
+            <aside class="card queue-chooser" aria-labelledby="chooser-title">
+                <h2 id="chooser-title">"Queues"</h2>
+                <ul>
+                    {move || catalog.with(|g| g.as_ref().map(|g| g.queues().iter().map(|q| {
+                        let id = q.id.clone();
+                        let toggle = id.clone();
+                        let counted = id.clone();
+                        view! {
+                            <li><label class="queue-choice">
+                                <input type="checkbox" name="queue" value=id.to_string()
+                                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| { if on { c.insert(toggle.clone()); } else { c.remove(&toggle); } });
+                                    }/>
+                                <span>{q.name.clone()}</span>
+                                <span class="count">{move || count_of(&counted).map(|n| n.to_string()).unwrap_or_default()}</span>
+                            </label></li>
+                        }
+                    }).collect_view()))}
+                </ul>
+            </aside>
+            <div class="queue-list">
+                <Show when=move || chosen.with(|c| !c.is_empty()) fallback=|| view! { <p class="empty">"Choose one or more queues to watch."</p> }>
+                    <h1>{move || format!("Open issues: {}", list().len())}</h1>
+                    <Show when=move || !safety().is_empty()>
+                        <h2 class="pinned-title">"Patient safety"</h2>
+                        <ul class="issues pinned">{move || safety().into_iter().map(row).collect_view()}</ul>
+                    </Show>
+                    <ul class="issues">{move || others().into_iter().map(row).collect_view()}</ul>
+                    <Show when=move || list().is_empty()><p class="empty">"Nothing open. "</p></Show>
+                </Show>
+            </div>
+            {move || selected.get().and_then(|id| list().into_iter().find(|i| i.report.id == id)).map(|issue| view! {
+                <IssueDetail issue on_close=move || selected.set(None)/>
+            })}
+        </section>
+    }
+}
+
+/// Every field of one issue, and its status changes.
+#[component]
+fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let id = issue.report.id;
+    let current = issue.status;
+    let close = on_close.clone();
+    let change = move |to: Status| {
+        busy.set(true);
+        let text = note.get_untracked();
+        spawn_local(async move {
+            let request = StatusChange {
+                status: to,
+                note: Some(text).filter(|n| !n.trim().is_empty()),
+            };
+            match api::change_status(id, &request).await {
+                Ok(_) => {
+                    problem.set(None);
+                    note.set(String::new());
+                }
+                Err(e) => problem.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    let r = &issue.report;
+    let field = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+    view! {
+        <aside class="card detail" role="dialog" aria-labelledby="detail-title">
+            <button type="button" class="close" aria-label="Close" on:click=move |_| close()>"×"</button>
+            <h2 id="detail-title">{r.summary.clone()}</h2>
+            <dl>
+                {field("Severity", severity_label(r.severity).into())}
+                {field("Status", status_label(issue.status).into())}
+                {field("Kind", r.kind.label().into())}
+                {field("Unit", format!("{} ({})", r.unit, r.facility))}
+                {field("Module", r.module.to_string())}
+                {field("Queues", issue.queues.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))}
+                {field("Affected", format!("{} × {}", r.affected_users, r.affected_role.clone().unwrap_or_else(|| "users".into())))}
+                {field("Reporter", r.reporter.to_string())}
+                {field("Received", clock_time(issue.received_at))}
+                {field("Resolved at the elbow", if r.resolved_at_elbow { "yes" } else { "no" }.into())}
+                {r.details.clone().map(|d| field("Details", d))}
+                {issue.note.clone().map(|n| field("Note", n))}
+            </dl>
+            <label class="wide">"Note (required to resolve or close)"
+                <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+            </label>
+            <div class="status-actions" role="group" aria-label="Change status">
+                {Status::ALL.into_iter().filter(|to| current.can_move_to(*to)).map(|to| view! {
+                    <button type="button" data-status=to.as_str() disabled=move || busy.get() on:click=move |_| change(to)>
+                        {status_label(to)}
+                    </button>
+                }).collect_view()}
+            </div>
+            <Show when=move || problem.get().is_some()>
+                <p class="problem" role="alert">{move || problem.get()}</p>
+            </Show>
+        </aside>
+    }
+}
