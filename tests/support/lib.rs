@@ -2,6 +2,8 @@
 //! for its websocket and HTTP API. Waits are on events, bounded by a generous timeout so a
 //! broken build fails instead of hanging.
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -49,10 +51,16 @@ impl TestServer {
 
     /// A server on an existing data directory (a restart).
     pub async fn spawn_on(data_dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
+        Self::spawn_at("127.0.0.1:0".parse().expect("address"), data_dir, tune).await
+    }
+
+    /// A server on a given address and data directory: a restart that clients (browsers)
+    /// find where they left it.
+    pub async fn spawn_at(addr: SocketAddr, data_dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::new(data_dir, GoLive::example());
         config.board_interval = Duration::from_millis(50);
         tune(&mut config);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(floorboard_server::run(config, listener, async move {
