@@ -56,7 +56,11 @@ impl TestServer {
 
     /// A server on a given address and data directory: a restart that clients (browsers)
     /// find where they left it.
-    pub async fn spawn_at(addr: SocketAddr, data_dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
+    pub async fn spawn_at(
+        addr: SocketAddr,
+        data_dir: &Path,
+        tune: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let mut config = Config::new(data_dir, GoLive::example());
         config.board_interval = Duration::from_millis(50);
         tune(&mut config);

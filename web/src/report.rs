@@ -410,7 +410,7 @@ fn MyReports(reporter: String) -> impl IntoView {
 
     let sorted = move || {
         let mut list: Vec<Issue> = mine.with(|m| m.values().cloned().collect());
-        list.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+        list.sort_by_key(|i| std::cmp::Reverse(i.received_at));
         list
     };
     view! {
