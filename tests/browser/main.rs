@@ -58,6 +58,7 @@ async fn a_report_on_the_tablet_appears_on_queues_and_the_board() {
         driver.browser().await,
     );
     board.set_size(1920, 1080).await;
+    tablet.set_size(800, 1280).await; // a 10-inch tablet, portrait
 
     watch_queue(&queues, &base, "analysts-clindoc").await;
     board.goto(&format!("{base}/board")).await;
@@ -87,6 +88,9 @@ async fn a_report_on_the_tablet_appears_on_queues_and_the_board() {
     tablet.find_text(".saved", "Sent").await;
     tablet.find_text(".mine .issue", "BP med SmartSet").await;
     tablet.screenshot("report").await;
+    tablet.set_size(390, 844).await; // a phone
+    tablet.find(".report-form").await;
+    tablet.screenshot("report-phone").await;
     queues.screenshot("queues").await;
     board.screenshot("board").await;
 

@@ -49,6 +49,25 @@ impl SqliteStore {
     }
 }
 
+type IssueQuery<'q> = sqlx::query::QueryAs<'q, Sqlite, IssueRow, sqlx::sqlite::SqliteArguments<'q>>;
+
+impl SqliteStore {
+    /// Runs an issue query and reads the head it is consistent with, in one read transaction.
+    async fn issues_at(&self, query: IssueQuery<'_>) -> Result<IssuesAt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seq = head(&mut tx).await?;
+        let rows = query.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(IssuesAt {
+            seq,
+            issues: rows
+                .into_iter()
+                .map(Issue::try_from)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
 fn micros(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
 }
@@ -337,30 +356,13 @@ impl Store for SqliteStore {
     }
 
     async fn queue_issues(&self, queue: &QueueId, limit: u32) -> Result<IssuesAt, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let seq = head(&mut tx).await?;
-        let rows: Vec<IssueRow> = sqlx::query_as(&format!(
-            "SELECT {cols} FROM report_queues q JOIN reports r ON r.id = q.report_id \
+        let sql = format!(
+            "SELECT r.* FROM report_queues q JOIN reports r ON r.id = q.report_id \
              WHERE q.queue = ? AND r.status NOT IN ('resolved', 'closed') \
-             ORDER BY {SEVERITY_ORDER}, r.received_at LIMIT ?",
-            cols = ISSUE_COLUMNS
-                .split(", ")
-                .map(|c| format!("r.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .bind(queue.as_str())
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(IssuesAt {
-            seq,
-            issues: rows
-                .into_iter()
-                .map(Issue::try_from)
-                .collect::<Result<_, _>>()?,
-        })
+             ORDER BY {SEVERITY_ORDER}, r.received_at LIMIT ?"
+        );
+        self.issues_at(sqlx::query_as(&sql).bind(queue.as_str()).bind(limit))
+            .await
     }
 
     async fn reporter_issues(
@@ -368,22 +370,10 @@ impl Store for SqliteStore {
         reporter: &ReporterId,
         limit: u32,
     ) -> Result<IssuesAt, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let seq = head(&mut tx).await?;
-        let rows: Vec<IssueRow> =
-            sqlx::query_as(&format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE reporter = ? ORDER BY received_at DESC, seq DESC LIMIT ?"))
-                .bind(reporter.as_str())
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(IssuesAt {
-            seq,
-            issues: rows
-                .into_iter()
-                .map(Issue::try_from)
-                .collect::<Result<_, _>>()?,
-        })
+        let sql =
+            "SELECT * FROM reports WHERE reporter = ? ORDER BY received_at DESC, seq DESC LIMIT ?";
+        self.issues_at(sqlx::query_as(sql).bind(reporter.as_str()).bind(limit))
+            .await
     }
 
     async fn unit_issues(
@@ -392,26 +382,16 @@ impl Store for SqliteStore {
         kind: Option<Kind>,
         limit: u32,
     ) -> Result<IssuesAt, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let seq = head(&mut tx).await?;
-        let rows: Vec<IssueRow> = sqlx::query_as(&format!(
-            "SELECT {ISSUE_COLUMNS} FROM reports WHERE unit = ? AND (? IS NULL OR kind = ?) \
-             ORDER BY status IN ('resolved', 'closed'), received_at DESC LIMIT ?"
-        ))
-        .bind(unit.as_str())
-        .bind(kind.map(|k| spelled(&k)))
-        .bind(kind.map(|k| spelled(&k)))
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(IssuesAt {
-            seq,
-            issues: rows
-                .into_iter()
-                .map(Issue::try_from)
-                .collect::<Result<_, _>>()?,
-        })
+        let sql = "SELECT * FROM reports WHERE unit = ?1 AND (?2 IS NULL OR kind = ?2) \
+                   ORDER BY status IN ('resolved', 'closed'), received_at DESC LIMIT ?3";
+        let kind = kind.map(|k| spelled(&k));
+        self.issues_at(
+            sqlx::query_as(sql)
+                .bind(unit.as_str())
+                .bind(kind)
+                .bind(limit),
+        )
+        .await
     }
 
     async fn events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
