@@ -10,15 +10,13 @@ use async_trait::async_trait;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::report::Kind;
-use floorboard_shared::{
-    ErrorBody, ErrorCode, Issue, QueueId, Report, ReportId, ReporterId, Severity, Status, UnitId,
-};
+use floorboard_shared::{Issue, QueueId, Report, ReportId, ReporterId, Severity, Status, UnitId};
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 
-use super::{Applied, Command, IssuesAt, Store, StoreError};
+use super::{Applied, Command, IssuesAt, Store, StoreError, batch};
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 19 columns.
 const INSERT_CHUNK: usize = 500;
@@ -180,16 +178,6 @@ async fn head(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
     Ok(seq as u64)
 }
 
-/// The writes one batch comes to, gathered first so each table gets multi-row inserts.
-#[derive(Default)]
-struct Writes {
-    /// Reports new in this batch, in their final state.
-    new: Vec<ReportId>,
-    /// Reports stored before this batch whose status changed.
-    changed: Vec<ReportId>,
-    events: Vec<Event>,
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn apply(
@@ -198,117 +186,27 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<Vec<Applied>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut next_seq = head(&mut tx).await? + 1;
-
-        let ids: Vec<ReportId> = batch
-            .iter()
-            .map(|c| match c {
-                Command::Submit { report, .. } => report.id,
-                Command::SetStatus { id, .. } => *id,
-            })
-            .collect();
-        // Issues as they stand, updated as the batch goes so later commands see earlier ones.
-        let mut issues = fetch_issues(&mut tx, &ids).await?;
-        let mut writes = Writes::default();
-        let mut outcomes = Vec::with_capacity(batch.len());
-
-        for command in batch {
-            let outcome = match command {
-                Command::Submit { report, queues } => match issues.get(&report.id) {
-                    Some(existing) if existing.report == *report => {
-                        Applied::Duplicate(existing.clone())
-                    }
-                    Some(_) => Applied::Refused(
-                        ErrorBody::new(
-                            ErrorCode::IdConflict,
-                            "this report id was already used for a different report",
-                        )
-                        .with_id(report.id),
-                    ),
-                    None => {
-                        let issue = Issue {
-                            report: report.clone(),
-                            queues: queues.clone(),
-                            status: report.initial_status(),
-                            note: None,
-                            received_at: at,
-                            updated_at: at,
-                            reported_seq: next_seq,
-                            seq: next_seq,
-                        };
-                        writes.new.push(report.id);
-                        issues.insert(report.id, issue.clone());
-                        Applied::Committed(Event {
-                            seq: next_seq,
-                            at,
-                            change: Change::Reported,
-                            issue,
-                        })
-                    }
-                },
-                Command::SetStatus { id, to, note } => match issues.get_mut(id) {
-                    None => Applied::Refused(
-                        ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id),
-                    ),
-                    Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
-                        ErrorBody::new(
-                            ErrorCode::InvalidTransition,
-                            format!(
-                                "an issue cannot move from {} to {}",
-                                issue.status.as_str(),
-                                to.as_str()
-                            ),
-                        )
-                        .with_id(*id),
-                    ),
-                    Some(issue) => {
-                        let from = issue.status;
-                        issue.status = *to;
-                        if note.is_some() {
-                            issue.note = note.clone();
-                        }
-                        issue.updated_at = at;
-                        issue.seq = next_seq;
-                        if !writes.new.contains(id) && !writes.changed.contains(id) {
-                            writes.changed.push(*id);
-                        }
-                        Applied::Committed(Event {
-                            seq: next_seq,
-                            at,
-                            change: Change::StatusChanged { from },
-                            issue: issue.clone(),
-                        })
-                    }
-                },
-            };
-            if let Applied::Committed(event) = &outcome {
-                writes.events.push(event.clone());
-                next_seq += 1;
-            }
-            outcomes.push(outcome);
-        }
-
-        if writes.events.is_empty() {
+        let first_seq = head(&mut tx).await? + 1;
+        let stored = fetch_issues(&mut tx, &batch::touched(batch)).await?;
+        let plan = batch::plan(batch, stored, first_seq, at);
+        if plan.events.is_empty() {
             tx.rollback().await?;
-            return Ok(outcomes);
+            return Ok(plan.outcomes);
         }
-        let new: Vec<&Issue> = writes.new.iter().map(|id| &issues[id]).collect();
+        let new: Vec<&Issue> = plan.new.iter().collect();
         for chunk in new.chunks(INSERT_CHUNK) {
             insert_reports(&mut tx, chunk).await?;
             let mut q =
                 QueryBuilder::<Sqlite>::new("INSERT INTO report_queues (queue, report_id) ");
-            q.push_values(
-                chunk
-                    .iter()
-                    .flat_map(|i| i.queues.iter().map(move |queue| (queue, i.report.id))),
-                |mut row, (queue, id)| {
-                    row.push_bind(queue.as_str()).push_bind(id.to_string());
-                },
-            );
+            let rows = chunk
+                .iter()
+                .flat_map(|i| i.queues.iter().map(move |queue| (queue, i.report.id)));
+            q.push_values(rows, |mut row, (queue, id)| {
+                row.push_bind(queue.as_str()).push_bind(id.to_string());
+            });
             q.build().execute(&mut *tx).await?;
         }
-        for id in &writes.changed {
-            let issue = &issues[id];
+        for issue in &plan.changed {
             sqlx::query(
                 "UPDATE reports SET status = ?, note = ?, updated_at = ?, seq = ? WHERE id = ?",
             )
@@ -316,11 +214,11 @@ impl Store for SqliteStore {
             .bind(&issue.note)
             .bind(micros(issue.updated_at))
             .bind(issue.seq as i64)
-            .bind(id.to_string())
+            .bind(issue.report.id.to_string())
             .execute(&mut *tx)
             .await?;
         }
-        for chunk in writes.events.chunks(INSERT_CHUNK) {
+        for chunk in plan.events.chunks(INSERT_CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO events (seq, at, report_id, change, from_status, issue) ",
             );
@@ -347,7 +245,7 @@ impl Store for SqliteStore {
             q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(plan.outcomes)
     }
 
     async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError> {

@@ -1,0 +1,238 @@
+//! Planning a batch: what each command of a group commit does, given the issues it touches
+//! as they stand. Pure and shared by every backend, which only reads the touched issues
+//! before and writes the plan after, in the same transaction.
+
+use std::collections::HashMap;
+
+use floorboard_shared::protocol::{Change, Event};
+use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId};
+use time::OffsetDateTime;
+
+use super::{Applied, Command};
+
+/// The writes a batch comes to, gathered so each table gets multi-row inserts.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub outcomes: Vec<Applied>,
+    /// Issues new in this batch, in their final state.
+    pub new: Vec<Issue>,
+    /// Issues stored before this batch whose status changed, in their final state.
+    pub changed: Vec<Issue>,
+    /// One per committed command, numbered from the batch's first sequence number.
+    pub events: Vec<Event>,
+}
+
+/// The report ids a batch touches: what the backend reads before planning.
+pub fn touched(batch: &[Command]) -> Vec<ReportId> {
+    batch
+        .iter()
+        .map(|c| match c {
+            Command::Submit { report, .. } => report.id,
+            Command::SetStatus { id, .. } => *id,
+        })
+        .collect()
+}
+
+/// Applies `batch` in order to `stored` (the touched issues as they stand), numbering
+/// events from `first_seq`. Later commands see earlier ones: a report submitted twice in one
+/// batch is a duplicate the second time; its status can change in the same batch.
+pub fn plan(
+    batch: &[Command],
+    mut stored: HashMap<ReportId, Issue>,
+    first_seq: u64,
+    at: OffsetDateTime,
+) -> Plan {
+    let mut next_seq = first_seq;
+    let mut new_ids: Vec<ReportId> = Vec::new();
+    let mut changed_ids: Vec<ReportId> = Vec::new();
+    let mut plan = Plan::default();
+
+    for command in batch {
+        let outcome = match command {
+            Command::Submit { report, queues } => match stored.get(&report.id) {
+                Some(existing) if existing.report == *report => {
+                    Applied::Duplicate(existing.clone())
+                }
+                Some(_) => Applied::Refused(
+                    ErrorBody::new(
+                        ErrorCode::IdConflict,
+                        "this report id was already used for a different report",
+                    )
+                    .with_id(report.id),
+                ),
+                None => {
+                    let issue = Issue {
+                        report: report.clone(),
+                        queues: queues.clone(),
+                        status: report.initial_status(),
+                        note: None,
+                        received_at: at,
+                        updated_at: at,
+                        reported_seq: next_seq,
+                        seq: next_seq,
+                    };
+                    new_ids.push(report.id);
+                    stored.insert(report.id, issue.clone());
+                    Applied::Committed(Event {
+                        seq: next_seq,
+                        at,
+                        change: Change::Reported,
+                        issue,
+                    })
+                }
+            },
+            Command::SetStatus { id, to, note } => match stored.get_mut(id) {
+                None => Applied::Refused(
+                    ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id),
+                ),
+                Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
+                    ErrorBody::new(
+                        ErrorCode::InvalidTransition,
+                        format!(
+                            "an issue cannot move from {} to {}",
+                            issue.status.as_str(),
+                            to.as_str()
+                        ),
+                    )
+                    .with_id(*id),
+                ),
+                Some(issue) => {
+                    let from = issue.status;
+                    issue.status = *to;
+                    if note.is_some() {
+                        issue.note = note.clone();
+                    }
+                    issue.updated_at = at;
+                    issue.seq = next_seq;
+                    if !new_ids.contains(id) && !changed_ids.contains(id) {
+                        changed_ids.push(*id);
+                    }
+                    Applied::Committed(Event {
+                        seq: next_seq,
+                        at,
+                        change: Change::StatusChanged { from },
+                        issue: issue.clone(),
+                    })
+                }
+            },
+        };
+        if let Applied::Committed(event) = &outcome {
+            plan.events.push(event.clone());
+            next_seq += 1;
+        }
+        plan.outcomes.push(outcome);
+    }
+    plan.new = new_ids.iter().map(|id| stored[id].clone()).collect();
+    plan.changed = changed_ids.iter().map(|id| stored[id].clone()).collect();
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use floorboard_shared::{GoLive, Kind, ReportDraft, Severity, Status};
+
+    use super::*;
+
+    fn submit(n: u128) -> Command {
+        let report = ReportDraft {
+            id: ReportId(uuid::Uuid::from_u128(n)),
+            facility: "rmc".into(),
+            unit: "rmc-ed".into(),
+            module: "asap".into(),
+            kind: Kind::Access,
+            severity: Severity::Low,
+            summary: "Badge tap fails".into(),
+            details: None,
+            affected_role: None,
+            affected_users: 1,
+            resolved_at_elbow: false,
+            reporter: "trainer-01".into(),
+            reported_at: OffsetDateTime::UNIX_EPOCH,
+        }
+        .validate(&GoLive::example())
+        .unwrap();
+        Command::Submit {
+            report,
+            queues: vec!["it-access".into()],
+        }
+    }
+
+    fn set(n: u128, to: Status) -> Command {
+        Command::SetStatus {
+            id: ReportId(uuid::Uuid::from_u128(n)),
+            to,
+            note: Some("done".into()),
+        }
+    }
+
+    #[test]
+    fn events_are_numbered_densely_in_command_order() {
+        let p = plan(
+            &[submit(1), submit(2), set(1, Status::InProgress)],
+            HashMap::new(),
+            41,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert_eq!(
+            p.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [41, 42, 43]
+        );
+        assert_eq!(p.new.len(), 2);
+        assert!(
+            p.changed.is_empty(),
+            "a report new in the batch is inserted in its final state"
+        );
+        assert_eq!(p.new[0].status, Status::InProgress);
+    }
+
+    #[test]
+    fn a_repeat_in_the_same_batch_is_a_duplicate_and_takes_no_number() {
+        let p = plan(
+            &[submit(1), submit(1), submit(2)],
+            HashMap::new(),
+            1,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(matches!(p.outcomes[1], Applied::Duplicate(_)));
+        assert_eq!(p.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn refusals_take_no_number_and_change_nothing() {
+        let p = plan(
+            &[
+                set(9, Status::Acknowledged),
+                submit(1),
+                set(1, Status::Closed),
+            ],
+            HashMap::new(),
+            5,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(matches!(&p.outcomes[0], Applied::Refused(e) if e.code == ErrorCode::NotFound));
+        assert!(
+            matches!(&p.outcomes[2], Applied::Refused(e) if e.code == ErrorCode::InvalidTransition)
+        );
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.new[0].status, Status::New);
+    }
+
+    #[test]
+    fn stored_issues_that_change_are_listed_once() {
+        let first = plan(&[submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH)
+            .new
+            .remove(0);
+        let stored = HashMap::from([(first.report.id, first)]);
+        let p = plan(
+            &[set(1, Status::Acknowledged), set(1, Status::InProgress)],
+            stored,
+            2,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert_eq!(p.changed.len(), 1);
+        assert_eq!(
+            (p.changed[0].status, p.changed[0].seq),
+            (Status::InProgress, 3)
+        );
+    }
+}
