@@ -3,6 +3,7 @@
 //! from the committer and are applied in one transaction: one durable commit for many reports.
 
 mod batch;
+mod sql;
 mod sqlite;
 
 use async_trait::async_trait;

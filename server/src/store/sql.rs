@@ -1,0 +1,356 @@
+//! The SQL both backends run. Every statement is written once and built with `QueryBuilder`,
+//! which spells placeholders for each database; `sql_store!` instantiates the one `Store`
+//! implementation for SQLite and for PostgreSQL. Each backend adds only its hooks: how it
+//! opens, how it serialises writers (`lock_log`), and how it tells other nodes (`announce`).
+
+use floorboard_shared::protocol::{Change, Event};
+use floorboard_shared::{Issue, Report};
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use super::StoreError;
+
+/// Rows per multi-row INSERT: well under either database's limit on bound values.
+pub(super) const INSERT_CHUNK: usize = 500;
+
+/// Orders open work the way the command center reads it: safety first, then oldest.
+pub(super) const SEVERITY_ORDER: &str =
+    "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+
+pub(super) const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, \
+     affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, reported_seq, seq";
+
+/// Times are stored as microseconds since the epoch, UTC: exact, sortable, the same on both.
+pub(super) fn micros(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000) as i64
+}
+
+pub(super) fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Reads an enum back from its wire spelling, as stored.
+pub(super) fn wire<T: DeserializeOwned>(s: String) -> Result<T, StoreError> {
+    Ok(serde_json::from_value(serde_json::Value::String(s))?)
+}
+
+/// An enum's wire spelling, as stored.
+pub(super) fn spelled<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("enums stored in columns serialise as strings"),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct IssueRow {
+    id: String,
+    facility: String,
+    unit: String,
+    module: String,
+    kind: String,
+    severity: String,
+    summary: String,
+    details: Option<String>,
+    affected_role: Option<String>,
+    affected_users: i64,
+    resolved_at_elbow: bool,
+    reporter: String,
+    reported_at: i64,
+    received_at: i64,
+    queues: String,
+    status: String,
+    note: Option<String>,
+    updated_at: i64,
+    reported_seq: i64,
+    seq: i64,
+}
+
+impl TryFrom<IssueRow> for Issue {
+    type Error = StoreError;
+
+    fn try_from(r: IssueRow) -> Result<Issue, StoreError> {
+        Ok(Issue {
+            report: Report {
+                id: wire(r.id)?,
+                facility: r.facility.as_str().into(),
+                unit: r.unit.as_str().into(),
+                module: r.module.as_str().into(),
+                kind: wire(r.kind)?,
+                severity: wire(r.severity)?,
+                summary: r.summary,
+                details: r.details,
+                affected_role: r.affected_role,
+                affected_users: u32::try_from(r.affected_users).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                resolved_at_elbow: r.resolved_at_elbow,
+                reporter: wire(r.reporter)?,
+                reported_at: from_micros(r.reported_at)?,
+            },
+            queues: serde_json::from_str(&r.queues)?,
+            status: wire(r.status)?,
+            note: r.note,
+            received_at: from_micros(r.received_at)?,
+            updated_at: from_micros(r.updated_at)?,
+            reported_seq: r.reported_seq as u64,
+            seq: r.seq as u64,
+        })
+    }
+}
+
+/// An event row back into an event.
+pub(super) fn event_of((seq, at, from, issue): (i64, i64, Option<String>, String)) -> Result<Event, StoreError> {
+    let change = match from {
+        Some(from) => Change::StatusChanged { from: wire(from)? },
+        None => Change::Reported,
+    };
+    Ok(Event { seq: seq as u64, at: from_micros(at)?, change, issue: serde_json::from_str(&issue)? })
+}
+
+/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` and the hooks
+/// `lock_log(&mut $db::Connection)` and `announce(&mut $db::Connection, last_seq)`.
+macro_rules! sql_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn head(conn: &mut <$db as sqlx::Database>::Connection) -> Result<u64, $crate::store::StoreError> {
+                let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(conn).await?;
+                Ok(seq as u64)
+            }
+
+            async fn fetch_issues(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                ids: &[floorboard_shared::ReportId],
+            ) -> Result<std::collections::HashMap<floorboard_shared::ReportId, floorboard_shared::Issue>, $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let mut found = std::collections::HashMap::new();
+                for chunk in ids.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id IN ("));
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    q.push(")");
+                    for row in q.build_query_as::<IssueRow>().fetch_all(&mut *conn).await? {
+                        let issue = floorboard_shared::Issue::try_from(row)?;
+                        found.insert(issue.report.id, issue);
+                    }
+                }
+                Ok(found)
+            }
+
+            /// Runs an issue query and reads the head it is consistent with, in one read
+            /// transaction.
+            async fn issues_at(
+                &self,
+                mut query: sqlx::QueryBuilder<'_, $db>,
+            ) -> Result<floorboard_shared::protocol::IssuesAt, $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::head(&mut tx).await?;
+                let rows = query.build_query_as::<IssueRow>().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                let issues = rows.into_iter().map(floorboard_shared::Issue::try_from).collect::<Result<_, _>>()?;
+                Ok(floorboard_shared::protocol::IssuesAt { seq, issues })
+            }
+
+            async fn write_plan(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                plan: &$crate::store::batch::Plan,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                for chunk in plan.new.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO reports ({ISSUE_COLUMNS}) "));
+                    let rows = chunk.iter().map(|i| Ok((i, serde_json::to_string(&i.queues)?))).collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                    q.push_values(rows, |mut row, (i, queues)| {
+                        let r = &i.report;
+                        row.push_bind(r.id.to_string())
+                            .push_bind(r.facility.to_string())
+                            .push_bind(r.unit.to_string())
+                            .push_bind(r.module.to_string())
+                            .push_bind(spelled(&r.kind))
+                            .push_bind(spelled(&r.severity))
+                            .push_bind(r.summary.clone())
+                            .push_bind(r.details.clone())
+                            .push_bind(r.affected_role.clone())
+                            .push_bind(i64::from(r.affected_users))
+                            .push_bind(r.resolved_at_elbow)
+                            .push_bind(r.reporter.to_string())
+                            .push_bind(micros(r.reported_at))
+                            .push_bind(micros(i.received_at))
+                            .push_bind(queues)
+                            .push_bind(spelled(&i.status))
+                            .push_bind(i.note.clone())
+                            .push_bind(micros(i.updated_at))
+                            .push_bind(i.reported_seq as i64)
+                            .push_bind(i.seq as i64);
+                    });
+                    q.build().execute(&mut *conn).await?;
+
+                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO report_queues (queue, report_id) ");
+                    let rows = chunk.iter().flat_map(|i| i.queues.iter().map(move |queue| (queue.to_string(), i.report.id.to_string())));
+                    q.push_values(rows, |mut row, (queue, id)| {
+                        row.push_bind(queue).push_bind(id);
+                    });
+                    q.build().execute(&mut *conn).await?;
+                }
+                for issue in &plan.changed {
+                    let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE reports SET status = ");
+                    q.push_bind(spelled(&issue.status))
+                        .push(", note = ")
+                        .push_bind(issue.note.clone())
+                        .push(", updated_at = ")
+                        .push_bind(micros(issue.updated_at))
+                        .push(", seq = ")
+                        .push_bind(issue.seq as i64)
+                        .push(" WHERE id = ")
+                        .push_bind(issue.report.id.to_string());
+                    q.build().execute(&mut *conn).await?;
+                }
+                for chunk in plan.events.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (seq, at, report_id, change, from_status, issue) ");
+                    let rows = chunk.iter().map(|e| Ok((e, serde_json::to_string(&e.issue)?))).collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                    q.push_values(rows, |mut row, (e, issue)| {
+                        let (change, from) = match e.change {
+                            floorboard_shared::protocol::Change::StatusChanged { from } => ("status_changed", Some(spelled(&from))),
+                            floorboard_shared::protocol::Change::Reported => ("reported", None),
+                        };
+                        row.push_bind(e.seq as i64)
+                            .push_bind(micros(e.at))
+                            .push_bind(e.issue.report.id.to_string())
+                            .push_bind(change)
+                            .push_bind(from)
+                            .push_bind(issue);
+                    });
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn apply(
+                &self,
+                batch: &[$crate::store::Command],
+                at: time::OffsetDateTime,
+            ) -> Result<Vec<$crate::store::Applied>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_log(&mut tx).await?;
+                let first_seq = Self::head(&mut tx).await? + 1;
+                let stored = Self::fetch_issues(&mut tx, &$crate::store::batch::touched(batch)).await?;
+                let plan = $crate::store::batch::plan(batch, stored, first_seq, at);
+                let Some(last) = plan.events.last().map(|e| e.seq) else {
+                    tx.rollback().await?;
+                    return Ok(plan.outcomes);
+                };
+                Self::write_plan(&mut tx, &plan).await?;
+                Self::announce(&mut tx, last).await?;
+                tx.commit().await?;
+                Ok(plan.outcomes)
+            }
+
+            async fn issue(&self, id: floorboard_shared::ReportId) -> Result<Option<floorboard_shared::Issue>, $crate::store::StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                Ok(Self::fetch_issues(&mut conn, &[id]).await?.remove(&id))
+            }
+
+            async fn queue_issues(
+                &self,
+                queue: &floorboard_shared::QueueId,
+                limit: u32,
+            ) -> Result<floorboard_shared::protocol::IssuesAt, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT r.* FROM report_queues q JOIN reports r ON r.id = q.report_id WHERE q.queue = ",
+                );
+                q.push_bind(queue.to_string())
+                    .push(" AND r.status NOT IN ('resolved', 'closed') ORDER BY ")
+                    .push($crate::store::sql::SEVERITY_ORDER)
+                    .push(", r.received_at LIMIT ")
+                    .push_bind(i64::from(limit));
+                self.issues_at(q).await
+            }
+
+            async fn reporter_issues(
+                &self,
+                reporter: &floorboard_shared::ReporterId,
+                limit: u32,
+            ) -> Result<floorboard_shared::protocol::IssuesAt, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT * FROM reports WHERE reporter = ");
+                q.push_bind(reporter.to_string()).push(" ORDER BY received_at DESC, seq DESC LIMIT ").push_bind(i64::from(limit));
+                self.issues_at(q).await
+            }
+
+            async fn unit_issues(
+                &self,
+                unit: &floorboard_shared::UnitId,
+                kind: Option<floorboard_shared::Kind>,
+                limit: u32,
+            ) -> Result<floorboard_shared::protocol::IssuesAt, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT * FROM reports WHERE unit = ");
+                q.push_bind(unit.to_string());
+                if let Some(kind) = kind {
+                    q.push(" AND kind = ").push_bind($crate::store::sql::spelled(&kind));
+                }
+                q.push(" ORDER BY status IN ('resolved', 'closed'), received_at DESC LIMIT ").push_bind(i64::from(limit));
+                self.issues_at(q).await
+            }
+
+            async fn events_after(
+                &self,
+                seq: u64,
+                limit: u32,
+            ) -> Result<Vec<floorboard_shared::protocol::Event>, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT seq, at, from_status, issue FROM events WHERE seq > ");
+                q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
+                let rows: Vec<(i64, i64, Option<String>, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map($crate::store::sql::event_of).collect()
+            }
+
+            async fn heatmap_facts(&self) -> Result<(u64, Vec<floorboard_shared::heatmap::Fact>), $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::head(&mut tx).await?;
+                let rows: Vec<(String, String, String, String, String, i64)> =
+                    sqlx::query_as("SELECT facility, unit, kind, severity, status, received_at FROM reports ORDER BY received_at")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                let facts = rows
+                    .into_iter()
+                    .map(|(facility, unit, kind, severity, status, at)| {
+                        Ok(floorboard_shared::heatmap::Fact::Reported {
+                            facility: facility.as_str().into(),
+                            unit: unit.as_str().into(),
+                            kind: wire(kind)?,
+                            severity: wire(severity)?,
+                            status: wire(status)?,
+                            at: from_micros(at)?,
+                        })
+                    })
+                    .collect::<Result<_, $crate::store::StoreError>>()?;
+                Ok((seq, facts))
+            }
+
+            async fn queue_counts(&self) -> Result<Vec<(floorboard_shared::QueueId, u64)>, $crate::store::StoreError> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT q.queue, COUNT(*) FROM report_queues q JOIN reports r ON r.id = q.report_id \
+                     WHERE r.status NOT IN ('resolved', 'closed') GROUP BY q.queue",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(q, n)| (floorboard_shared::QueueId::new(q), n as u64)).collect())
+            }
+
+            async fn head_seq(&self) -> Result<u64, $crate::store::StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                Self::head(&mut conn).await
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(super) use sql_store;
