@@ -39,7 +39,14 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "FLOORBOARD_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Directory for the database.
+    /// PostgreSQL URL (`postgres://user@host/db`) for several nodes on one database; SQLite
+    /// in the data directory when absent.
+    #[arg(long, env = "FLOORBOARD_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections to PostgreSQL per node.
+    #[arg(long, env = "FLOORBOARD_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// Directory for the SQLite database.
     #[arg(long, env = "FLOORBOARD_DATA_DIR", default_value = "./floorboard-data")]
     pub data_dir: PathBuf,
     /// Go-live TOML file (facilities, units, modules, queues, rules, schedule); the built-in
@@ -70,6 +77,16 @@ impl ServeArgs {
         config.board_interval = Duration::from_millis(self.board_interval_ms.max(1));
         config.max_connections = self.max_connections;
         config.web_dir = Some(self.web_dir);
+        config.db_pool_size = self.db_pool_size.max(2);
+        config.database_url = match self.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Some(url)
+            }
+            Some(_) => anyhow::bail!(
+                "--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"
+            ),
+            None => None,
+        };
         Ok(config)
     }
 }

@@ -30,13 +30,15 @@ pub struct Committer {
 
 impl Committer {
     /// Starts the writer task. It ends once every handle is dropped and the queue is drained.
+    /// With `publish_to`, it publishes what it commits (this process is the only writer);
+    /// without, the node learns of its own events by following the shared log.
     pub fn spawn(
         store: Arc<dyn Store>,
-        hub: Arc<Hub>,
+        publish_to: Option<Arc<Hub>>,
         max_batch: usize,
     ) -> (Committer, JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(max_batch * 4);
-        let task = tokio::spawn(run(rx, store, hub, max_batch.max(1)));
+        let task = tokio::spawn(run(rx, store, publish_to, max_batch.max(1)));
         (Committer { queue }, task)
     }
 
@@ -64,7 +66,7 @@ impl Committer {
 async fn run(
     mut rx: mpsc::Receiver<Pending>,
     store: Arc<dyn Store>,
-    hub: Arc<Hub>,
+    hub: Option<Arc<Hub>>,
     max_batch: usize,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
@@ -74,9 +76,11 @@ async fn run(
         let result = store.apply(&commands, OffsetDateTime::now_utc()).await;
         match result {
             Ok(outcomes) => {
-                for outcome in &outcomes {
-                    if let Applied::Committed(event) = outcome {
-                        hub.publish(event.clone());
+                if let Some(hub) = &hub {
+                    for outcome in &outcomes {
+                        if let Applied::Committed(event) = outcome {
+                            hub.publish(event.clone());
+                        }
                     }
                 }
                 metrics::counter!(telemetry::EVENTS_COMMITTED).increment(

@@ -28,6 +28,10 @@ pub struct Config {
     pub send_timeout: Duration,
     /// The built front end (`scripts/build-web`); `None` serves the API only.
     pub web_dir: Option<PathBuf>,
+    /// A `postgres://` URL: share one PostgreSQL with other nodes instead of SQLite.
+    pub database_url: Option<String>,
+    /// Connections this node keeps to PostgreSQL.
+    pub db_pool_size: u32,
 }
 
 impl Config {
@@ -44,6 +48,8 @@ impl Config {
             max_batch: 1_024,
             send_timeout: Duration::from_secs(10),
             web_dir: None,
+            database_url: None,
+            db_pool_size: 10,
         }
     }
 }

@@ -87,6 +87,8 @@ pub struct Hub {
     board: Mutex<Board>,
     boards: broadcast::Sender<Arc<BoardFrame>>,
     next_connection: AtomicU64,
+    /// The head, for waiting until this node has caught up with the log.
+    head_seen: tokio::sync::watch::Sender<u64>,
 }
 
 impl Hub {
@@ -109,6 +111,7 @@ impl Hub {
             // Boards only ever need the latest frames; a board that misses one resyncs.
             boards: broadcast::channel(16).0,
             next_connection: AtomicU64::new(1),
+            head_seen: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -130,6 +133,15 @@ impl Hub {
         ring.floor = recent.first().map_or(head, |e| e.seq - 1);
         ring.head = head;
         ring.events = recent.into_iter().map(|e| Arc::new(published(e))).collect();
+        self.head_seen.send_replace(head);
+    }
+
+    /// Waits until this node has published event `seq`, or `timeout` passes. False on timeout.
+    pub async fn wait_for_head(&self, seq: u64, timeout: Duration) -> bool {
+        let mut head = self.head_seen.subscribe();
+        tokio::time::timeout(timeout, head.wait_for(|&h| h >= seq))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     pub fn head(&self) -> u64 {
@@ -163,6 +175,7 @@ impl Hub {
         }
         // No receivers is fine: nobody is watching.
         let _ = self.events.send(item);
+        self.head_seen.send_replace(seq);
     }
 
     pub fn subscribe_events(&self) -> broadcast::Receiver<Arc<Published>> {

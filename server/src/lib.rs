@@ -8,6 +8,7 @@ pub mod cli;
 pub mod committer;
 pub mod config;
 pub mod error;
+pub mod follower;
 pub mod http;
 pub mod hub;
 pub mod intake;
@@ -34,7 +35,7 @@ pub use config::Config;
 use crate::committer::Committer;
 use crate::hub::Hub;
 use crate::state::AppState;
-use crate::store::{SqliteStore, Store};
+use crate::store::{Announcements, PgStore, SqliteStore, Store};
 
 /// Serves until `shutdown` resolves, then stops accepting, closes websockets with "going
 /// away", lets in-flight commits finish, and returns.
@@ -43,14 +44,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
-    let _lock = lock_data_dir(&config.data_dir)?;
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&config.data_dir)
-            .await
-            .context("cannot open the database")?,
-    );
+    let opened = open_store(&config).await?;
+    let store = opened.store.clone();
 
     let hub = Arc::new(Hub::new(
         config.golive.clone(),
@@ -71,8 +66,13 @@ pub async fn run(
     );
 
     let token = CancellationToken::new();
-    let (committer, committer_task) =
-        Committer::spawn(store.clone(), hub.clone(), config.max_batch);
+    // One writer publishes what it commits; several nodes each follow the shared log.
+    let shared_log = opened.announcements.is_some();
+    let follower = opened
+        .announcements
+        .map(|a| follower::spawn(store.clone(), hub.clone(), a, token.clone()));
+    let publish_to = (!shared_log).then(|| hub.clone());
+    let (committer, committer_task) = Committer::spawn(store.clone(), publish_to, config.max_batch);
     let coalescer = hub
         .clone()
         .spawn_board_coalescer(config.board_interval, token.clone());
@@ -87,6 +87,7 @@ pub async fn run(
         shutdown: token.clone(),
         connection_tasks: connection_tasks.clone(),
         connections: Arc::new(DashMap::new()),
+        shared_log,
     };
 
     tracing::info!(addr = %listener.local_addr()?, "floorboard listening");
@@ -113,8 +114,49 @@ pub async fn run(
     }
     token.cancel();
     let _ = coalescer.await;
+    if let Some(follower) = follower {
+        let _ = follower.await;
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+struct Opened {
+    store: Arc<dyn Store>,
+    /// Set when other nodes share the store: this node follows the log.
+    announcements: Option<Box<dyn Announcements>>,
+    /// Held for as long as the server runs (SQLite only).
+    _lock: Option<std::fs::File>,
+}
+
+/// PostgreSQL when a database URL is configured, else SQLite in the data directory.
+async fn open_store(config: &Config) -> anyhow::Result<Opened> {
+    if let Some(url) = &config.database_url {
+        let pg = PgStore::open(url, config.db_pool_size)
+            .await
+            .context("cannot open the PostgreSQL database")?;
+        // Listen before the state is restored, so nothing committed meanwhile goes unheard.
+        let announcements = pg
+            .announcements()
+            .await
+            .context("cannot listen for announcements")?;
+        return Ok(Opened {
+            store: Arc::new(pg),
+            announcements: Some(announcements),
+            _lock: None,
+        });
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let lock = lock_data_dir(&config.data_dir)?;
+    let sqlite = SqliteStore::open(&config.data_dir)
+        .await
+        .context("cannot open the database")?;
+    Ok(Opened {
+        store: Arc::new(sqlite),
+        announcements: None,
+        _lock: Some(lock),
+    })
 }
 
 /// One server per data directory: a second one would write the same file behind the

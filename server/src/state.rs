@@ -28,6 +28,8 @@ pub struct AppState {
     pub connection_tasks: TaskTracker,
     pub connection_slots: Arc<Semaphore>,
     pub connections: Arc<DashMap<u64, ConnectionInfo>>,
+    /// Other nodes write to the same store: this node publishes what it reads from the log.
+    pub shared_log: bool,
 }
 
 /// What the registry knows of one open websocket.

@@ -30,6 +30,8 @@ use crate::telemetry;
 const HARD_FRAME_LIMIT: usize = 64 * 1024;
 /// Submissions one connection may have waiting for their commit before reading pauses.
 const MAX_PENDING_SUBMITS: usize = 256;
+/// How long a resume waits for this node to catch up with the shared log.
+const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Snapshot sizes: a queue's open issues, a reporter's latest reports.
 const QUEUE_SNAPSHOT_LIMIT: u32 = 5_000;
 const MINE_SNAPSHOT_LIMIT: u32 = 200;
@@ -363,6 +365,7 @@ impl Connection {
         fallback: SnapshotReason,
     ) -> Result<(), Ending> {
         self.ensure_events();
+        catch_up_with_log(&self.state.clone(), after).await;
         let replay = self
             .state
             .hub
@@ -494,6 +497,20 @@ impl Connection {
             Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
         }
     }
+}
+
+/// On a shared log, this node may lag the database (or the node the client came from)
+/// by a moment: wait, briefly, until it has published all the client could have seen, so
+/// a resume replays exactly instead of falling back to a snapshot.
+async fn catch_up_with_log(state: &AppState, after: u64) {
+    if !state.shared_log {
+        return;
+    }
+    let target = match state.store.head_seq().await {
+        Ok(head) => head.max(after),
+        Err(_) => after,
+    };
+    state.hub.wait_for_head(target, CATCH_UP_WAIT).await;
 }
 
 fn read_failure(e: &axum::Error) -> Ending {

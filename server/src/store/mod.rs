@@ -3,6 +3,7 @@
 //! from the committer and are applied in one transaction: one durable commit for many reports.
 
 mod batch;
+mod postgres;
 mod sql;
 mod sqlite;
 
@@ -14,6 +15,7 @@ use floorboard_shared::{
 };
 use time::OffsetDateTime;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// One write, as the committer hands it over. Inputs are already validated and routed.
@@ -66,6 +68,14 @@ impl From<serde_json::Error> for StoreError {
     fn from(e: serde_json::Error) -> Self {
         StoreError::Corrupt(e.to_string())
     }
+}
+
+/// Wake-ups saying the shared log may have grown (PostgreSQL's NOTIFY).
+#[async_trait]
+pub trait Announcements: Send {
+    /// Resolves at the next announcement. An error means the channel broke; the next call
+    /// reconnects, and announcements in between are lost, so callers re-read the log.
+    async fn next(&mut self) -> Result<(), StoreError>;
 }
 
 #[async_trait]

@@ -14,8 +14,7 @@ use super::StoreError;
 pub(super) const INSERT_CHUNK: usize = 500;
 
 /// Orders open work the way the command center reads it: safety first, then oldest.
-pub(super) const SEVERITY_ORDER: &str =
-    "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+pub(super) const SEVERITY_ORDER: &str = "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
 pub(super) const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, \
      affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, reported_seq, seq";
@@ -26,7 +25,8 @@ pub(super) fn micros(t: OffsetDateTime) -> i64 {
 }
 
 pub(super) fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).map_err(|e| StoreError::Corrupt(e.to_string()))
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Reads an enum back from its wire spelling, as stored.
@@ -81,7 +81,8 @@ impl TryFrom<IssueRow> for Issue {
                 summary: r.summary,
                 details: r.details,
                 affected_role: r.affected_role,
-                affected_users: u32::try_from(r.affected_users).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                affected_users: u32::try_from(r.affected_users)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 resolved_at_elbow: r.resolved_at_elbow,
                 reporter: wire(r.reporter)?,
                 reported_at: from_micros(r.reported_at)?,
@@ -98,12 +99,19 @@ impl TryFrom<IssueRow> for Issue {
 }
 
 /// An event row back into an event.
-pub(super) fn event_of((seq, at, from, issue): (i64, i64, Option<String>, String)) -> Result<Event, StoreError> {
+pub(super) fn event_of(
+    (seq, at, from, issue): (i64, i64, Option<String>, String),
+) -> Result<Event, StoreError> {
     let change = match from {
         Some(from) => Change::StatusChanged { from: wire(from)? },
         None => Change::Reported,
     };
-    Ok(Event { seq: seq as u64, at: from_micros(at)?, change, issue: serde_json::from_str(&issue)? })
+    Ok(Event {
+        seq: seq as u64,
+        at: from_micros(at)?,
+        change,
+        issue: serde_json::from_str(&issue)?,
+    })
 }
 
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` and the hooks

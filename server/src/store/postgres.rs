@@ -1,0 +1,78 @@
+//! PostgreSQL, for several nodes on one database. Writers on every node take one
+//! transaction-scoped advisory lock while they number and write a batch, so sequence numbers
+//! commit in order and a reader following `seq > n` never skips an event that commits late.
+//! Each commit announces its last sequence number with one NOTIFY per batch (not per report:
+//! NOTIFY takes a lock at commit); nodes treat it only as a wake-up and read the log.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres};
+
+use super::sql::sql_store;
+use super::{Announcements, StoreError};
+
+/// The NOTIFY channel carrying "the log grew to seq N".
+const CHANNEL: &str = "floorboard_events";
+/// The advisory lock key serialising writers to the event log.
+const LOG_LOCK: i64 = 0x0066_6c6f_6f72_6264; // "floorbd"
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and applies pending migrations. Migrations take their own lock, so nodes
+    /// starting together apply them once.
+    pub async fn open(url: &str, max_connections: u32) -> Result<PgStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
+        Ok(PgStore { pool })
+    }
+
+    async fn lock_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LOG_LOCK)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Delivered to listeners when the transaction commits, never if it rolls back.
+    async fn announce(conn: &mut PgConnection, last_seq: u64) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(last_seq.to_string())
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Box::new(Listener(listener)))
+    }
+}
+
+sql_store!(PgStore, Postgres);
+
+struct Listener(PgListener);
+
+#[async_trait]
+impl Announcements for Listener {
+    async fn next(&mut self) -> Result<(), StoreError> {
+        // After a lost connection the listener reconnects on the next call; what was
+        // announced meanwhile is lost, which is why the caller re-reads the log every time.
+        self.0.recv().await?;
+        Ok(())
+    }
+}
