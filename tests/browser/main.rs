@@ -104,12 +104,8 @@ async fn a_report_on_the_tablet_appears_on_queues_and_the_board() {
 
 #[tokio::test]
 async fn a_report_made_while_the_server_is_down_is_delivered_once_even_after_a_reload() {
-    let mut server = server().await;
-    let addr = server.addr;
-    let data_dir = tempfile::TempDir::new().unwrap();
-    // Restartable on the same address and data: stop the default one and own the directory.
-    server.stop().await;
-    server = TestServer::spawn_at(addr, data_dir.path(), |c| c.web_dir = Some(web_dist())).await;
+    let server = server().await;
+    let (addr, store) = (server.addr, server.store.clone());
     let base = format!("http://{addr}");
     let driver = Chromedriver::start().await;
     let tablet = driver.browser().await;
@@ -141,8 +137,7 @@ async fn a_report_made_while_the_server_is_down_is_delivered_once_even_after_a_r
         .await;
     tablet.find_text(".conn", "1 waiting to send").await;
 
-    let server =
-        TestServer::spawn_at(addr, data_dir.path(), |c| c.web_dir = Some(web_dist())).await;
+    let server = TestServer::spawn_at(addr, &store, |c| c.web_dir = Some(web_dist())).await;
     tablet
         .find_text(".mine .issue", "Agency nurse has no Epic login yet")
         .await;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use floorboard_shared::heatmap::{BoardView, Window};
 use floorboard_shared::protocol::{BoardAt, ClientMsg, IssuesAt, ServerMsg};
 use floorboard_shared::{Kind, ReportId, Severity};
-use floorboard_tests::{ServerProcess, TestServer, WsClient, draft};
+use floorboard_tests::{ServerProcess, TestServer, TestStore, WsClient, draft};
 
 #[tokio::test]
 async fn a_restart_on_the_same_data_directory_keeps_everything() {
@@ -35,10 +35,10 @@ async fn a_restart_on_the_same_data_directory_keeps_everything() {
                 .await;
         }
     };
-    let dir = server.data_dir.clone();
-    let keep = server.stop().await;
+    let store = server.store.clone();
+    server.stop().await;
 
-    let server = TestServer::spawn_on(&dir, |_| {}).await;
+    let server = TestServer::spawn_on(&store, |_| {}).await;
     let queue: IssuesAt = server
         .http()
         .get_json("/api/v1/queues/it-access/issues")
@@ -63,13 +63,12 @@ async fn a_restart_on_the_same_data_directory_keeps_everything() {
         .unwrap();
     assert_eq!(next.seq, 4);
     server.stop().await;
-    drop(keep);
 }
 
 #[tokio::test]
 async fn after_kill_9_every_acknowledged_report_is_there_exactly_once() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let server = ServerProcess::start(dir.path()).await;
+    let store = TestStore::fresh().await;
+    let server = ServerProcess::start(&store).await;
     let mut tablet = WsClient::connect(&server.ws_url()).await;
 
     // Pipeline a burst and kill the server as soon as a good share is acknowledged:
@@ -98,7 +97,7 @@ async fn after_kill_9_every_acknowledged_report_is_there_exactly_once() {
     }
     server.kill9().await;
 
-    let server = ServerProcess::start(dir.path()).await;
+    let server = ServerProcess::start(&store).await;
     let http = floorboard_tests::Http {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),

@@ -3,6 +3,10 @@
 //! broken build fails instead of hanging.
 
 pub mod browser;
+pub mod proxy;
+pub mod store;
+
+pub use store::TestStore;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,7 +17,6 @@ use floorboard_server::Config;
 use floorboard_shared::protocol::{ClientMsg, Receipt, ServerMsg, Topic};
 use floorboard_shared::{ErrorBody, GoLive, Kind, ReportDraft, ReportId, Severity};
 use futures_util::{SinkExt, StreamExt};
-use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -28,41 +31,38 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// A server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
-    pub data_dir: PathBuf,
-    _dir: Option<TempDir>,
+    /// Where its data lives; spawn another server on it to restart.
+    pub store: TestStore,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl TestServer {
-    /// A server on a fresh data directory with default settings.
+    /// A server on fresh storage with default settings.
     pub async fn spawn() -> TestServer {
         Self::spawn_with(|_| {}).await
     }
 
-    /// A server on a fresh data directory, with settings adjusted by `tune`.
+    /// A server on fresh storage, with settings adjusted by `tune`.
     pub async fn spawn_with(tune: impl FnOnce(&mut Config)) -> TestServer {
-        let dir = TempDir::new().expect("temp dir");
-        let path = dir.path().to_path_buf();
-        let mut server = Self::spawn_on(&path, tune).await;
-        server._dir = Some(dir);
-        server
+        Self::spawn_on(&TestStore::fresh().await, tune).await
     }
 
-    /// A server on an existing data directory (a restart).
-    pub async fn spawn_on(data_dir: &Path, tune: impl FnOnce(&mut Config)) -> TestServer {
-        Self::spawn_at("127.0.0.1:0".parse().expect("address"), data_dir, tune).await
+    /// A server on existing storage: a restart, or another node of the same go-live.
+    pub async fn spawn_on(store: &TestStore, tune: impl FnOnce(&mut Config)) -> TestServer {
+        Self::spawn_at("127.0.0.1:0".parse().expect("address"), store, tune).await
     }
 
-    /// A server on a given address and data directory: a restart that clients (browsers)
-    /// find where they left it.
+    /// A server on a given address and storage: a restart that clients (browsers) find
+    /// where they left it.
     pub async fn spawn_at(
         addr: SocketAddr,
-        data_dir: &Path,
+        store: &TestStore,
         tune: impl FnOnce(&mut Config),
     ) -> TestServer {
-        let mut config = Config::new(data_dir, GoLive::example());
+        let mut config = Config::new(store.data_dir(), GoLive::example());
         config.board_interval = Duration::from_millis(50);
+        config.database_url = store.database_url();
         tune(&mut config);
         let listener = TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -72,8 +72,7 @@ impl TestServer {
         }));
         TestServer {
             addr,
-            data_dir: data_dir.to_path_buf(),
-            _dir: None,
+            store: store.clone(),
             stop: Some(stop),
             task: Some(task),
         }
@@ -98,9 +97,8 @@ impl TestServer {
         }
     }
 
-    /// Stops gracefully and waits until the server has finished; keeps the data directory
-    /// for a restart when the caller holds it.
-    pub async fn stop(mut self) -> Option<TempDir> {
+    /// Stops gracefully and waits until the server has finished.
+    pub async fn stop(mut self) {
         let _ = self.stop.take().expect("running").send(());
         let task = self.task.take().expect("running");
         tokio::time::timeout(WAIT, task)
@@ -108,7 +106,6 @@ impl TestServer {
             .expect("server stops in time")
             .expect("server task")
             .expect("server ran");
-        self._dir.take()
     }
 }
 
@@ -337,11 +334,16 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `floorboard serve` on `data_dir` and waits for it to listen.
-    pub async fn start(data_dir: &Path) -> ServerProcess {
-        let mut child = tokio::process::Command::new(floorboard_bin())
+    /// Starts `floorboard serve` on `store` and waits for it to listen.
+    pub async fn start(store: &TestStore) -> ServerProcess {
+        let mut command = tokio::process::Command::new(floorboard_bin());
+        command
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .arg(store.data_dir());
+        if let Some(url) = store.database_url() {
+            command.args(["--database-url", &url]);
+        }
+        let mut child = command
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
