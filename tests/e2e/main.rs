@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server over real websockets and HTTP, on a real SQLite file.
 
 mod bad_input;
+mod cluster;
 mod durability;
 mod live;
 mod ops;
