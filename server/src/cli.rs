@@ -79,12 +79,8 @@ impl ServeArgs {
         config.web_dir = Some(self.web_dir);
         config.db_pool_size = self.db_pool_size.max(2);
         config.database_url = match self.database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Some(url)
-            }
-            Some(_) => anyhow::bail!(
-                "--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"
-            ),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
+            Some(_) => anyhow::bail!("--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"),
             None => None,
         };
         Ok(config)

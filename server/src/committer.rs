@@ -32,11 +32,7 @@ impl Committer {
     /// Starts the writer task. It ends once every handle is dropped and the queue is drained.
     /// With `publish_to`, it publishes what it commits (this process is the only writer);
     /// without, the node learns of its own events by following the shared log.
-    pub fn spawn(
-        store: Arc<dyn Store>,
-        publish_to: Option<Arc<Hub>>,
-        max_batch: usize,
-    ) -> (Committer, JoinHandle<()>) {
+    pub fn spawn(store: Arc<dyn Store>, publish_to: Option<Arc<Hub>>, max_batch: usize) -> (Committer, JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(max_batch * 4);
         let task = tokio::spawn(run(rx, store, publish_to, max_batch.max(1)));
         (Committer { queue }, task)
@@ -45,30 +41,13 @@ impl Committer {
     /// Queues a command and waits for its commit.
     pub async fn apply(&self, command: Command) -> Result<Applied, ErrorBody> {
         let (reply, answer) = oneshot::channel();
-        let unavailable = || {
-            ErrorBody::new(
-                ErrorCode::Unavailable,
-                "the server is shutting down; retry shortly",
-            )
-        };
-        self.queue
-            .send(Pending {
-                command,
-                queued: Instant::now(),
-                reply,
-            })
-            .await
-            .map_err(|_| unavailable())?;
+        let unavailable = || ErrorBody::new(ErrorCode::Unavailable, "the server is shutting down; retry shortly");
+        self.queue.send(Pending { command, queued: Instant::now(), reply }).await.map_err(|_| unavailable())?;
         answer.await.map_err(|_| unavailable())?
     }
 }
 
-async fn run(
-    mut rx: mpsc::Receiver<Pending>,
-    store: Arc<dyn Store>,
-    hub: Option<Arc<Hub>>,
-    max_batch: usize,
-) {
+async fn run(mut rx: mpsc::Receiver<Pending>, store: Arc<dyn Store>, hub: Option<Arc<Hub>>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let commands: Vec<Command> = batch.iter().map(|p| p.command.clone()).collect();
@@ -83,15 +62,10 @@ async fn run(
                         }
                     }
                 }
-                metrics::counter!(telemetry::EVENTS_COMMITTED).increment(
-                    outcomes
-                        .iter()
-                        .filter(|o| matches!(o, Applied::Committed(_)))
-                        .count() as u64,
-                );
+                metrics::counter!(telemetry::EVENTS_COMMITTED)
+                    .increment(outcomes.iter().filter(|o| matches!(o, Applied::Committed(_))).count() as u64);
                 for (pending, outcome) in batch.drain(..).zip(outcomes) {
-                    metrics::histogram!(telemetry::SUBMIT_TO_COMMIT)
-                        .record(pending.queued.elapsed().as_secs_f64());
+                    metrics::histogram!(telemetry::SUBMIT_TO_COMMIT).record(pending.queued.elapsed().as_secs_f64());
                     let _ = pending.reply.send(Ok(outcome));
                 }
             }

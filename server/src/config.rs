@@ -57,8 +57,7 @@ impl Config {
 /// Reads a go-live TOML file. Unknown keys and dangling references are refused with a
 /// message naming the file and the fault.
 pub fn load_golive(path: &Path) -> anyhow::Result<GoLive> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read go-live file {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read go-live file {}", path.display()))?;
     parse_golive(&text).with_context(|| format!("go-live file {} is not valid", path.display()))
 }
 
@@ -90,21 +89,14 @@ mod tests {
 
     #[test]
     fn a_rule_naming_a_missing_queue_stops_start_up() {
-        let text =
-            example_golive_toml().replacen("queue = \"it-access\"", "queue = \"it-acess\"", 1);
+        let text = example_golive_toml().replacen("queue = \"it-access\"", "queue = \"it-acess\"", 1);
         let err = format!("{:#}", parse_golive(&text).unwrap_err());
-        assert!(
-            err.contains("names queue `it-acess`, which is not defined"),
-            "{err}"
-        );
+        assert!(err.contains("names queue `it-acess`, which is not defined"), "{err}");
     }
 
     #[test]
     fn a_missing_file_is_named() {
-        let err = format!(
-            "{:#}",
-            load_golive(Path::new("/nonexistent/golive.toml")).unwrap_err()
-        );
+        let err = format!("{:#}", load_golive(Path::new("/nonexistent/golive.toml")).unwrap_err());
         assert!(err.contains("/nonexistent/golive.toml"), "{err}");
     }
 }

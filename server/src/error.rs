@@ -37,10 +37,7 @@ pub fn store_error_body(e: &StoreError) -> ErrorBody {
     match e {
         StoreError::Unavailable(_) => {
             tracing::warn!(error = %e, "database unavailable");
-            ErrorBody::new(
-                ErrorCode::Unavailable,
-                "the database is unavailable; retry shortly",
-            )
+            ErrorBody::new(ErrorCode::Unavailable, "the database is unavailable; retry shortly")
         }
         StoreError::Corrupt(_) => {
             tracing::error!(error = %e, "stored data could not be read");
@@ -59,10 +56,8 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        UnknownFacility | UnknownUnit | UnitNotInFacility | UnknownModule | UnknownQueue
-        | EmptySummary | FieldTooLong | InvalidValue | PhiSuspected | NoteRequired => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        UnknownFacility | UnknownUnit | UnitNotInFacility | UnknownModule | UnknownQueue | EmptySummary
+        | FieldTooLong | InvalidValue | PhiSuspected | NoteRequired => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
@@ -70,10 +65,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = (http_status(self.0.code), Json(&self.0)).into_response();
         if self.0.code == ErrorCode::Unavailable {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("2"),
-            );
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
         }
         response
     }
@@ -100,9 +92,7 @@ fn json_error(e: serde_json::Error, field: Option<String>) -> ErrorBody {
     }
     let what = describe_data_error(&e.to_string());
     match field {
-        Some(f) => {
-            ErrorBody::new(ErrorCode::InvalidValue, format!("field `{f}`: {what}")).with_field(&f)
-        }
+        Some(f) => ErrorBody::new(ErrorCode::InvalidValue, format!("field `{f}`: {what}")).with_field(&f),
         None => ErrorBody::new(ErrorCode::InvalidValue, what),
     }
 }
@@ -112,16 +102,9 @@ fn json_error(e: serde_json::Error, field: Option<String>) -> ErrorBody {
 fn describe_data_error(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
     if message.starts_with("missing field") || message.starts_with("unknown field") {
-        return message
-            .split(", expected")
-            .next()
-            .unwrap_or(message)
-            .to_owned();
+        return message.split(", expected").next().unwrap_or(message).to_owned();
     }
-    match message
-        .split_once(", expected ")
-        .or_else(|| message.split_once("expected "))
-    {
+    match message.split_once(", expected ").or_else(|| message.split_once("expected ")) {
         Some((_, expected)) => format!("expected {expected}"),
         None => "invalid value".to_owned(),
     }
@@ -153,8 +136,7 @@ mod tests {
 
     #[test]
     fn missing_fields_are_named() {
-        let e = decode_json::<ReportDraft>(br#"{"id":"00000000-0000-0000-0000-000000000001"}"#)
-            .unwrap_err();
+        let e = decode_json::<ReportDraft>(br#"{"id":"00000000-0000-0000-0000-000000000001"}"#).unwrap_err();
         assert!(e.message.contains("missing field"), "{}", e.message);
     }
 

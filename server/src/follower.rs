@@ -60,11 +60,7 @@ async fn catch_up(store: &dyn Store, hub: &Hub) -> bool {
         for event in events {
             // Writers serialise on one lock, so the log has no holes; never publish past one.
             if event.seq != hub.head() + 1 {
-                tracing::error!(
-                    seq = event.seq,
-                    head = hub.head(),
-                    "hole in the event log; re-reading"
-                );
+                tracing::error!(seq = event.seq, head = hub.head(), "hole in the event log; re-reading");
                 return true;
             }
             hub.publish(event);

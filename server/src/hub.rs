@@ -55,10 +55,7 @@ pub struct BoardSnapshot {
 /// What a resuming subscriber can be given.
 pub enum Replay {
     /// Every event of the topic after the resume point, and the head they lead to.
-    Events {
-        events: Vec<Arc<Published>>,
-        head: u64,
-    },
+    Events { events: Vec<Arc<Published>>, head: u64 },
     /// The resume point is outside the replay window: send a snapshot.
     TooOld,
 }
@@ -97,17 +94,8 @@ impl Hub {
             golive,
             replay_window: replay_window.max(1),
             events: broadcast::channel(fanout_buffer.max(1)).0,
-            ring: RwLock::new(Ring {
-                events: VecDeque::new(),
-                floor: 0,
-                head: 0,
-            }),
-            board: Mutex::new(Board {
-                heatmap: Heatmap::new(),
-                version: 0,
-                applied_seq: 0,
-                shown_seq: 0,
-            }),
+            ring: RwLock::new(Ring { events: VecDeque::new(), floor: 0, head: 0 }),
+            board: Mutex::new(Board { heatmap: Heatmap::new(), version: 0, applied_seq: 0, shown_seq: 0 }),
             // Boards only ever need the latest frames; a board that misses one resyncs.
             boards: broadcast::channel(16).0,
             next_connection: AtomicU64::new(1),
@@ -123,9 +111,7 @@ impl Hub {
             board.heatmap.apply(fact);
         }
         board.applied_seq = head;
-        board
-            .heatmap
-            .changes(&self.golive, OffsetDateTime::now_utc());
+        board.heatmap.changes(&self.golive, OffsetDateTime::now_utc());
         board.shown_seq = head;
         drop(board);
 
@@ -139,9 +125,7 @@ impl Hub {
     /// Waits until this node has published event `seq`, or `timeout` passes. False on timeout.
     pub async fn wait_for_head(&self, seq: u64, timeout: Duration) -> bool {
         let mut head = self.head_seen.subscribe();
-        tokio::time::timeout(timeout, head.wait_for(|&h| h >= seq))
-            .await
-            .is_ok_and(|r| r.is_ok())
+        tokio::time::timeout(timeout, head.wait_for(|&h| h >= seq)).await.is_ok_and(|r| r.is_ok())
     }
 
     pub fn head(&self) -> u64 {
@@ -193,31 +177,15 @@ impl Hub {
             return Replay::TooOld;
         }
         let start = ring.events.partition_point(|p| p.event.seq <= after);
-        let events = ring
-            .events
-            .range(start..)
-            .filter(|p| wants(&p.event.issue))
-            .cloned()
-            .collect();
-        Replay::Events {
-            events,
-            head: ring.head,
-        }
+        let events = ring.events.range(start..).filter(|p| wants(&p.event.issue)).cloned().collect();
+        Replay::Events { events, head: ring.head }
     }
 
     pub fn board_snapshot(&self, facility: Option<&FacilityId>) -> BoardSnapshot {
         let board = self.board.lock().expect("board lock");
-        let cells = board
-            .heatmap
-            .snapshot()
-            .into_iter()
-            .filter(|c| facility.is_none_or(|f| *f == c.facility))
-            .collect();
-        BoardSnapshot {
-            version: board.version,
-            seq: board.shown_seq,
-            cells,
-        }
+        let cells =
+            board.heatmap.snapshot().into_iter().filter(|c| facility.is_none_or(|f| *f == c.facility)).collect();
+        BoardSnapshot { version: board.version, seq: board.shown_seq, cells }
     }
 
     /// Hands out the cells that changed since the last tick as one frame, if any did.
@@ -232,29 +200,18 @@ impl Hub {
         let seq = board.shown_seq;
         let mut per_facility: HashMap<FacilityId, Vec<Cell>> = HashMap::new();
         for cell in &cells {
-            per_facility
-                .entry(cell.facility.clone())
-                .or_default()
-                .push(cell.clone());
+            per_facility.entry(cell.facility.clone()).or_default().push(cell.clone());
         }
         let by_facility = per_facility
             .into_iter()
             .map(|(f, cells)| {
-                let bytes = encode(&ServerMsg::BoardUpdate {
-                    facility: Some(f.clone()),
-                    seq,
-                    cells,
-                });
+                let bytes = encode(&ServerMsg::BoardUpdate { facility: Some(f.clone()), seq, cells });
                 (f, bytes)
             })
             .collect();
         let frame = Arc::new(BoardFrame {
             version: board.version,
-            all: encode(&ServerMsg::BoardUpdate {
-                facility: None,
-                seq,
-                cells,
-            }),
+            all: encode(&ServerMsg::BoardUpdate { facility: None, seq, cells }),
             by_facility,
             built: Instant::now(),
         });
@@ -284,17 +241,11 @@ impl Hub {
 
 fn published(event: Event) -> Published {
     let frame = encode(&ServerMsg::Event(event.clone()));
-    Published {
-        event,
-        frame,
-        committed: Instant::now(),
-    }
+    Published { event, frame, committed: Instant::now() }
 }
 
 pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
-    serde_json::to_string(msg)
-        .expect("server messages serialise")
-        .into()
+    serde_json::to_string(msg).expect("server messages serialise").into()
 }
 
 /// What an event means for the board.
@@ -362,12 +313,7 @@ mod tests {
             reported_seq: seq,
             seq,
         };
-        Event {
-            seq,
-            at: now,
-            change: Change::Reported,
-            issue,
-        }
+        Event { seq, at: now, change: Change::Reported, issue }
     }
 
     impl Hub {
@@ -391,23 +337,13 @@ mod tests {
     fn a_burst_between_ticks_becomes_one_frame_of_changed_cells() {
         let hub = hub(100, 100);
         for seq in 1..=1000 {
-            hub.publish(event(
-                seq,
-                if seq % 2 == 0 { "rmc-4w" } else { "sjh-ed" },
-                Kind::Access,
-            ));
+            hub.publish(event(seq, if seq % 2 == 0 { "rmc-4w" } else { "sjh-ed" }, Kind::Access));
         }
         let frame = hub.tick_board(OffsetDateTime::now_utc()).expect("a frame");
         assert_eq!(cells_of(&frame.all), 2);
         assert_eq!(cells_of(frame.for_board(Some(&"rmc".into())).unwrap()), 1);
-        assert!(
-            frame.for_board(Some(&"lch".into())).is_none(),
-            "no bytes for a facility without changes"
-        );
-        assert!(
-            hub.tick_board(OffsetDateTime::now_utc()).is_none(),
-            "nothing new, nothing sent"
-        );
+        assert!(frame.for_board(Some(&"lch".into())).is_none(), "no bytes for a facility without changes");
+        assert!(hub.tick_board(OffsetDateTime::now_utc()).is_none(), "nothing new, nothing sent");
         assert_eq!(hub.board_snapshot(None).seq, 1000);
     }
 
@@ -416,9 +352,7 @@ mod tests {
         let hub = hub(100, 100);
         let mut frames = hub.subscribe_boards();
         let stop = CancellationToken::new();
-        let task = hub
-            .clone()
-            .spawn_board_coalescer(Duration::from_millis(250), stop.clone());
+        let task = hub.clone().spawn_board_coalescer(Duration::from_millis(250), stop.clone());
         tokio::time::sleep(Duration::from_millis(10)).await;
         // Reports keep arriving every 10 ms for a second: four intervals.
         for seq in 1..=100 {
@@ -432,41 +366,20 @@ mod tests {
         while frames.try_recv().is_ok() {
             count += 1;
         }
-        assert!(
-            (4..=5).contains(&count),
-            "{count} frames for 100 reports over four intervals"
-        );
+        assert!((4..=5).contains(&count), "{count} frames for 100 reports over four intervals");
     }
 
     #[test]
     fn replay_gives_a_topics_events_after_the_resume_point() {
         let hub = hub(10, 100);
         for seq in 1..=6 {
-            hub.publish(event(
-                seq,
-                "rmc-4w",
-                if seq % 2 == 0 {
-                    Kind::Access
-                } else {
-                    Kind::Process
-                },
-            ));
+            hub.publish(event(seq, "rmc-4w", if seq % 2 == 0 { Kind::Access } else { Kind::Process }));
         }
-        let it = Topic::Queue {
-            queue: QueueId::new("it-access"),
-        };
-        let Replay::Events { events, head } = hub.replay_topic(&it, 2) else {
-            panic!("in the window")
-        };
-        assert_eq!(
-            events.iter().map(|p| p.event.seq).collect::<Vec<_>>(),
-            [4, 6]
-        );
+        let it = Topic::Queue { queue: QueueId::new("it-access") };
+        let Replay::Events { events, head } = hub.replay_topic(&it, 2) else { panic!("in the window") };
+        assert_eq!(events.iter().map(|p| p.event.seq).collect::<Vec<_>>(), [4, 6]);
         assert_eq!(head, 6);
-        assert!(
-            matches!(hub.replay_topic(&it, 7), Replay::TooOld),
-            "a resume point from the future"
-        );
+        assert!(matches!(hub.replay_topic(&it, 7), Replay::TooOld), "a resume point from the future");
     }
 
     #[test]
@@ -475,13 +388,9 @@ mod tests {
         for seq in 1..=6 {
             hub.publish(event(seq, "rmc-4w", Kind::Access));
         }
-        let it = Topic::Queue {
-            queue: QueueId::new("it-access"),
-        };
+        let it = Topic::Queue { queue: QueueId::new("it-access") };
         assert!(matches!(hub.replay_topic(&it, 2), Replay::TooOld));
-        assert!(
-            matches!(hub.replay_topic(&it, 3), Replay::Events { ref events, .. } if events.len() == 3)
-        );
+        assert!(matches!(hub.replay_topic(&it, 3), Replay::Events { ref events, .. } if events.len() == 3));
     }
 
     #[tokio::test]

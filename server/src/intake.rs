@@ -17,10 +17,7 @@ pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Recei
     let outcome = async {
         let report = draft.validate(&state.config.golive)?;
         let queues = route_report(&report, &state.config.golive);
-        state
-            .committer
-            .apply(Command::Submit { report, queues })
-            .await
+        state.committer.apply(Command::Submit { report, queues }).await
     }
     .await;
     let receipt = match outcome {
@@ -38,8 +35,7 @@ pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Recei
         Ok(Applied::Refused(body)) | Err(body) => {
             // Every refusal names its report, so a client with several in flight knows which.
             let body = body.with_id(id);
-            metrics::counter!(telemetry::REPORTS_REFUSED, "code" => body.code.as_str())
-                .increment(1);
+            metrics::counter!(telemetry::REPORTS_REFUSED, "code" => body.code.as_str()).increment(1);
             tracing::info!(report.id = ?body.id, code = body.code.as_str(), "report refused");
             return Err(body);
         }
@@ -59,21 +55,9 @@ fn receipt(issue: &Issue, duplicate: bool) -> Receipt {
 }
 
 /// Moves an issue to another status, with a note where one is required.
-pub async fn change_status(
-    state: &AppState,
-    id: ReportId,
-    change: StatusChange,
-) -> Result<Issue, ErrorBody> {
+pub async fn change_status(state: &AppState, id: ReportId, change: StatusChange) -> Result<Issue, ErrorBody> {
     let note = validate_note(change.note.as_deref(), change.status).map_err(|e| e.with_id(id))?;
-    match state
-        .committer
-        .apply(Command::SetStatus {
-            id,
-            to: change.status,
-            note,
-        })
-        .await?
-    {
+    match state.committer.apply(Command::SetStatus { id, to: change.status, note }).await? {
         Applied::Committed(event) => {
             tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
             Ok(event.issue)

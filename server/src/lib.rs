@@ -47,35 +47,20 @@ pub async fn run(
     let opened = open_store(&config).await?;
     let store = opened.store.clone();
 
-    let hub = Arc::new(Hub::new(
-        config.golive.clone(),
-        config.replay_window,
-        config.fanout_buffer,
-    ));
+    let hub = Arc::new(Hub::new(config.golive.clone(), config.replay_window, config.fanout_buffer));
     let (head, facts) = store.heatmap_facts().await?;
     let window = config.replay_window as u64;
-    let recent = store
-        .events_after(head.saturating_sub(window), config.replay_window as u32)
-        .await?;
+    let recent = store.events_after(head.saturating_sub(window), config.replay_window as u32).await?;
     hub.restore(head, &facts, recent);
-    tracing::info!(
-        head_seq = head,
-        issues = facts.len(),
-        golive = config.golive.name(),
-        "state restored"
-    );
+    tracing::info!(head_seq = head, issues = facts.len(), golive = config.golive.name(), "state restored");
 
     let token = CancellationToken::new();
     // One writer publishes what it commits; several nodes each follow the shared log.
     let shared_log = opened.announcements.is_some();
-    let follower = opened
-        .announcements
-        .map(|a| follower::spawn(store.clone(), hub.clone(), a, token.clone()));
+    let follower = opened.announcements.map(|a| follower::spawn(store.clone(), hub.clone(), a, token.clone()));
     let publish_to = (!shared_log).then(|| hub.clone());
     let (committer, committer_task) = Committer::spawn(store.clone(), publish_to, config.max_batch);
-    let coalescer = hub
-        .clone()
-        .spawn_board_coalescer(config.board_interval, token.clone());
+    let coalescer = hub.clone().spawn_board_coalescer(config.board_interval, token.clone());
     let connection_tasks = TaskTracker::new();
     let state = AppState {
         connection_slots: Arc::new(Semaphore::new(config.max_connections)),
@@ -106,10 +91,7 @@ pub async fn run(
     connection_tasks.wait().await;
     drop(state);
     // The committer stops once the last handle is gone and its queue is drained.
-    if tokio::time::timeout(Duration::from_secs(30), committer_task)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(30), committer_task).await.is_err() {
         tracing::error!("commits still in flight after 30 s; stopping anyway");
     }
     token.cancel();
@@ -132,41 +114,24 @@ struct Opened {
 /// PostgreSQL when a database URL is configured, else SQLite in the data directory.
 async fn open_store(config: &Config) -> anyhow::Result<Opened> {
     if let Some(url) = &config.database_url {
-        let pg = PgStore::open(url, config.db_pool_size)
-            .await
-            .context("cannot open the PostgreSQL database")?;
+        let pg = PgStore::open(url, config.db_pool_size).await.context("cannot open the PostgreSQL database")?;
         // Listen before the state is restored, so nothing committed meanwhile goes unheard.
-        let announcements = pg
-            .announcements()
-            .await
-            .context("cannot listen for announcements")?;
-        return Ok(Opened {
-            store: Arc::new(pg),
-            announcements: Some(announcements),
-            _lock: None,
-        });
+        let announcements = pg.announcements().await.context("cannot listen for announcements")?;
+        return Ok(Opened { store: Arc::new(pg), announcements: Some(announcements), _lock: None });
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let lock = lock_data_dir(&config.data_dir)?;
-    let sqlite = SqliteStore::open(&config.data_dir)
-        .await
-        .context("cannot open the database")?;
-    Ok(Opened {
-        store: Arc::new(sqlite),
-        announcements: None,
-        _lock: Some(lock),
-    })
+    let sqlite = SqliteStore::open(&config.data_dir).await.context("cannot open the database")?;
+    Ok(Opened { store: Arc::new(sqlite), announcements: None, _lock: Some(lock) })
 }
 
 /// One server per data directory: a second one would write the same file behind the
 /// first one's back.
 fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
     let path = dir.join("floorboard.lock");
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.try_lock()
-        .map_err(|_| anyhow::anyhow!("another floorboard server is using {}", dir.display()))?;
+    let file = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.try_lock().map_err(|_| anyhow::anyhow!("another floorboard server is using {}", dir.display()))?;
     Ok(file)
 }
 

@@ -24,8 +24,6 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init_logging(args.log_json);
     let bind = args.bind;
     let config = args.into_config()?;
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
+    let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     run(config, listener, shutdown_signal()).await
 }

@@ -77,21 +77,14 @@ impl SimulateArgs {
     /// The rate and duration, once checked.
     fn checked(&self) -> anyhow::Result<(f64, Duration)> {
         if !RATE_RANGE.contains(&self.rate) {
-            bail!(
-                "--rate must be {} to {} reports per second",
-                RATE_RANGE.start(),
-                RATE_RANGE.end()
-            );
+            bail!("--rate must be {} to {} reports per second", RATE_RANGE.start(), RATE_RANGE.end());
         }
         let duration = Duration::try_from_secs_f64(self.duration)
             .ok()
             .filter(|d| !d.is_zero() && *d <= MAX_DURATION)
             .with_context(|| {
-                format!(
-                    "--duration must be more than 0 and at most {} seconds",
-                    MAX_DURATION.as_secs()
-                )
-            })?;
+            format!("--duration must be more than 0 and at most {} seconds", MAX_DURATION.as_secs())
+        })?;
         Ok((self.rate, duration))
     }
 }
@@ -131,14 +124,11 @@ async fn simulate(args: &SimulateArgs) -> anyhow::Result<Summary> {
     let mut traffic = Traffic::new(&golive, trainers, rate, seed);
 
     let board_stop = CancellationToken::new();
-    let board = args
-        .watch_board
-        .then(|| tokio::spawn(watch_board(args.url.clone(), board_stop.clone())));
+    let board = args.watch_board.then(|| tokio::spawn(watch_board(args.url.clone(), board_stop.clone())));
 
     let trainer_stop = CancellationToken::new();
-    let (inboxes, handles): (Vec<_>, Vec<_>) = (0..trainers)
-        .map(|i| spawn_trainer(i, &args.url, trainer_stop.clone()))
-        .unzip();
+    let (inboxes, handles): (Vec<_>, Vec<_>) =
+        (0..trainers).map(|i| spawn_trainer(i, &args.url, trainer_stop.clone())).unzip();
     let started = Instant::now();
     let generated = drive(&mut traffic, &inboxes, duration).await;
     drop(inboxes);
@@ -230,15 +220,8 @@ impl UnitProfile {
         let area = Area::of(unit);
         tracing::debug!(unit = %unit.id, area = area.name, "unit profile");
         let problems = Kind::ALL.map(|kind| area.problems(kind, modules, rng));
-        let recurring = problems
-            .each_ref()
-            .map(|list| *list.choose(rng).expect("generic phrases cover every kind"));
-        UnitProfile {
-            facility: facility.to_owned(),
-            unit: unit.id.to_string(),
-            problems,
-            recurring,
-        }
+        let recurring = problems.each_ref().map(|list| *list.choose(rng).expect("generic phrases cover every kind"));
+        UnitProfile { facility: facility.to_owned(), unit: unit.id.to_string(), problems, recurring }
     }
 }
 
@@ -268,14 +251,10 @@ impl Traffic {
     fn new(golive: &GoLive, trainers: usize, rate: f64, seed: u64) -> Traffic {
         let mut rng = StdRng::seed_from_u64(seed);
         let modules: Vec<String> = golive.modules().iter().map(|m| m.id.to_string()).collect();
-        let units: Vec<UnitProfile> = golive
-            .units()
-            .map(|(f, u)| UnitProfile::new(f.id.as_str(), u, &modules, &mut rng))
-            .collect();
+        let units: Vec<UnitProfile> =
+            golive.units().map(|(f, u)| UnitProfile::new(f.id.as_str(), u, &modules, &mut rng)).collect();
         let unit_weights = zipf_weights(units.len(), &mut rng);
-        let check_ins = (0..trainers.max(1))
-            .map(|_| unit_weights.sample(&mut rng))
-            .collect();
+        let check_ins = (0..trainers.max(1)).map(|_| unit_weights.sample(&mut rng)).collect();
         let incident_rate = rate / mean_incident_size();
         let next_incident = exp_gap(&mut rng, incident_rate);
         Traffic {
@@ -329,38 +308,18 @@ impl Traffic {
             let problem = profile.recurring[kind_index(kind)];
             let mut when = at;
             for _ in 0..self.rng.random_range(BURST_SIZE) {
-                self.plan(Planned {
-                    at: when,
-                    trainer,
-                    unit,
-                    kind,
-                    problem,
-                    ..Planned::default()
-                });
+                self.plan(Planned { at: when, trainer, unit, kind, problem, ..Planned::default() });
                 when += exp_gap(&mut self.rng, 1.0 / BURST_GAP_SECS);
             }
         } else {
             let problem = if self.rng.random_bool(REPEAT_PROBABILITY) {
                 profile.recurring[kind_index(kind)]
             } else {
-                *profile.problems[kind_index(kind)]
-                    .choose(&mut self.rng)
-                    .expect("generic phrases cover every kind")
+                *profile.problems[kind_index(kind)].choose(&mut self.rng).expect("generic phrases cover every kind")
             };
-            let affected_users = if self.rng.random_bool(SEVERAL_USERS_PROBABILITY) {
-                self.rng.random_range(SEVERAL_USERS)
-            } else {
-                1
-            };
-            self.plan(Planned {
-                at,
-                trainer,
-                unit,
-                kind,
-                problem,
-                affected_users,
-                ..Planned::default()
-            });
+            let affected_users =
+                if self.rng.random_bool(SEVERAL_USERS_PROBABILITY) { self.rng.random_range(SEVERAL_USERS) } else { 1 };
+            self.plan(Planned { at, trainer, unit, kind, problem, affected_users, ..Planned::default() });
         }
         if self.rng.random_bool(MOVE_PROBABILITY) {
             self.check_ins[trainer] = self.unit_weights.sample(&mut self.rng);
@@ -371,14 +330,8 @@ impl Traffic {
     fn plan(&mut self, report: Planned) {
         self.seq += 1;
         let severity = Severity::ALL[self.severities.sample(&mut self.rng)];
-        let resolved_at_elbow =
-            report.kind == Kind::TrainingGap && self.rng.random_bool(ELBOW_SHARE);
-        self.planned.push(Reverse(Planned {
-            seq: self.seq,
-            severity,
-            resolved_at_elbow,
-            ..report
-        }));
+        let resolved_at_elbow = report.kind == Kind::TrainingGap && self.rng.random_bool(ELBOW_SHARE);
+        self.planned.push(Reverse(Planned { seq: self.seq, severity, resolved_at_elbow, ..report }));
     }
 
     /// The report as a trainer's device would send it.
@@ -411,11 +364,7 @@ impl Default for Planned {
             unit: 0,
             kind: Kind::TrainingGap,
             severity: Severity::Low,
-            problem: Problem {
-                summary: "",
-                module: 0,
-                role: "",
-            },
+            problem: Problem { summary: "", module: 0, role: "" },
             affected_users: 1,
             resolved_at_elbow: false,
         }
@@ -431,8 +380,7 @@ fn trainer_name(index: usize) -> String {
 fn zipf_weights(units: usize, rng: &mut StdRng) -> WeightedIndex<f64> {
     let mut ranks: Vec<usize> = (1..=units).collect();
     ranks.shuffle(rng);
-    WeightedIndex::new(ranks.iter().map(|&rank| (rank as f64).powf(-ZIPF_EXPONENT)))
-        .expect("a go-live has units")
+    WeightedIndex::new(ranks.iter().map(|&rank| (rank as f64).powf(-ZIPF_EXPONENT))).expect("a go-live has units")
 }
 
 /// An exponential gap between Poisson arrivals at `rate` per second.
@@ -456,12 +404,7 @@ struct Phrase {
 }
 
 const fn say(kind: Kind, text: &'static str) -> Phrase {
-    Phrase {
-        kind,
-        text,
-        module: None,
-        role: None,
-    }
+    Phrase { kind, text, module: None, role: None }
 }
 
 const fn gap(text: &'static str) -> Phrase {
@@ -482,17 +425,11 @@ const fn process(text: &'static str) -> Phrase {
 
 impl Phrase {
     const fn module(self, module: &'static str) -> Phrase {
-        Phrase {
-            module: Some(module),
-            ..self
-        }
+        Phrase { module: Some(module), ..self }
     }
 
     const fn role(self, role: &'static str) -> Phrase {
-        Phrase {
-            role: Some(role),
-            ..self
-        }
+        Phrase { role: Some(role), ..self }
     }
 }
 
@@ -541,12 +478,8 @@ static INPATIENT: Area = Area {
     phrases: &[
         gap("Med rec step skipped at admission").role("RN"),
         gap("Cannot find the I&O flowsheet row").role("RN"),
-        config("BP med SmartSet does not load for RN role")
-            .module("clindoc")
-            .role("RN"),
-        config("MAR shows scheduled dose at the wrong time")
-            .module("willow")
-            .role("RN"),
+        config("BP med SmartSet does not load for RN role").module("clindoc").role("RN"),
+        config("MAR shows scheduled dose at the wrong time").module("willow").role("RN"),
         config("Fall risk BPA fires twice per chart open"),
         access("Charge nurse cannot assign beds").role("charge nurse"),
         process("Discharge navigator order changed after training"),
@@ -574,13 +507,7 @@ static SPECIALTIES: [Area; 9] = [
         name: "procedural",
         keywords: "or pacu preop pre sds surgery endo endoscopy cath ir interventional sedation",
         modules: &["optime", "clindoc"],
-        roles: &[
-            "circulator RN",
-            "PACU RN",
-            "pre-op RN",
-            "surgeon",
-            "anesthesia provider",
-        ],
+        roles: &["circulator RN", "PACU RN", "pre-op RN", "surgeon", "anesthesia provider"],
         phrases: &[
             gap("Unsure how to record case times in the intraop navigator").role("circulator RN"),
             gap("Cannot find the PACU phase of care activity").role("PACU RN"),
@@ -657,12 +584,8 @@ static SPECIALTIES: [Area; 9] = [
         phrases: &[
             gap("Cannot find the guarantor activity").role("registrar"),
             config("Check-in skips the consent form step").module("prelude"),
-            config("Appointment desk shows the wrong provider templates")
-                .module("cadence")
-                .role("scheduler"),
-            config("Charge not dropping for this visit type")
-                .module("resolute")
-                .role("billing specialist"),
+            config("Appointment desk shows the wrong provider templates").module("cadence").role("scheduler"),
+            config("Charge not dropping for this visit type").module("resolute").role("billing specialist"),
             process("Walk-in registration path changed after training"),
         ],
     },
@@ -674,12 +597,8 @@ static SPECIALTIES: [Area; 9] = [
         phrases: &[
             gap("Cannot find the visit navigator SmartSet").role("provider"),
             config("Rooming tab missing the vitals section").role("medical assistant"),
-            config("Provider schedule template shows blocked slots")
-                .module("cadence")
-                .role("scheduler"),
-            config("Charge review workqueue empty after visits")
-                .module("resolute")
-                .role("billing specialist"),
+            config("Provider schedule template shows blocked slots").module("cadence").role("scheduler"),
+            config("Charge review workqueue empty after visits").module("resolute").role("billing specialist"),
             access("Medical assistant cannot pend refills").role("medical assistant"),
             process("Check-out scheduling moved to front desk after training"),
         ],
@@ -690,10 +609,7 @@ impl Area {
     /// The area of a unit, by whole words of its id and name; inpatient when none matches.
     fn of(unit: &Unit) -> &'static Area {
         let text = format!("{} {}", unit.id, unit.name).to_lowercase();
-        let words: Vec<&str> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         SPECIALTIES
             .iter()
             .find(|area| area.keywords.split_whitespace().any(|k| words.contains(&k)))
@@ -709,22 +625,14 @@ impl Area {
             .map(|p| Problem {
                 summary: p.text,
                 module: self.module_for(p, modules),
-                role: p
-                    .role
-                    .or_else(|| self.roles.choose(rng).copied())
-                    .unwrap_or("staff"),
+                role: p.role.or_else(|| self.roles.choose(rng).copied()).unwrap_or("staff"),
             })
             .collect()
     }
 
     /// The phrase's module, else the area's, as present in the go-live; else its first module.
     fn module_for(&self, phrase: &Phrase, modules: &[String]) -> usize {
-        phrase
-            .module
-            .iter()
-            .chain(self.modules)
-            .find_map(|id| modules.iter().position(|m| m == id))
-            .unwrap_or(0)
+        phrase.module.iter().chain(self.modules).find_map(|id| modules.iter().position(|m| m == id)).unwrap_or(0)
     }
 }
 
@@ -738,19 +646,14 @@ type WsSink = SplitSink<Ws, Message>;
 /// The go-live catalog's HTTP address, next to the websocket: `ws://h:p/ws` gives
 /// `http://h:p/api/v1/golive`.
 fn golive_url(ws_url: &str) -> anyhow::Result<reqwest::Url> {
-    let mut url =
-        reqwest::Url::parse(ws_url).with_context(|| format!("--url `{ws_url}` is not a URL"))?;
+    let mut url = reqwest::Url::parse(ws_url).with_context(|| format!("--url `{ws_url}` is not a URL"))?;
     let scheme = match url.scheme() {
         "ws" => "http",
         "wss" => "https",
         other => bail!("--url must be a ws:// or wss:// address, not {other}://"),
     };
-    url.set_scheme(scheme)
-        .map_err(|()| anyhow!("cannot derive an HTTP address from {ws_url}"))?;
-    let path = format!(
-        "{}/api/v1/golive",
-        url.path().strip_suffix("/ws").unwrap_or("")
-    );
+    url.set_scheme(scheme).map_err(|()| anyhow!("cannot derive an HTTP address from {ws_url}"))?;
+    let path = format!("{}/api/v1/golive", url.path().strip_suffix("/ws").unwrap_or(""));
     url.set_path(&path);
     url.set_query(None);
     url.set_fragment(None);
@@ -759,35 +662,20 @@ fn golive_url(ws_url: &str) -> anyhow::Result<reqwest::Url> {
 
 async fn fetch_golive(ws_url: &str) -> anyhow::Result<GoLive> {
     let url = golive_url(ws_url)?;
-    let client = reqwest::Client::builder()
-        .timeout(CONNECT_TIMEOUT)
-        .build()?;
-    let response = client
-        .get(url.clone())
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {url}"))?;
-    let response = response
-        .error_for_status()
-        .with_context(|| format!("the server refused {url}"))?;
-    response
-        .json()
-        .await
-        .with_context(|| format!("{url} did not return a valid go-live"))
+    let client = reqwest::Client::builder().timeout(CONNECT_TIMEOUT).build()?;
+    let response = client.get(url.clone()).send().await.with_context(|| format!("cannot reach the server at {url}"))?;
+    let response = response.error_for_status().with_context(|| format!("the server refused {url}"))?;
+    response.json().await.with_context(|| format!("{url} did not return a valid go-live"))
 }
 
 /// Opens a websocket and reads the server's `welcome`.
 async fn open(url: &str) -> anyhow::Result<Ws> {
-    let (mut ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect_async(url))
-        .await
-        .context("connection timed out")??;
-    let first = tokio::time::timeout(CONNECT_TIMEOUT, next_text(&mut ws))
-        .await
-        .context("no welcome from the server")??;
+    let (mut ws, _) =
+        tokio::time::timeout(CONNECT_TIMEOUT, connect_async(url)).await.context("connection timed out")??;
+    let first =
+        tokio::time::timeout(CONNECT_TIMEOUT, next_text(&mut ws)).await.context("no welcome from the server")??;
     match serde_json::from_str::<ServerMsg>(&first) {
-        Ok(ServerMsg::Welcome {
-            server, head_seq, ..
-        }) => {
+        Ok(ServerMsg::Welcome { server, head_seq, .. }) => {
             tracing::debug!(%server, head_seq, "connected");
             Ok(ws)
         }
@@ -962,13 +850,7 @@ impl Trainer {
     async fn submit(&mut self, sink: &mut WsSink, draft: ReportDraft) -> anyhow::Result<()> {
         let id = draft.id;
         let frame = encode(&ClientMsg::Submit { report: draft })?;
-        self.outstanding.insert(
-            id,
-            Outstanding {
-                frame: frame.clone(),
-                first_sent: Instant::now(),
-            },
-        );
+        self.outstanding.insert(id, Outstanding { frame: frame.clone(), first_sent: Instant::now() });
         self.tally.sent += 1;
         sink.send(Message::Text(frame)).await?;
         Ok(())
@@ -994,10 +876,7 @@ impl Trainer {
     }
 
     fn on_error(&mut self, body: &ErrorBody) {
-        let refused = body
-            .id
-            .and_then(|id| self.outstanding.remove(&id))
-            .is_some();
+        let refused = body.id.and_then(|id| self.outstanding.remove(&id)).is_some();
         if refused {
             *self.tally.refused.entry(body.code.as_str()).or_default() += 1;
         }
@@ -1015,11 +894,7 @@ impl Trainer {
 
 /// Hands each planned report, at its time, to the trainer who makes it. Stops after
 /// `duration` or on Ctrl-C; returns how many reports were generated.
-async fn drive(
-    traffic: &mut Traffic,
-    inboxes: &[mpsc::UnboundedSender<ReportDraft>],
-    duration: Duration,
-) -> u64 {
+async fn drive(traffic: &mut Traffic, inboxes: &[mpsc::UnboundedSender<ReportDraft>], duration: Duration) -> u64 {
     let start = Instant::now();
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
@@ -1036,32 +911,19 @@ async fn drive(
             }
             () = tokio::time::sleep_until(start + planned.at) => {}
         }
-        let draft = traffic.draft(
-            &planned,
-            ReportId(Uuid::new_v4()),
-            OffsetDateTime::now_utc(),
-        );
-        let delivered = inboxes
-            .get(planned.trainer)
-            .is_some_and(|inbox| inbox.send(draft).is_ok());
+        let draft = traffic.draft(&planned, ReportId(Uuid::new_v4()), OffsetDateTime::now_utc());
+        let delivered = inboxes.get(planned.trainer).is_some_and(|inbox| inbox.send(draft).is_ok());
         if delivered {
             generated += 1;
         } else {
-            tracing::warn!(
-                trainer = planned.trainer,
-                "trainer has stopped; report dropped"
-            );
+            tracing::warn!(trainer = planned.trainer, "trainer has stopped; report dropped");
         }
     }
     generated
 }
 
 /// Waits for every trainer, cancelling `stop` after `grace` for those still waiting.
-async fn collect(
-    handles: Vec<JoinHandle<Tally>>,
-    stop: &CancellationToken,
-    grace: Duration,
-) -> Tally {
+async fn collect(handles: Vec<JoinHandle<Tally>>, stop: &CancellationToken, grace: Duration) -> Tally {
     let deadline = tokio::spawn({
         let stop = stop.clone();
         async move {
@@ -1092,10 +954,7 @@ const SHOWN_CELLS: usize = 3;
 async fn watch_board(url: String, stop: CancellationToken) -> u64 {
     let mut updates = 0;
     while let Some(ws) = connect(&url, &stop).await {
-        match stop
-            .run_until_cancelled(follow_board(ws, &mut updates))
-            .await
-        {
+        match stop.run_until_cancelled(follow_board(ws, &mut updates)).await {
             None => break,
             Some(Err(e)) => tracing::warn!(error = %e, "board connection lost; resubscribing"),
         }
@@ -1104,10 +963,7 @@ async fn watch_board(url: String, stop: CancellationToken) -> u64 {
 }
 
 async fn follow_board(mut ws: Ws, updates: &mut u64) -> anyhow::Result<Infallible> {
-    let subscribe = ClientMsg::Subscribe {
-        topic: Topic::Board { facility: None },
-        resume_from: None,
-    };
+    let subscribe = ClientMsg::Subscribe { topic: Topic::Board { facility: None }, resume_from: None };
     ws.send(Message::Text(encode(&subscribe)?)).await?;
     loop {
         match parse(&next_text(&mut ws).await?) {
@@ -1134,27 +990,13 @@ fn describe_cells(cells: &[Cell]) -> String {
         n => format!(", +{n} more"),
     };
     let plural = if cells.len() == 1 { "" } else { "s" };
-    format!(
-        "{} cell{plural} changed ({}{more})",
-        cells.len(),
-        shown.join(", ")
-    )
+    format!("{} cell{plural} changed ({}{more})", cells.len(), shown.join(", "))
 }
 
 fn describe_cell(cell: &Cell) -> String {
     let c = &cell.counts;
-    let safety = if c.safety_open > 0 {
-        format!(" safety_open={}", c.safety_open)
-    } else {
-        String::new()
-    };
-    format!(
-        "{} {} open={} last_hour={}{safety}",
-        cell.unit,
-        cell.kind.as_str(),
-        c.open,
-        c.last_hour
-    )
+    let safety = if c.safety_open > 0 { format!(" safety_open={}", c.safety_open) } else { String::new() };
+    format!("{} {} open={} last_hour={}{safety}", cell.unit, cell.kind.as_str(), c.open, c.last_hour)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1169,19 +1011,9 @@ struct Summary {
 }
 
 impl Summary {
-    fn new(
-        generated: u64,
-        elapsed: Duration,
-        mut tally: Tally,
-        board_updates: Option<u64>,
-    ) -> Summary {
+    fn new(generated: u64, elapsed: Duration, mut tally: Tally, board_updates: Option<u64>) -> Summary {
         tally.latencies.sort_unstable();
-        Summary {
-            generated,
-            elapsed,
-            tally,
-            board_updates,
-        }
+        Summary { generated, elapsed, tally, board_updates }
     }
 }
 
@@ -1192,43 +1024,24 @@ fn percentile(sorted: &[Duration], q: f64) -> Option<Duration> {
 }
 
 fn millis(d: Option<Duration>) -> String {
-    d.map_or_else(
-        || "-".to_owned(),
-        |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0),
-    )
+    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = &self.tally;
         let refused: u64 = t.refused.values().sum();
-        let by_code: Vec<String> = t
-            .refused
-            .iter()
-            .map(|(code, n)| format!("{code} {n}"))
-            .collect();
-        let by_code = if by_code.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", by_code.join(", "))
-        };
+        let by_code: Vec<String> = t.refused.iter().map(|(code, n)| format!("{code} {n}")).collect();
+        let by_code = if by_code.is_empty() { String::new() } else { format!(" ({})", by_code.join(", ")) };
         let lat = &t.latencies;
         writeln!(f, "summary after {:.1} s:", self.elapsed.as_secs_f64())?;
         writeln!(f, "  generated     {}", self.generated)?;
         writeln!(f, "  sent          {}", t.sent)?;
-        writeln!(
-            f,
-            "  acknowledged  {} ({} duplicates)",
-            t.acknowledged, t.duplicates
-        )?;
+        writeln!(f, "  acknowledged  {} ({} duplicates)", t.acknowledged, t.duplicates)?;
         writeln!(f, "  refused       {refused}{by_code}")?;
         writeln!(f, "  unanswered    {}", t.unanswered)?;
         writeln!(f, "  not sent      {}", t.unsent)?;
-        writeln!(
-            f,
-            "  resent        {} after {} reconnects",
-            t.resent, t.reconnects
-        )?;
+        writeln!(f, "  resent        {} after {} reconnects", t.resent, t.reconnects)?;
         write!(
             f,
             "  ack latency   p50 {}, p99 {}, max {}",
@@ -1265,30 +1078,16 @@ mod tests {
         let (_, planned) = plan(5.0, 7, 100_000);
         for (kind, weight) in Kind::ALL.into_iter().zip(KIND_WEIGHTS) {
             let got = share(&planned, |p| p.kind == kind);
-            assert!(
-                (got - f64::from(weight) / 100.0).abs() < 0.015,
-                "{kind:?}: {got}"
-            );
+            assert!((got - f64::from(weight) / 100.0).abs() < 0.015, "{kind:?}: {got}");
         }
         for (severity, weight) in Severity::ALL.into_iter().zip(SEVERITY_WEIGHTS) {
             let got = share(&planned, |p| p.severity == severity);
-            assert!(
-                (got - f64::from(weight) / 100.0).abs() < 0.01,
-                "{severity:?}: {got}"
-            );
+            assert!((got - f64::from(weight) / 100.0).abs() < 0.01, "{severity:?}: {got}");
         }
-        let gaps: Vec<Planned> = planned
-            .iter()
-            .filter(|p| p.kind == Kind::TrainingGap)
-            .copied()
-            .collect();
+        let gaps: Vec<Planned> = planned.iter().filter(|p| p.kind == Kind::TrainingGap).copied().collect();
         let elbow = share(&gaps, |p| p.resolved_at_elbow);
         assert!((elbow - ELBOW_SHARE).abs() < 0.02, "{elbow}");
-        assert!(
-            planned
-                .iter()
-                .all(|p| p.kind == Kind::TrainingGap || !p.resolved_at_elbow)
-        );
+        assert!(planned.iter().all(|p| p.kind == Kind::TrainingGap || !p.resolved_at_elbow));
     }
 
     #[test]
@@ -1308,10 +1107,7 @@ mod tests {
             count += 1;
         }
         let expected = rate * horizon.as_secs_f64();
-        assert!(
-            (f64::from(count) - expected).abs() < expected * 0.05,
-            "{count} vs {expected}"
-        );
+        assert!((f64::from(count) - expected).abs() < expected * 0.05, "{count} vs {expected}");
     }
 
     #[test]
@@ -1322,11 +1118,7 @@ mod tests {
         counts.sort_unstable_by(|a, b| b.cmp(a));
         let n = planned.len() as f64;
         assert!(counts[0] as f64 / n > 0.08, "hottest unit: {}", counts[0]);
-        assert!(
-            counts[..10].iter().sum::<usize>() as f64 / n > 0.4,
-            "top ten: {:?}",
-            &counts[..10]
-        );
+        assert!(counts[..10].iter().sum::<usize>() as f64 / n > 0.4, "top ten: {:?}", &counts[..10]);
     }
 
     #[test]
@@ -1337,18 +1129,12 @@ mod tests {
         let hottest = (0..counts.len()).max_by_key(|&u| counts[u]).unwrap();
         for kind in Kind::ALL {
             let mut summaries: HashMap<&str, usize> = HashMap::new();
-            for p in planned
-                .iter()
-                .filter(|p| p.unit == hottest && p.kind == kind)
-            {
+            for p in planned.iter().filter(|p| p.unit == hottest && p.kind == kind) {
                 *summaries.entry(p.problem.summary).or_default() += 1;
             }
             let total: usize = summaries.values().sum();
             let top = summaries.values().max().copied().unwrap_or(0);
-            assert!(
-                top as f64 > 0.4 * total as f64,
-                "{kind:?}: {top} of {total}"
-            );
+            assert!(top as f64 > 0.4 * total as f64, "{kind:?}: {top} of {total}");
             let recurring = traffic.units[hottest].recurring[kind_index(kind)].summary;
             assert_eq!(summaries.get(recurring).copied(), Some(top), "{kind:?}");
         }
@@ -1363,20 +1149,11 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|&(i, p)| {
-                let earlier = planned[..i]
-                    .iter()
-                    .rev()
-                    .take_while(|q| p.at - q.at <= window);
-                earlier
-                    .filter(|q| q.unit == p.unit && q.problem == p.problem)
-                    .count()
-                    >= 2
+                let earlier = planned[..i].iter().rev().take_while(|q| p.at - q.at <= window);
+                earlier.filter(|q| q.unit == p.unit && q.problem == p.problem).count() >= 2
             })
             .count();
-        assert!(
-            clustered as f64 > 0.08 * planned.len() as f64,
-            "{clustered}"
-        );
+        assert!(clustered as f64 > 0.08 * planned.len() as f64, "{clustered}");
     }
 
     #[test]
@@ -1390,26 +1167,17 @@ mod tests {
 
     #[test]
     fn every_phrase_is_about_the_system_and_fits() {
-        let phrases = GENERIC.iter().chain(
-            std::iter::once(&INPATIENT)
-                .chain(&SPECIALTIES)
-                .flat_map(|a| a.phrases),
-        );
+        let phrases = GENERIC.iter().chain(std::iter::once(&INPATIENT).chain(&SPECIALTIES).flat_map(|a| a.phrases));
         for p in phrases {
             assert_eq!(phi::screen(p.text), None, "{}", p.text);
             assert!(p.text.chars().count() <= SUMMARY_MAX, "{}", p.text);
         }
-        let roles = std::iter::once(&INPATIENT)
-            .chain(&SPECIALTIES)
-            .flat_map(|a| a.roles.iter().copied());
+        let roles = std::iter::once(&INPATIENT).chain(&SPECIALTIES).flat_map(|a| a.roles.iter().copied());
         for role in roles.chain(GENERIC.iter().filter_map(|p| p.role)) {
             assert_eq!(phi::screen(role), None, "{role}");
         }
         for kind in Kind::ALL {
-            assert!(
-                GENERIC.iter().any(|p| p.kind == kind),
-                "no generic phrase for {kind:?}"
-            );
+            assert!(GENERIC.iter().any(|p| p.kind == kind), "no generic phrase for {kind:?}");
         }
     }
 
@@ -1429,11 +1197,7 @@ mod tests {
     }
 
     fn example_unit(id: &str) -> Unit {
-        GoLive::example()
-            .units()
-            .map(|(_, u)| u.clone())
-            .find(|u| u.id.as_str() == id)
-            .unwrap()
+        GoLive::example().units().map(|(_, u)| u.clone()).find(|u| u.id.as_str() == id).unwrap()
     }
 
     #[test]
@@ -1468,43 +1232,24 @@ mod tests {
         let modules = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let generic = config("x");
         assert_eq!(ed.module_for(&generic, &modules(&["clindoc", "asap"])), 1);
-        assert_eq!(
-            ed.module_for(&generic, &modules(&["beaker", "clindoc"])),
-            1,
-            "asap absent: clindoc"
-        );
-        assert_eq!(
-            ed.module_for(&generic, &modules(&["beaker"])),
-            0,
-            "nothing preferred: any module"
-        );
+        assert_eq!(ed.module_for(&generic, &modules(&["beaker", "clindoc"])), 1, "asap absent: clindoc");
+        assert_eq!(ed.module_for(&generic, &modules(&["beaker"])), 0, "nothing preferred: any module");
         let resolute = config("x").module("resolute");
         assert_eq!(ed.module_for(&resolute, &modules(&["asap", "resolute"])), 1);
 
         let golive = GoLive::example();
         let (traffic, planned) = plan(5.0, 2, 5_000);
-        for p in planned
-            .iter()
-            .filter(|p| traffic.units[p.unit].unit == "rmc-ed" && p.kind == Kind::Configuration)
-        {
+        for p in planned.iter().filter(|p| traffic.units[p.unit].unit == "rmc-ed" && p.kind == Kind::Configuration) {
             assert!(["asap", "clindoc"].contains(&traffic.modules[p.problem.module].as_str()));
         }
-        assert!(
-            golive.module("radiant").is_none(),
-            "imaging falls back to clindoc in the example"
-        );
+        assert!(golive.module("radiant").is_none(), "imaging falls back to clindoc in the example");
     }
 
     #[test]
     fn the_catalog_address_sits_next_to_the_websocket() {
+        assert_eq!(golive_url("ws://127.0.0.1:8080/ws").unwrap().as_str(), "http://127.0.0.1:8080/api/v1/golive");
         assert_eq!(
-            golive_url("ws://127.0.0.1:8080/ws").unwrap().as_str(),
-            "http://127.0.0.1:8080/api/v1/golive"
-        );
-        assert_eq!(
-            golive_url("wss://cc.example/floorboard/ws?x=1")
-                .unwrap()
-                .as_str(),
+            golive_url("wss://cc.example/floorboard/ws?x=1").unwrap().as_str(),
             "https://cc.example/floorboard/api/v1/golive"
         );
         assert!(golive_url("http://127.0.0.1:8080/ws").is_err());
@@ -1526,51 +1271,25 @@ mod tests {
             facility: "rmc".into(),
             unit: unit.into(),
             kind: Kind::TrainingGap,
-            counts: CellCounts {
-                open,
-                safety_open,
-                last_hour: 5,
-                ..CellCounts::default()
-            },
+            counts: CellCounts { open, safety_open, last_hour: 5, ..CellCounts::default() },
         };
-        let cells = [
-            cell("rmc-4w", 3, 0),
-            cell("rmc-ed", 1, 1),
-            cell("rmc-or", 2, 0),
-            cell("rmc-lab", 1, 0),
-        ];
+        let cells = [cell("rmc-4w", 3, 0), cell("rmc-ed", 1, 1), cell("rmc-or", 2, 0), cell("rmc-lab", 1, 0)];
         assert_eq!(
             describe_cells(&cells),
             "4 cells changed (rmc-4w training_gap open=3 last_hour=5, rmc-ed training_gap open=1 last_hour=5 safety_open=1, \
              rmc-or training_gap open=2 last_hour=5, +1 more)"
         );
-        assert_eq!(
-            describe_cells(&cells[..1]),
-            "1 cell changed (rmc-4w training_gap open=3 last_hour=5)"
-        );
+        assert_eq!(describe_cells(&cells[..1]), "1 cell changed (rmc-4w training_gap open=3 last_hour=5)");
     }
 
     #[test]
     fn tallies_add_up() {
-        let mut a = Tally {
-            sent: 2,
-            acknowledged: 1,
-            latencies: vec![Duration::from_millis(3)],
-            ..Tally::default()
-        };
+        let mut a = Tally { sent: 2, acknowledged: 1, latencies: vec![Duration::from_millis(3)], ..Tally::default() };
         a.refused.insert("phi_suspected", 1);
-        let mut b = Tally {
-            sent: 3,
-            acknowledged: 3,
-            duplicates: 1,
-            ..Tally::default()
-        };
+        let mut b = Tally { sent: 3, acknowledged: 3, duplicates: 1, ..Tally::default() };
         b.refused.insert("phi_suspected", 2);
         a.merge(b);
-        assert_eq!(
-            (a.sent, a.acknowledged, a.duplicates, a.latencies.len()),
-            (5, 4, 1, 1)
-        );
+        assert_eq!((a.sent, a.acknowledged, a.duplicates, a.latencies.len()), (5, 4, 1, 1));
         assert_eq!(a.refused.get("phi_suspected"), Some(&3));
     }
 
@@ -1580,28 +1299,16 @@ mod tests {
         let total: usize = (0..runs)
             .map(|seed| {
                 let mut traffic = Traffic::new(&GoLive::example(), 8, rate, seed);
-                std::iter::from_fn(|| Some(traffic.next_report()))
-                    .take_while(|p| p.at < horizon)
-                    .count()
+                std::iter::from_fn(|| Some(traffic.next_report())).take_while(|p| p.at < horizon).count()
             })
             .sum();
         let mean = total as f64 / runs as f64;
         let expected = rate * horizon.as_secs_f64();
-        assert!(
-            (mean - expected).abs() < expected * 0.03,
-            "{mean} vs {expected}"
-        );
+        assert!((mean - expected).abs() < expected * 0.03, "{mean} vs {expected}");
     }
 
     fn args(url: &str) -> SimulateArgs {
-        SimulateArgs {
-            url: url.to_owned(),
-            rate: 40.0,
-            duration: 1.5,
-            trainers: 3,
-            seed: Some(1),
-            watch_board: true,
-        }
+        SimulateArgs { url: url.to_owned(), rate: 40.0, duration: 1.5, trainers: 3, seed: Some(1), watch_board: true }
     }
 
     /// A real server on a free port, in this process, until the sender is dropped.
@@ -1624,11 +1331,7 @@ mod tests {
         let summary = simulate(&args(&url)).await.unwrap();
         let t = &summary.tally;
         assert!(t.sent > 20, "{summary}");
-        assert_eq!(
-            (t.acknowledged, t.unanswered, t.unsent),
-            (t.sent, 0, 0),
-            "{summary}"
-        );
+        assert_eq!((t.acknowledged, t.unanswered, t.unsent), (t.sent, 0, 0), "{summary}");
         assert!(t.refused.is_empty(), "{summary}");
         assert_eq!(t.latencies.len() as u64, t.acknowledged);
         assert!(summary.board_updates.is_some_and(|n| n > 0), "{summary}");
@@ -1639,18 +1342,12 @@ mod tests {
         let (url, _server, _dir) = serve().await;
         let mut traffic = Traffic::new(&GoLive::example(), 1, 1.0, 3);
         let planned = traffic.next_report();
-        let draft = traffic.draft(
-            &planned,
-            ReportId(Uuid::new_v4()),
-            OffsetDateTime::now_utc(),
-        );
+        let draft = traffic.draft(&planned, ReportId(Uuid::new_v4()), OffsetDateTime::now_utc());
         let run = |trainer: Trainer| {
             let url = url.clone();
             async move {
                 let stop = CancellationToken::new();
-                tokio::time::timeout(Duration::from_secs(10), trainer.run(url, stop))
-                    .await
-                    .unwrap()
+                tokio::time::timeout(Duration::from_secs(10), trainer.run(url, stop)).await.unwrap()
             }
         };
 
@@ -1659,33 +1356,17 @@ mod tests {
         tx.send(draft.clone()).unwrap();
         drop(tx);
         let first = run(Trainer::new(0, inbox)).await;
-        assert_eq!(
-            (first.sent, first.acknowledged, first.duplicates),
-            (1, 1, 0)
-        );
+        assert_eq!((first.sent, first.acknowledged, first.duplicates), (1, 1, 0));
 
         // Its answer was lost: the trainer still holds it and resends it on a new connection.
         let (tx, inbox) = mpsc::unbounded_channel();
         drop(tx);
         let mut trainer = Trainer::new(0, inbox);
-        let frame = encode(&ClientMsg::Submit {
-            report: draft.clone(),
-        })
-        .unwrap();
+        let frame = encode(&ClientMsg::Submit { report: draft.clone() }).unwrap();
         let first_sent = Instant::now();
-        trainer
-            .outstanding
-            .insert(draft.id, Outstanding { frame, first_sent });
+        trainer.outstanding.insert(draft.id, Outstanding { frame, first_sent });
         let second = run(trainer).await;
-        assert_eq!(
-            (
-                second.sent,
-                second.resent,
-                second.acknowledged,
-                second.duplicates
-            ),
-            (0, 1, 1, 1)
-        );
+        assert_eq!((second.sent, second.resent, second.acknowledged, second.duplicates), (0, 1, 1, 1));
     }
 
     #[test]
@@ -1695,22 +1376,12 @@ mod tests {
         let [a, b] = [(); 2].map(|()| ReportId(Uuid::new_v4()));
         for id in [a, b] {
             let (frame, first_sent) = (Utf8Bytes::from("{}"), Instant::now());
-            trainer
-                .outstanding
-                .insert(id, Outstanding { frame, first_sent });
+            trainer.outstanding.insert(id, Outstanding { frame, first_sent });
         }
-        let receipt = Receipt {
-            id: a,
-            seq: 1,
-            status: floorboard_shared::Status::New,
-            queues: Vec::new(),
-            duplicate: false,
-        };
+        let receipt =
+            Receipt { id: a, seq: 1, status: floorboard_shared::Status::New, queues: Vec::new(), duplicate: false };
         trainer.on_receipt(&receipt);
-        trainer.on_receipt(&Receipt {
-            duplicate: true,
-            ..receipt
-        });
+        trainer.on_receipt(&Receipt { duplicate: true, ..receipt });
         let phi = floorboard_shared::ErrorCode::PhiSuspected;
         trainer.on_error(&ErrorBody::new(phi, "rephrase").with_id(b));
         trainer.on_error(&ErrorBody::new(phi, "rephrase").with_id(b));

@@ -47,17 +47,9 @@ pub struct ConnectionGuard {
 impl ConnectionGuard {
     pub fn register(state: &AppState) -> ConnectionGuard {
         let id = state.hub.next_connection_id();
-        state.connections.insert(
-            id,
-            ConnectionInfo {
-                opened: Instant::now(),
-            },
-        );
+        state.connections.insert(id, ConnectionInfo { opened: Instant::now() });
         metrics::gauge!(telemetry::CONNECTIONS).increment(1.0);
-        ConnectionGuard {
-            id,
-            registry: state.connections.clone(),
-        }
+        ConnectionGuard { id, registry: state.connections.clone() }
     }
 
     pub fn id(&self) -> u64 {

@@ -10,9 +10,7 @@ use std::time::Instant;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::{IntoResponse, Response};
-use floorboard_shared::protocol::{
-    ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic,
-};
+use floorboard_shared::protocol::{ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -38,11 +36,8 @@ const MINE_SNAPSHOT_LIMIT: u32 = 200;
 
 pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
-        return AppError::new(
-            ErrorCode::Unavailable,
-            "the server is at its connection limit; retry shortly",
-        )
-        .into_response();
+        return AppError::new(ErrorCode::Unavailable, "the server is at its connection limit; retry shortly")
+            .into_response();
     };
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
@@ -117,20 +112,10 @@ impl Connection {
         match ending {
             Ending::ClientLeft => tracing::debug!(conn.id = id, "client closed the connection"),
             Ending::Close(code, reason) => {
-                tracing::debug!(
-                    conn.id = id,
-                    close.code = code,
-                    reason,
-                    "closing connection"
-                );
-                let frame = CloseFrame {
-                    code,
-                    reason: reason.into(),
-                };
+                tracing::debug!(conn.id = id, close.code = code, reason, "closing connection");
+                let frame = CloseFrame { code, reason: reason.into() };
                 let timeout = self.state.config.send_timeout;
-                let _ =
-                    tokio::time::timeout(timeout, self.socket.send(Message::Close(Some(frame))))
-                        .await;
+                let _ = tokio::time::timeout(timeout, self.socket.send(Message::Close(Some(frame)))).await;
             }
             Ending::Abort(reason) => {
                 metrics::counter!(telemetry::CLIENTS_DISCONNECTED, "reason" => reason).increment(1);
@@ -179,8 +164,7 @@ impl Connection {
     }
 
     async fn send(&mut self, message: Message) -> Result<(), Ending> {
-        match tokio::time::timeout(self.state.config.send_timeout, self.socket.send(message)).await
-        {
+        match tokio::time::timeout(self.state.config.send_timeout, self.socket.send(message)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Ending::Abort("write failed")),
             Err(_) => Err(Ending::Abort("client too slow")),
@@ -204,21 +188,14 @@ impl Connection {
         let text = match message {
             Message::Text(text) => text,
             Message::Binary(_) => {
-                return self
-                    .send_error(ErrorBody::new(
-                        ErrorCode::MalformedJson,
-                        "send JSON in text frames",
-                    ))
-                    .await;
+                return self.send_error(ErrorBody::new(ErrorCode::MalformedJson, "send JSON in text frames")).await;
             }
             Message::Ping(_) | Message::Pong(_) => return Ok(()),
             Message::Close(_) => return Err(Ending::ClientLeft),
         };
         if text.len() > MAX_FRAME_BYTES {
-            let body = ErrorBody::new(
-                ErrorCode::FrameTooLarge,
-                format!("messages are limited to {MAX_FRAME_BYTES} bytes"),
-            );
+            let body =
+                ErrorBody::new(ErrorCode::FrameTooLarge, format!("messages are limited to {MAX_FRAME_BYTES} bytes"));
             return self.send_error(body).await;
         }
         match decode_client_msg(text.as_bytes()) {
@@ -262,21 +239,11 @@ impl Connection {
             );
             return self.send_error(body).await;
         }
-        let reason = if resume_from.is_some() {
-            SnapshotReason::Resumed
-        } else {
-            SnapshotReason::Subscribed
-        };
+        let reason = if resume_from.is_some() { SnapshotReason::Resumed } else { SnapshotReason::Subscribed };
         match (&topic, resume_from) {
             (Topic::Board { .. }, _) => self.board_snapshot(topic, reason).await,
-            (_, Some(after)) => {
-                self.resume(vec![topic], after, SnapshotReason::ResumeTooOld)
-                    .await
-            }
-            (_, None) => {
-                self.issues_snapshot(topic, SnapshotReason::Subscribed)
-                    .await
-            }
+            (_, Some(after)) => self.resume(vec![topic], after, SnapshotReason::ResumeTooOld).await,
+            (_, None) => self.issues_snapshot(topic, SnapshotReason::Subscribed).await,
         }
     }
 
@@ -284,16 +251,12 @@ impl Connection {
         let golive = &self.state.config.golive;
         match topic {
             Topic::Board { facility: Some(f) } if golive.facility(f.as_str()).is_none() => {
-                Err(ErrorBody::new(
-                    ErrorCode::UnknownFacility,
-                    "no such facility in this go-live",
-                )
-                .with_field("topic.facility"))
+                Err(ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live")
+                    .with_field("topic.facility"))
             }
-            Topic::Queue { queue } if golive.queue(queue.as_str()).is_none() => Err(
-                ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live")
-                    .with_field("topic.queue"),
-            ),
+            Topic::Queue { queue } if golive.queue(queue.as_str()).is_none() => {
+                Err(ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("topic.queue"))
+            }
             _ => Ok(()),
         }
     }
@@ -303,31 +266,15 @@ impl Connection {
         if self.boards.is_none() {
             self.boards = Some(self.state.hub.subscribe_boards());
         }
-        let Topic::Board { facility } = &topic else {
-            unreachable!("board topics only")
-        };
+        let Topic::Board { facility } = &topic else { unreachable!("board topics only") };
         let snapshot = self.state.hub.board_snapshot(facility.as_ref());
         self.subscriptions.retain(|s| s.topic != topic);
-        self.subscriptions.push(Subscription {
-            topic: topic.clone(),
-            since: 0,
-            board_version: snapshot.version,
-        });
-        let msg = ServerMsg::Snapshot {
-            topic,
-            seq: snapshot.seq,
-            reason,
-            cells: snapshot.cells,
-            issues: Vec::new(),
-        };
+        self.subscriptions.push(Subscription { topic: topic.clone(), since: 0, board_version: snapshot.version });
+        let msg = ServerMsg::Snapshot { topic, seq: snapshot.seq, reason, cells: snapshot.cells, issues: Vec::new() };
         self.send_msg(&msg).await
     }
 
-    async fn issues_snapshot(
-        &mut self,
-        topic: Topic,
-        reason: SnapshotReason,
-    ) -> Result<(), Ending> {
+    async fn issues_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
         self.ensure_events();
         let store = &self.state.store;
         let read = match &topic {
@@ -340,36 +287,18 @@ impl Connection {
             Err(e) => return self.send_error(crate::error::store_error_body(&e)).await,
         };
         self.subscriptions.retain(|s| s.topic != topic);
-        self.subscriptions.push(Subscription {
-            topic: topic.clone(),
-            since: at.seq,
-            board_version: 0,
-        });
-        let msg = ServerMsg::Snapshot {
-            topic,
-            seq: at.seq,
-            reason,
-            cells: Vec::new(),
-            issues: at.issues,
-        };
+        self.subscriptions.push(Subscription { topic: topic.clone(), since: at.seq, board_version: 0 });
+        let msg = ServerMsg::Snapshot { topic, seq: at.seq, reason, cells: Vec::new(), issues: at.issues };
         self.send_msg(&msg).await
     }
 
     /// Sends what `topics` missed after `after` as one run in sequence order, each event
     /// once, then a `resumed` per topic; or, when the replay window no longer reaches back
     /// that far, a snapshot per topic (for `fallback`).
-    async fn resume(
-        &mut self,
-        topics: Vec<Topic>,
-        after: u64,
-        fallback: SnapshotReason,
-    ) -> Result<(), Ending> {
+    async fn resume(&mut self, topics: Vec<Topic>, after: u64, fallback: SnapshotReason) -> Result<(), Ending> {
         self.ensure_events();
         catch_up_with_log(&self.state.clone(), after).await;
-        let replay = self
-            .state
-            .hub
-            .replay(after, |issue| topics.iter().any(|t| t.wants(issue)));
+        let replay = self.state.hub.replay(after, |issue| topics.iter().any(|t| t.wants(issue)));
         let Replay::Events { events, head } = replay else {
             for topic in topics {
                 self.issues_snapshot(topic, fallback).await?;
@@ -378,27 +307,14 @@ impl Connection {
         };
         for topic in &topics {
             self.subscriptions.retain(|s| s.topic != *topic);
-            self.subscriptions.push(Subscription {
-                topic: topic.clone(),
-                since: head,
-                board_version: 0,
-            });
+            self.subscriptions.push(Subscription { topic: topic.clone(), since: head, board_version: 0 });
         }
         for published in &events {
             self.send_text(published.frame.clone()).await?;
         }
         for topic in topics {
-            let replayed = events
-                .iter()
-                .filter(|p| topic.wants(&p.event.issue))
-                .count() as u64;
-            self.send_msg(&ServerMsg::Resumed {
-                topic,
-                from: after,
-                seq: head,
-                replayed,
-            })
-            .await?;
+            let replayed = events.iter().filter(|p| topic.wants(&p.event.issue)).count() as u64;
+            self.send_msg(&ServerMsg::Resumed { topic, from: after, seq: head, replayed }).await?;
         }
         Ok(())
     }
@@ -410,10 +326,8 @@ impl Connection {
     }
 
     fn drop_unused_streams(&mut self) {
-        let (boards, events): (Vec<_>, Vec<_>) = self
-            .subscriptions
-            .iter()
-            .partition(|s| matches!(s.topic, Topic::Board { .. }));
+        let (boards, events): (Vec<_>, Vec<_>) =
+            self.subscriptions.iter().partition(|s| matches!(s.topic, Topic::Board { .. }));
         if boards.is_empty() {
             self.boards = None;
         }
@@ -427,33 +341,21 @@ impl Connection {
             Ok(published) => {
                 let seq = published.event.seq;
                 self.handled = self.handled.max(seq);
-                let wanted = self
-                    .subscriptions
-                    .iter()
-                    .any(|s| s.since < seq && s.topic.wants(&published.event.issue));
+                let wanted = self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue));
                 if wanted {
-                    metrics::histogram!(telemetry::COMMIT_TO_SEND)
-                        .record(published.committed.elapsed().as_secs_f64());
+                    metrics::histogram!(telemetry::COMMIT_TO_SEND).record(published.committed.elapsed().as_secs_f64());
                     self.send_text(published.frame.clone()).await?;
                 }
                 Ok(())
             }
             Err(RecvError::Lagged(missed)) => {
-                tracing::info!(
-                    conn.id = self.guard.id(),
-                    missed,
-                    "connection fell behind the event stream; resyncing"
-                );
+                tracing::info!(conn.id = self.guard.id(), missed, "connection fell behind the event stream; resyncing");
                 metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "events").increment(1);
-                let event_subs = self
-                    .subscriptions
-                    .iter()
-                    .filter(|s| !matches!(s.topic, Topic::Board { .. }));
+                let event_subs = self.subscriptions.iter().filter(|s| !matches!(s.topic, Topic::Board { .. }));
                 let oldest = event_subs.clone().map(|s| s.since).min().unwrap_or(0);
                 let topics = event_subs.map(|s| s.topic.clone()).collect();
                 // Events after the last one handled may be lost: replay them, or snapshot.
-                self.resume(topics, self.handled.max(oldest), SnapshotReason::Lagged)
-                    .await?;
+                self.resume(topics, self.handled.max(oldest), SnapshotReason::Lagged).await?;
                 Ok(())
             }
             Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
@@ -475,8 +377,7 @@ impl Connection {
                     })
                     .collect();
                 for bytes in sends {
-                    metrics::histogram!(telemetry::COMMIT_TO_SEND)
-                        .record(frame.built.elapsed().as_secs_f64());
+                    metrics::histogram!(telemetry::COMMIT_TO_SEND).record(frame.built.elapsed().as_secs_f64());
                     self.send_text(bytes).await?;
                 }
                 Ok(())
@@ -515,10 +416,7 @@ async fn catch_up_with_log(state: &AppState, after: u64) {
 
 fn read_failure(e: &axum::Error) -> Ending {
     let text = e.to_string();
-    if text.contains("Space limit exceeded")
-        || text.contains("too long")
-        || text.contains("Message too big")
-    {
+    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Message too big") {
         Ending::Close(close_code::SIZE, "frame too large")
     } else {
         Ending::Abort("read failed")
@@ -538,15 +436,13 @@ pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
         match value.get("type").and_then(|t| t.as_str()) {
             Some(kind) if ClientMsg::TYPES.contains(&kind) => {
                 // Tagged enums lose the path of a nested fault: decode the report alone to find it.
-                let body = match value.get("report").map(|r| {
-                    decode_json::<floorboard_shared::ReportDraft>(r.to_string().as_bytes())
-                }) {
+                let body = match value
+                    .get("report")
+                    .map(|r| decode_json::<floorboard_shared::ReportDraft>(r.to_string().as_bytes()))
+                {
                     Some(Err(inner)) => match inner.field {
                         Some(field) => {
-                            let what = inner
-                                .message
-                                .split_once(": ")
-                                .map_or(inner.message.as_str(), |(_, what)| what);
+                            let what = inner.message.split_once(": ").map_or(inner.message.as_str(), |(_, what)| what);
                             ErrorBody::new(inner.code, format!("field `report.{field}`: {what}"))
                                 .with_field(&format!("report.{field}"))
                         }
@@ -554,9 +450,7 @@ pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
                     },
                     _ => body,
                 };
-                let id = value
-                    .pointer("/report/id")
-                    .and_then(|id| serde_json::from_value(id.clone()).ok());
+                let id = value.pointer("/report/id").and_then(|id| serde_json::from_value(id.clone()).ok());
                 match id {
                     Some(id) => body.with_id(id),
                     None => body,
@@ -564,17 +458,13 @@ pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
             }
             Some(_) => ErrorBody::new(
                 ErrorCode::UnknownMessageType,
-                format!(
-                    "unknown message type; expected one of {}",
-                    ClientMsg::TYPES.join(", ")
-                ),
+                format!("unknown message type; expected one of {}", ClientMsg::TYPES.join(", ")),
             )
             .with_field("type"),
-            None => ErrorBody::new(
-                ErrorCode::UnknownMessageType,
-                "every message is a JSON object with a string `type`",
-            )
-            .with_field("type"),
+            None => {
+                ErrorBody::new(ErrorCode::UnknownMessageType, "every message is a JSON object with a string `type`")
+                    .with_field("type")
+            }
         }
     })
 }

@@ -91,12 +91,7 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            field: None,
-            id: None,
-        }
+        Self { code, message: message.into(), field: None, id: None }
     }
 
     pub fn with_field(mut self, field: &str) -> Self {
@@ -116,11 +111,7 @@ mod tests {
 
     #[test]
     fn codes_serialise_as_their_stable_spelling() {
-        for code in [
-            ErrorCode::MalformedJson,
-            ErrorCode::UnitNotInFacility,
-            ErrorCode::IdConflict,
-        ] {
+        for code in [ErrorCode::MalformedJson, ErrorCode::UnitNotInFacility, ErrorCode::IdConflict] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

@@ -74,19 +74,11 @@ pub enum GoLiveError {
     #[error("{what} id `{id}` is defined twice")]
     Duplicate { what: &'static str, id: String },
     #[error("{place} names {what} `{id}`, which is not defined")]
-    Dangling {
-        place: String,
-        what: &'static str,
-        id: String,
-    },
+    Dangling { place: String, what: &'static str, id: String },
     #[error("the go-live needs at least one {0}")]
     Empty(&'static str),
     #[error("{field} `{value}` is not valid: {why}")]
-    BadValue {
-        field: &'static str,
-        value: String,
-        why: &'static str,
-    },
+    BadValue { field: &'static str, value: String, why: &'static str },
 }
 
 /// A checked go-live with lookup indexes.
@@ -112,24 +104,19 @@ impl TryFrom<GoLiveSpec> for GoLive {
     type Error = GoLiveError;
 
     fn try_from(spec: GoLiveSpec) -> Result<Self, GoLiveError> {
-        let starts_at = OffsetDateTime::parse(
-            &spec.starts_at,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map_err(|_| GoLiveError::BadValue {
-            field: "starts_at",
-            value: spec.starts_at.clone(),
-            why: "expected an RFC 3339 time such as 2026-11-21T07:00:00-05:00",
-        })?;
-        let offset = UtcOffset::parse(
-            &spec.utc_offset,
-            time::macros::format_description!("[offset_hour]:[offset_minute]"),
-        )
-        .map_err(|_| GoLiveError::BadValue {
-            field: "utc_offset",
-            value: spec.utc_offset.clone(),
-            why: "expected ±HH:MM",
-        })?;
+        let starts_at = OffsetDateTime::parse(&spec.starts_at, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| GoLiveError::BadValue {
+                field: "starts_at",
+                value: spec.starts_at.clone(),
+                why: "expected an RFC 3339 time such as 2026-11-21T07:00:00-05:00",
+            })?;
+        let offset =
+            UtcOffset::parse(&spec.utc_offset, time::macros::format_description!("[offset_hour]:[offset_minute]"))
+                .map_err(|_| GoLiveError::BadValue {
+                    field: "utc_offset",
+                    value: spec.utc_offset.clone(),
+                    why: "expected ±HH:MM",
+                })?;
         let mut shift_starts = spec
             .shift_starts
             .iter()
@@ -152,17 +139,8 @@ impl TryFrom<GoLiveSpec> for GoLive {
         let modules = distinct("module", spec.modules.iter().map(|m| m.id.as_str()))?;
         let queues = distinct("queue", spec.queues.iter().map(|q| q.id.as_str()))?;
         let facilities = distinct("facility", spec.facilities.iter().map(|f| f.id.as_str()))?;
-        distinct(
-            "unit",
-            spec.facilities
-                .iter()
-                .flat_map(|f| f.units.iter().map(|u| u.id.as_str())),
-        )?;
-        for (what, set) in [
-            ("module", &modules),
-            ("facility", &facilities),
-            ("queue", &queues),
-        ] {
+        distinct("unit", spec.facilities.iter().flat_map(|f| f.units.iter().map(|u| u.id.as_str())))?;
+        for (what, set) in [("module", &modules), ("facility", &facilities), ("queue", &queues)] {
             if set.is_empty() {
                 return Err(GoLiveError::Empty(what));
             }
@@ -176,22 +154,9 @@ impl TryFrom<GoLiveSpec> for GoLive {
         }
 
         let dangling = |place: String, what, id: &str, set: &HashSet<&str>| {
-            if set.contains(id) {
-                Ok(())
-            } else {
-                Err(GoLiveError::Dangling {
-                    place,
-                    what,
-                    id: id.to_owned(),
-                })
-            }
+            if set.contains(id) { Ok(()) } else { Err(GoLiveError::Dangling { place, what, id: id.to_owned() }) }
         };
-        dangling(
-            "fallback_queue".into(),
-            "queue",
-            spec.fallback_queue.as_str(),
-            &queues,
-        )?;
+        dangling("fallback_queue".into(), "queue", spec.fallback_queue.as_str(), &queues)?;
         for (i, rule) in spec.rules.iter().enumerate() {
             let place = format!("rule {}", i + 1);
             dangling(place.clone(), "queue", rule.queue.as_str(), &queues)?;
@@ -203,46 +168,22 @@ impl TryFrom<GoLiveSpec> for GoLive {
             }
         }
 
-        let facility_index = spec
-            .facilities
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.clone(), i))
-            .collect();
-        let unit_facility = spec
-            .facilities
-            .iter()
-            .flat_map(|f| f.units.iter().map(|u| (u.id.clone(), f.id.clone())))
-            .collect();
-        Ok(GoLive {
-            starts_at,
-            offset,
-            shift_starts,
-            facility_index,
-            unit_facility,
-            spec,
-        })
+        let facility_index = spec.facilities.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
+        let unit_facility =
+            spec.facilities.iter().flat_map(|f| f.units.iter().map(|u| (u.id.clone(), f.id.clone()))).collect();
+        Ok(GoLive { starts_at, offset, shift_starts, facility_index, unit_facility, spec })
     }
 }
 
 /// Checks that every id is a slug and none repeats; returns the set.
-fn distinct<'a>(
-    what: &'static str,
-    ids: impl Iterator<Item = &'a str>,
-) -> Result<HashSet<&'a str>, GoLiveError> {
+fn distinct<'a>(what: &'static str, ids: impl Iterator<Item = &'a str>) -> Result<HashSet<&'a str>, GoLiveError> {
     let mut seen = HashSet::new();
     for id in ids {
         if !is_slug(id) {
-            return Err(GoLiveError::BadId {
-                what,
-                id: id.to_owned(),
-            });
+            return Err(GoLiveError::BadId { what, id: id.to_owned() });
         }
         if !seen.insert(id) {
-            return Err(GoLiveError::Duplicate {
-                what,
-                id: id.to_owned(),
-            });
+            return Err(GoLiveError::Duplicate { what, id: id.to_owned() });
         }
     }
     Ok(seen)
@@ -282,9 +223,7 @@ impl GoLive {
     }
 
     pub fn facility(&self, id: &str) -> Option<&Facility> {
-        self.facility_index
-            .get(&FacilityId::new(id))
-            .map(|&i| &self.spec.facilities[i])
+        self.facility_index.get(&FacilityId::new(id)).map(|&i| &self.spec.facilities[i])
     }
 
     /// The facility a unit belongs to, if the unit exists.
@@ -302,10 +241,7 @@ impl GoLive {
 
     /// Every unit, facility by facility, in catalog order.
     pub fn units(&self) -> impl Iterator<Item = (&Facility, &Unit)> {
-        self.spec
-            .facilities
-            .iter()
-            .flat_map(|f| f.units.iter().map(move |u| (f, u)))
+        self.spec.facilities.iter().flat_map(|f| f.units.iter().map(move |u| (f, u)))
     }
 
     /// The start of the shift that `now` falls in, by the hospitals' local clock.
@@ -315,19 +251,13 @@ impl GoLive {
         let start = |date: Date, t: Time| date.with_time(t).assume_offset(self.offset);
         match self.shift_starts.iter().rev().find(|&&t| t <= local.time()) {
             Some(&t) => start(today, t),
-            None => start(
-                today - Duration::days(1),
-                *self.shift_starts.last().expect("checked non-empty"),
-            ),
+            None => start(today - Duration::days(1), *self.shift_starts.last().expect("checked non-empty")),
         }
     }
 
     /// Local midnight starting the day that `now` falls in.
     pub fn day_start(&self, now: OffsetDateTime) -> OffsetDateTime {
-        now.to_offset(self.offset)
-            .date()
-            .midnight()
-            .assume_offset(self.offset)
+        now.to_offset(self.offset).date().midnight().assume_offset(self.offset)
     }
 
     /// A realistic go-live: a five-hospital system with about a hundred units, the modules
@@ -335,9 +265,7 @@ impl GoLive {
     /// training queue per facility, operations and the command-center lead. The server runs
     /// on it when no `--config` is given, and tests use it as their catalog.
     pub fn example() -> GoLive {
-        example::spec()
-            .try_into()
-            .expect("the built-in go-live is valid")
+        example::spec().try_into().expect("the built-in go-live is valid")
     }
 }
 
@@ -358,11 +286,7 @@ mod example {
         ("prelude", "Prelude"),
     ];
 
-    type FacilityDef = (
-        &'static str,
-        &'static str,
-        &'static [(&'static str, &'static str)],
-    );
+    type FacilityDef = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
 
     const FACILITIES: [FacilityDef; 5] = [
         (
@@ -498,13 +422,7 @@ mod example {
     ];
 
     pub(super) fn spec() -> GoLiveSpec {
-        let modules = MODULES
-            .iter()
-            .map(|&(id, name)| Module {
-                id: id.into(),
-                name: name.into(),
-            })
-            .collect();
+        let modules = MODULES.iter().map(|&(id, name)| Module { id: id.into(), name: name.into() }).collect();
         let facilities = FACILITIES
             .iter()
             .map(|&(fid, name, units)| Facility {
@@ -512,51 +430,31 @@ mod example {
                 name: name.into(),
                 units: units
                     .iter()
-                    .map(|&(uid, uname)| Unit {
-                        id: UnitId::new(format!("{fid}-{uid}")),
-                        name: uname.into(),
-                    })
+                    .map(|&(uid, uname)| Unit { id: UnitId::new(format!("{fid}-{uid}")), name: uname.into() })
                     .collect(),
             })
             .collect();
 
-        let mut queues = vec![Queue {
-            id: "cc-lead".into(),
-            name: "Command-center lead".into(),
-        }];
-        queues.extend(MODULES.iter().map(|&(id, name)| Queue {
-            id: QueueId::new(format!("analysts-{id}")),
-            name: format!("{name} analysts"),
-        }));
-        queues.push(Queue {
-            id: "it-access".into(),
-            name: "IT access & security".into(),
-        });
+        let mut queues = vec![Queue { id: "cc-lead".into(), name: "Command-center lead".into() }];
+        queues.extend(
+            MODULES.iter().map(|&(id, name)| Queue {
+                id: QueueId::new(format!("analysts-{id}")),
+                name: format!("{name} analysts"),
+            }),
+        );
+        queues.push(Queue { id: "it-access".into(), name: "IT access & security".into() });
         queues.extend(FACILITIES.iter().map(|&(fid, name, _)| Queue {
             id: QueueId::new(format!("training-{fid}")),
             name: format!("Training, {name}"),
         }));
-        queues.push(Queue {
-            id: "operations".into(),
-            name: "Operations & clinical informatics".into(),
-        });
+        queues.push(Queue { id: "operations".into(), name: "Operations & clinical informatics".into() });
 
         let rule = |kind, queue: &str| Rule::to(queue).kind(kind);
-        let mut rules = vec![
-            Rule::to("cc-lead")
-                .severity(Severity::PatientSafety)
-                .and_continue(),
-        ];
-        rules.extend(
-            MODULES
-                .iter()
-                .map(|&(id, _)| rule(Kind::Configuration, &format!("analysts-{id}")).module(id)),
-        );
+        let mut rules = vec![Rule::to("cc-lead").severity(Severity::PatientSafety).and_continue()];
+        rules.extend(MODULES.iter().map(|&(id, _)| rule(Kind::Configuration, &format!("analysts-{id}")).module(id)));
         rules.push(rule(Kind::Access, "it-access"));
         rules.extend(
-            FACILITIES.iter().map(|&(fid, _, _)| {
-                rule(Kind::TrainingGap, &format!("training-{fid}")).facility(fid)
-            }),
+            FACILITIES.iter().map(|&(fid, _, _)| rule(Kind::TrainingGap, &format!("training-{fid}")).facility(fid)),
         );
         rules.push(rule(Kind::Process, "operations"));
 
@@ -594,10 +492,7 @@ mod tests {
         let mut spec = example::spec();
         spec.rules[2].queue = QueueId::new("analysts-nowhere");
         let err = GoLive::try_from(spec).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "rule 3 names queue `analysts-nowhere`, which is not defined"
-        );
+        assert_eq!(err.to_string(), "rule 3 names queue `analysts-nowhere`, which is not defined");
     }
 
     #[test]
@@ -605,68 +500,36 @@ mod tests {
         let mut spec = example::spec();
         let dup = spec.facilities[0].units[0].clone();
         spec.facilities[1].units.push(dup);
-        assert!(matches!(
-            GoLive::try_from(spec),
-            Err(GoLiveError::Duplicate { what: "unit", .. })
-        ));
+        assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::Duplicate { what: "unit", .. })));
     }
 
     #[test]
     fn bad_schedule_values_are_refused() {
         let mut spec = example::spec();
         spec.shift_starts = vec!["7am".into()];
-        assert!(matches!(
-            GoLive::try_from(spec),
-            Err(GoLiveError::BadValue {
-                field: "shift_starts",
-                ..
-            })
-        ));
+        assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::BadValue { field: "shift_starts", .. })));
         let mut spec = example::spec();
         spec.utc_offset = "EST".into();
-        assert!(matches!(
-            GoLive::try_from(spec),
-            Err(GoLiveError::BadValue {
-                field: "utc_offset",
-                ..
-            })
-        ));
+        assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::BadValue { field: "utc_offset", .. })));
     }
 
     #[test]
     fn unknown_fields_are_refused() {
         let mut json = serde_json::to_value(example::spec()).unwrap();
         json["colour"] = "blue".into();
-        assert!(
-            serde_json::from_value::<GoLive>(json)
-                .unwrap_err()
-                .to_string()
-                .contains("colour")
-        );
+        assert!(serde_json::from_value::<GoLive>(json).unwrap_err().to_string().contains("colour"));
     }
 
     #[test]
     fn shifts_and_days_follow_the_local_clock() {
         let g = GoLive::example(); // shifts at 07:00 and 19:00, UTC-5
         // 13:00 UTC is 08:00 local: the day shift that began at 07:00 local (12:00 UTC).
-        assert_eq!(
-            g.shift_start(datetime!(2026-11-22 13:00 UTC)),
-            datetime!(2026-11-22 12:00 UTC)
-        );
+        assert_eq!(g.shift_start(datetime!(2026-11-22 13:00 UTC)), datetime!(2026-11-22 12:00 UTC));
         // 03:00 UTC is 22:00 local the day before: the night shift from 19:00 local.
-        assert_eq!(
-            g.shift_start(datetime!(2026-11-22 03:00 UTC)),
-            datetime!(2026-11-22 00:00 UTC)
-        );
+        assert_eq!(g.shift_start(datetime!(2026-11-22 03:00 UTC)), datetime!(2026-11-22 00:00 UTC));
         // 11:00 UTC is 06:00 local: still the night shift that began 19:00 local yesterday.
-        assert_eq!(
-            g.shift_start(datetime!(2026-11-22 11:00 UTC)),
-            datetime!(2026-11-22 00:00 UTC)
-        );
-        assert_eq!(
-            g.day_start(datetime!(2026-11-22 03:00 UTC)),
-            datetime!(2026-11-21 05:00 UTC)
-        );
+        assert_eq!(g.shift_start(datetime!(2026-11-22 11:00 UTC)), datetime!(2026-11-22 00:00 UTC));
+        assert_eq!(g.day_start(datetime!(2026-11-22 03:00 UTC)), datetime!(2026-11-21 05:00 UTC));
     }
 
     #[test]

@@ -66,22 +66,8 @@ pub struct Cell {
 /// What the fold needs to know about a change to an issue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fact {
-    Reported {
-        facility: FacilityId,
-        unit: UnitId,
-        kind: Kind,
-        severity: Severity,
-        status: Status,
-        at: OffsetDateTime,
-    },
-    StatusChanged {
-        facility: FacilityId,
-        unit: UnitId,
-        kind: Kind,
-        severity: Severity,
-        from: Status,
-        to: Status,
-    },
+    Reported { facility: FacilityId, unit: UnitId, kind: Kind, severity: Severity, status: Status, at: OffsetDateTime },
+    StatusChanged { facility: FacilityId, unit: UnitId, kind: Kind, severity: Severity, from: Status, to: Status },
 }
 
 #[derive(Debug, Default)]
@@ -99,9 +85,7 @@ struct CellState {
 
 impl CellState {
     fn counts(&self, bounds: &Bounds) -> CellCounts {
-        let since = |t: OffsetDateTime| {
-            (self.recent.len() - self.recent.partition_point(|&r| r < t)) as u32
-        };
+        let since = |t: OffsetDateTime| (self.recent.len() - self.recent.partition_point(|&r| r < t)) as u32;
         CellCounts {
             open: self.open,
             safety_open: self.safety_open,
@@ -157,14 +141,7 @@ impl Heatmap {
     /// becomes one update.
     pub fn apply(&mut self, fact: &Fact) {
         match fact {
-            Fact::Reported {
-                facility,
-                unit,
-                kind,
-                severity,
-                status,
-                at,
-            } => {
+            Fact::Reported { facility, unit, kind, severity, status, at } => {
                 let cell = self.cell(facility, unit, *kind);
                 cell.total += 1;
                 let slot = cell.recent.partition_point(|r| r <= at);
@@ -173,14 +150,7 @@ impl Heatmap {
                     cell.count_open(*severity, 1);
                 }
             }
-            Fact::StatusChanged {
-                facility,
-                unit,
-                kind,
-                severity,
-                from,
-                to,
-            } => {
+            Fact::StatusChanged { facility, unit, kind, severity, from, to } => {
                 if from.is_open() != to.is_open() {
                     let cell = self.cell(facility, unit, *kind);
                     cell.count_open(*severity, if to.is_open() { 1 } else { -1 });
@@ -193,10 +163,7 @@ impl Heatmap {
         let cell = self
             .cells
             .entry((unit.clone(), kind))
-            .or_insert_with(|| CellState {
-                facility: facility.clone(),
-                ..CellState::default()
-            });
+            .or_insert_with(|| CellState { facility: facility.clone(), ..CellState::default() });
         cell.dirty = true;
         cell
     }
@@ -218,12 +185,7 @@ impl Heatmap {
             cell.recent.drain(..expired);
             if counts != cell.shown {
                 cell.shown = counts;
-                changed.push(Cell {
-                    facility: cell.facility.clone(),
-                    unit: unit.clone(),
-                    kind: *kind,
-                    counts,
-                });
+                changed.push(Cell { facility: cell.facility.clone(), unit: unit.clone(), kind: *kind, counts });
             }
         }
         changed
@@ -265,10 +227,7 @@ impl BoardView {
     }
 
     pub fn get(&self, unit: &UnitId, kind: Kind) -> CellCounts {
-        self.cells
-            .get(&(unit.clone(), kind))
-            .map(|c| c.counts)
-            .unwrap_or_default()
+        self.cells.get(&(unit.clone(), kind)).map(|c| c.counts).unwrap_or_default()
     }
 
     pub fn cells(&self) -> impl Iterator<Item = &Cell> {
@@ -279,9 +238,7 @@ impl BoardView {
     pub fn total(&self, facility: Option<&FacilityId>, kind: Option<Kind>, window: Window) -> u32 {
         self.cells
             .values()
-            .filter(|c| {
-                facility.is_none_or(|f| *f == c.facility) && kind.is_none_or(|k| k == c.kind)
-            })
+            .filter(|c| facility.is_none_or(|f| *f == c.facility) && kind.is_none_or(|k| k == c.kind))
             .map(|c| c.counts.in_window(window))
             .sum()
     }
@@ -294,74 +251,34 @@ mod tests {
 
     const T0: OffsetDateTime = datetime!(2026-11-22 13:00 UTC); // 08:00 local, day shift
 
-    fn reported(
-        unit: &str,
-        kind: Kind,
-        severity: Severity,
-        status: Status,
-        at: OffsetDateTime,
-    ) -> Fact {
+    fn reported(unit: &str, kind: Kind, severity: Severity, status: Status, at: OffsetDateTime) -> Fact {
         let facility = FacilityId::new(unit.split('-').next().unwrap());
-        Fact::Reported {
-            facility,
-            unit: UnitId::new(unit),
-            kind,
-            severity,
-            status,
-            at,
-        }
+        Fact::Reported { facility, unit: UnitId::new(unit), kind, severity, status, at }
     }
 
     fn counts(h: &mut Heatmap, now: OffsetDateTime) -> BTreeMap<(String, Kind), CellCounts> {
-        h.changes(&GoLive::example(), now)
-            .into_iter()
-            .map(|c| ((c.unit.to_string(), c.kind), c.counts))
-            .collect()
+        h.changes(&GoLive::example(), now).into_iter().map(|c| ((c.unit.to_string(), c.kind), c.counts)).collect()
     }
 
     #[test]
     fn a_burst_of_reports_folds_into_one_change_per_cell() {
         let mut h = Heatmap::new();
         for _ in 0..1000 {
-            h.apply(&reported(
-                "rmc-4w",
-                Kind::TrainingGap,
-                Severity::Low,
-                Status::New,
-                T0,
-            ));
+            h.apply(&reported("rmc-4w", Kind::TrainingGap, Severity::Low, Status::New, T0));
         }
-        h.apply(&reported(
-            "rmc-4w",
-            Kind::Access,
-            Severity::PatientSafety,
-            Status::New,
-            T0,
-        ));
+        h.apply(&reported("rmc-4w", Kind::Access, Severity::PatientSafety, Status::New, T0));
         let changed = counts(&mut h, T0);
         assert_eq!(changed.len(), 2);
         let gap = changed[&("rmc-4w".into(), Kind::TrainingGap)];
-        assert_eq!(
-            (gap.open, gap.last_hour, gap.today, gap.since_go_live),
-            (1000, 1000, 1000, 1000)
-        );
+        assert_eq!((gap.open, gap.last_hour, gap.today, gap.since_go_live), (1000, 1000, 1000, 1000));
         assert_eq!(changed[&("rmc-4w".into(), Kind::Access)].safety_open, 1);
-        assert!(
-            counts(&mut h, T0).is_empty(),
-            "nothing changed since the last call"
-        );
+        assert!(counts(&mut h, T0).is_empty(), "nothing changed since the last call");
     }
 
     #[test]
     fn resolved_reports_count_in_totals_but_not_open() {
         let mut h = Heatmap::new();
-        h.apply(&reported(
-            "sjh-ed",
-            Kind::TrainingGap,
-            Severity::Low,
-            Status::Resolved,
-            T0,
-        ));
+        h.apply(&reported("sjh-ed", Kind::TrainingGap, Severity::Low, Status::Resolved, T0));
         let c = counts(&mut h, T0)[&("sjh-ed".into(), Kind::TrainingGap)];
         assert_eq!((c.open, c.since_go_live), (0, 1));
     }
@@ -369,13 +286,7 @@ mod tests {
     #[test]
     fn status_changes_move_open_and_safety_counts() {
         let mut h = Heatmap::new();
-        h.apply(&reported(
-            "sjh-ed",
-            Kind::Configuration,
-            Severity::PatientSafety,
-            Status::New,
-            T0,
-        ));
+        h.apply(&reported("sjh-ed", Kind::Configuration, Severity::PatientSafety, Status::New, T0));
         counts(&mut h, T0);
         let change = |from, to| Fact::StatusChanged {
             facility: "sjh".into(),
@@ -391,36 +302,18 @@ mod tests {
         let c = counts(&mut h, T0)[&("sjh-ed".into(), Kind::Configuration)];
         assert_eq!((c.open, c.safety_open, c.since_go_live), (0, 0, 1));
         h.apply(&change(Status::Resolved, Status::InProgress));
-        assert_eq!(
-            counts(&mut h, T0)[&("sjh-ed".into(), Kind::Configuration)].safety_open,
-            1
-        );
+        assert_eq!(counts(&mut h, T0)[&("sjh-ed".into(), Kind::Configuration)].safety_open, 1);
     }
 
     #[test]
     fn windows_slide_with_the_clock() {
         let mut h = Heatmap::new();
         // 06:30 local: the night shift, today.
-        h.apply(&reported(
-            "nvc-ed",
-            Kind::Process,
-            Severity::Medium,
-            Status::New,
-            T0 - Duration::minutes(90),
-        ));
+        h.apply(&reported("nvc-ed", Kind::Process, Severity::Medium, Status::New, T0 - Duration::minutes(90)));
         // 07:50 local: the day shift.
-        h.apply(&reported(
-            "nvc-ed",
-            Kind::Process,
-            Severity::Medium,
-            Status::New,
-            T0 - Duration::minutes(10),
-        ));
+        h.apply(&reported("nvc-ed", Kind::Process, Severity::Medium, Status::New, T0 - Duration::minutes(10)));
         let c = counts(&mut h, T0)[&("nvc-ed".into(), Kind::Process)];
-        assert_eq!(
-            (c.last_hour, c.this_shift, c.today, c.since_go_live),
-            (1, 1, 2, 2)
-        );
+        assert_eq!((c.last_hour, c.this_shift, c.today, c.since_go_live), (1, 1, 2, 2));
 
         // Fifty minutes later the 07:50 report leaves the last hour.
         let later = T0 + Duration::minutes(50);
@@ -430,26 +323,14 @@ mod tests {
         // Past local midnight, today and the shift empty out; the total stays.
         let tomorrow = datetime!(2026-11-23 05:30 UTC);
         let c = counts(&mut h, tomorrow)[&("nvc-ed".into(), Kind::Process)];
-        assert_eq!(
-            (c.last_hour, c.this_shift, c.today, c.since_go_live, c.open),
-            (0, 0, 0, 2, 2)
-        );
-        assert!(
-            counts(&mut h, tomorrow + Duration::hours(1)).is_empty(),
-            "old receipts were forgotten"
-        );
+        assert_eq!((c.last_hour, c.this_shift, c.today, c.since_go_live, c.open), (0, 0, 0, 2, 2));
+        assert!(counts(&mut h, tomorrow + Duration::hours(1)).is_empty(), "old receipts were forgotten");
     }
 
     #[test]
     fn snapshots_hold_what_was_handed_out() {
         let mut h = Heatmap::new();
-        h.apply(&reported(
-            "lch-picu",
-            Kind::Access,
-            Severity::High,
-            Status::New,
-            T0,
-        ));
+        h.apply(&reported("lch-picu", Kind::Access, Severity::High, Status::New, T0));
         assert!(h.snapshot().is_empty(), "not handed out yet");
         let sent = h.changes(&GoLive::example(), T0);
         assert_eq!(h.snapshot(), sent);
@@ -458,33 +339,12 @@ mod tests {
     #[test]
     fn a_board_view_totals_by_facility_and_kind() {
         let mut h = Heatmap::new();
-        h.apply(&reported(
-            "rmc-4w",
-            Kind::Access,
-            Severity::High,
-            Status::New,
-            T0,
-        ));
-        h.apply(&reported(
-            "rmc-ed",
-            Kind::Access,
-            Severity::High,
-            Status::New,
-            T0,
-        ));
-        h.apply(&reported(
-            "sjh-ed",
-            Kind::Process,
-            Severity::High,
-            Status::New,
-            T0,
-        ));
+        h.apply(&reported("rmc-4w", Kind::Access, Severity::High, Status::New, T0));
+        h.apply(&reported("rmc-ed", Kind::Access, Severity::High, Status::New, T0));
+        h.apply(&reported("sjh-ed", Kind::Process, Severity::High, Status::New, T0));
         let view = BoardView::from_cells(h.changes(&GoLive::example(), T0));
         assert_eq!(view.total(Some(&"rmc".into()), None, Window::Today), 2);
-        assert_eq!(
-            view.total(None, Some(Kind::Process), Window::SinceGoLive),
-            1
-        );
+        assert_eq!(view.total(None, Some(Kind::Process), Window::SinceGoLive), 1);
         assert_eq!(view.get(&"rmc-4w".into(), Kind::Access).open, 1);
     }
 }

@@ -14,8 +14,7 @@ pub const MAX_ID_LEN: usize = 64;
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
 }
 
 macro_rules! slug_id {
@@ -92,8 +91,7 @@ impl ReporterId {
     /// Accepts 1 to 64 characters with no control characters, trimmed.
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
-        let ok =
-            !s.is_empty() && s.chars().count() <= MAX_ID_LEN && !s.chars().any(char::is_control);
+        let ok = !s.is_empty() && s.chars().count() <= MAX_ID_LEN && !s.chars().any(char::is_control);
         ok.then(|| Self(s.to_owned()))
     }
 

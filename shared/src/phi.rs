@@ -6,20 +6,11 @@
 /// Returns what the text seems to hold, e.g. `"a record or phone number"`, or `None`.
 pub fn screen(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
-    let words = || {
-        lower
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-    };
+    let words = || lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
     if words().any(|w| matches!(w, "mrn" | "mrns" | "dob" | "ssn")) {
         return Some("a patient identifier (MRN, DOB or SSN)");
     }
-    const PHRASES: [&str; 4] = [
-        "date of birth",
-        "medical record number",
-        "social security",
-        "patient name",
-    ];
+    const PHRASES: [&str; 4] = ["date of birth", "medical record number", "social security", "patient name"];
     if PHRASES.iter().any(|p| lower.contains(p)) {
         return Some("a patient identifier");
     }
@@ -62,12 +53,7 @@ fn is_birth_date(token: &str) -> bool {
         return false;
     };
     let short = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
-    short(a)
-        && short(b)
-        && year.len() == 4
-        && year
-            .parse::<u32>()
-            .is_ok_and(|y| (1900..=2015).contains(&y))
+    short(a) && short(b) && year.len() == 4 && year.parse::<u32>().is_ok_and(|y| (1900..=2015).contains(&y))
 }
 
 #[cfg(test)]

@@ -238,12 +238,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             msg,
-            ClientMsg::Subscribe {
-                topic: Topic::Queue {
-                    queue: "it-access".into()
-                },
-                resume_from: Some(41)
-            }
+            ClientMsg::Subscribe { topic: Topic::Queue { queue: "it-access".into() }, resume_from: Some(41) }
         );
         let board: Topic = serde_json::from_value(json!({"name": "board"})).unwrap();
         assert_eq!(board, Topic::Board { facility: None });
@@ -257,9 +252,7 @@ mod tests {
 
     #[test]
     fn errors_flatten_into_the_message() {
-        let msg = ServerMsg::Error(
-            ErrorBody::new(crate::ErrorCode::UnknownUnit, "no unit").with_field("unit"),
-        );
+        let msg = ServerMsg::Error(ErrorBody::new(crate::ErrorCode::UnknownUnit, "no unit").with_field("unit"));
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
             json!({"type": "error", "code": "unknown_unit", "message": "no unit", "field": "unit"})

@@ -36,12 +36,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
-        Kind::TrainingGap,
-        Kind::Configuration,
-        Kind::Access,
-        Kind::Process,
-    ];
+    pub const ALL: [Kind; 4] = [Kind::TrainingGap, Kind::Configuration, Kind::Access, Kind::Process];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,12 +69,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [
-        Severity::PatientSafety,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ];
+    pub const ALL: [Severity; 4] = [Severity::PatientSafety, Severity::High, Severity::Medium, Severity::Low];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -106,14 +96,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::New,
-        Status::Acknowledged,
-        Status::InProgress,
-        Status::Escalated,
-        Status::Resolved,
-        Status::Closed,
-    ];
+    pub const ALL: [Status; 6] =
+        [Status::New, Status::Acknowledged, Status::InProgress, Status::Escalated, Status::Resolved, Status::Closed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -220,11 +204,7 @@ pub struct Report {
 impl Report {
     /// The status a new issue starts in.
     pub fn initial_status(&self) -> Status {
-        if self.resolved_at_elbow {
-            Status::Resolved
-        } else {
-            Status::New
-        }
+        if self.resolved_at_elbow { Status::Resolved } else { Status::New }
     }
 }
 
@@ -256,18 +236,11 @@ pub struct Issue {
 impl ReportDraft {
     /// Checks the draft against the catalog and the field limits; the first fault wins.
     pub fn validate(self, golive: &GoLive) -> Result<Report, ErrorBody> {
-        let bad = |code, field: &str, message: String| {
-            Err(ErrorBody::new(code, message)
-                .with_field(field)
-                .with_id(self.id))
-        };
+        let bad =
+            |code, field: &str, message: String| Err(ErrorBody::new(code, message).with_field(field).with_id(self.id));
 
         let Some(reporter) = ReporterId::parse(&self.reporter) else {
-            return bad(
-                ErrorCode::InvalidValue,
-                "reporter",
-                "reporter must be 1 to 64 printable characters".into(),
-            );
+            return bad(ErrorCode::InvalidValue, "reporter", "reporter must be 1 to 64 printable characters".into());
         };
         let Some(facility) = golive.facility(&self.facility) else {
             return bad(
@@ -278,20 +251,13 @@ impl ReportDraft {
         };
         match golive.unit_facility(&self.unit) {
             None => {
-                return bad(
-                    ErrorCode::UnknownUnit,
-                    "unit",
-                    format!("no unit `{}` in this go-live", clip(&self.unit)),
-                );
+                return bad(ErrorCode::UnknownUnit, "unit", format!("no unit `{}` in this go-live", clip(&self.unit)));
             }
             Some(owner) if owner != &facility.id => {
                 return bad(
                     ErrorCode::UnitNotInFacility,
                     "unit",
-                    format!(
-                        "unit `{}` belongs to facility `{owner}`, not `{}`",
-                        self.unit, facility.id
-                    ),
+                    format!("unit `{}` belongs to facility `{owner}`, not `{}`", self.unit, facility.id),
                 );
             }
             Some(_) => {}
@@ -305,22 +271,10 @@ impl ReportDraft {
         }
         let summary = self.summary.trim();
         if summary.is_empty() {
-            return bad(
-                ErrorCode::EmptySummary,
-                "summary",
-                "summary must say what happened".into(),
-            );
+            return bad(ErrorCode::EmptySummary, "summary", "summary must say what happened".into());
         }
-        let details = self
-            .details
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty());
-        let role = self
-            .affected_role
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty());
+        let details = self.details.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let role = self.affected_role.as_deref().map(str::trim).filter(|r| !r.is_empty());
         for (field, text, max) in [
             ("summary", Some(summary), SUMMARY_MAX),
             ("details", details, DETAILS_MAX),
@@ -328,19 +282,13 @@ impl ReportDraft {
         ] {
             if let Some(text) = text {
                 if text.chars().count() > max {
-                    return bad(
-                        ErrorCode::FieldTooLong,
-                        field,
-                        format!("{field} is longer than {max} characters"),
-                    );
+                    return bad(ErrorCode::FieldTooLong, field, format!("{field} is longer than {max} characters"));
                 }
                 if let Some(finding) = phi::screen(text) {
                     return bad(
                         ErrorCode::PhiSuspected,
                         field,
-                        format!(
-                            "{field} looks like it holds {finding}; describe the system, not the patient"
-                        ),
+                        format!("{field} looks like it holds {finding}; describe the system, not the patient"),
                     );
                 }
             }
@@ -367,10 +315,7 @@ impl ReportDraft {
             resolved_at_elbow: self.resolved_at_elbow,
             reporter,
             // Microseconds are what every store keeps; a retry must compare equal.
-            reported_at: self
-                .reported_at
-                .to_offset(time::UtcOffset::UTC)
-                .truncate_to_microsecond(),
+            reported_at: self.reported_at.to_offset(time::UtcOffset::UTC).truncate_to_microsecond(),
         })
     }
 }
@@ -387,18 +332,14 @@ pub fn validate_note(note: Option<&str>, to: Status) -> Result<Option<String>, E
     match note {
         None if Status::needs_note(to) => Err(ErrorBody::new(
             ErrorCode::NoteRequired,
-            format!(
-                "moving to {} needs a note saying what was done",
-                to.as_str()
-            ),
+            format!("moving to {} needs a note saying what was done", to.as_str()),
         )
         .with_field("note")),
         None => Ok(None),
-        Some(n) if n.chars().count() > NOTE_MAX => Err(ErrorBody::new(
-            ErrorCode::FieldTooLong,
-            format!("note is longer than {NOTE_MAX} characters"),
-        )
-        .with_field("note")),
+        Some(n) if n.chars().count() > NOTE_MAX => {
+            Err(ErrorBody::new(ErrorCode::FieldTooLong, format!("note is longer than {NOTE_MAX} characters"))
+                .with_field("note"))
+        }
         Some(n) => match phi::screen(n) {
             Some(finding) => Err(ErrorBody::new(
                 ErrorCode::PhiSuspected,
@@ -451,128 +392,58 @@ mod tests {
     #[test]
     fn unknown_references_are_refused_by_field() {
         assert_eq!(
-            code_of(ReportDraft {
-                facility: "nope".into(),
-                ..draft()
-            }),
+            code_of(ReportDraft { facility: "nope".into(), ..draft() }),
             (ErrorCode::UnknownFacility, Some("facility".into()))
         );
         assert_eq!(
-            code_of(ReportDraft {
-                unit: "nope".into(),
-                ..draft()
-            }),
+            code_of(ReportDraft { unit: "nope".into(), ..draft() }),
             (ErrorCode::UnknownUnit, Some("unit".into()))
         );
         assert_eq!(
-            code_of(ReportDraft {
-                unit: "sjh-icu".into(),
-                ..draft()
-            }),
+            code_of(ReportDraft { unit: "sjh-icu".into(), ..draft() }),
             (ErrorCode::UnitNotInFacility, Some("unit".into()))
         );
         assert_eq!(
-            code_of(ReportDraft {
-                module: "nope".into(),
-                ..draft()
-            }),
+            code_of(ReportDraft { module: "nope".into(), ..draft() }),
             (ErrorCode::UnknownModule, Some("module".into()))
         );
     }
 
     #[test]
     fn text_must_be_present_and_bounded() {
+        assert_eq!(code_of(ReportDraft { summary: "   ".into(), ..draft() }).0, ErrorCode::EmptySummary);
+        assert_eq!(code_of(ReportDraft { summary: "x".repeat(SUMMARY_MAX + 1), ..draft() }).0, ErrorCode::FieldTooLong);
         assert_eq!(
-            code_of(ReportDraft {
-                summary: "   ".into(),
-                ..draft()
-            })
-            .0,
-            ErrorCode::EmptySummary
-        );
-        assert_eq!(
-            code_of(ReportDraft {
-                summary: "x".repeat(SUMMARY_MAX + 1),
-                ..draft()
-            })
-            .0,
-            ErrorCode::FieldTooLong
-        );
-        assert_eq!(
-            code_of(ReportDraft {
-                details: Some("x".repeat(DETAILS_MAX + 1)),
-                ..draft()
-            })
-            .1,
+            code_of(ReportDraft { details: Some("x".repeat(DETAILS_MAX + 1)), ..draft() }).1,
             Some("details".into())
         );
         assert_eq!(
-            code_of(ReportDraft {
-                affected_role: Some("x".repeat(ROLE_MAX + 1)),
-                ..draft()
-            })
-            .1,
+            code_of(ReportDraft { affected_role: Some("x".repeat(ROLE_MAX + 1)), ..draft() }).1,
             Some("affected_role".into())
         );
-        assert_eq!(
-            code_of(ReportDraft {
-                affected_users: 0,
-                ..draft()
-            })
-            .0,
-            ErrorCode::InvalidValue
-        );
-        assert_eq!(
-            code_of(ReportDraft {
-                reporter: "".into(),
-                ..draft()
-            })
-            .0,
-            ErrorCode::InvalidValue
-        );
+        assert_eq!(code_of(ReportDraft { affected_users: 0, ..draft() }).0, ErrorCode::InvalidValue);
+        assert_eq!(code_of(ReportDraft { reporter: "".into(), ..draft() }).0, ErrorCode::InvalidValue);
         // Exactly at the limit is fine, counted in characters, not bytes.
-        assert!(
-            ReportDraft {
-                summary: "é".repeat(SUMMARY_MAX),
-                ..draft()
-            }
-            .validate(&GoLive::example())
-            .is_ok()
-        );
+        assert!(ReportDraft { summary: "é".repeat(SUMMARY_MAX), ..draft() }.validate(&GoLive::example()).is_ok());
     }
 
     #[test]
     fn patient_identifiers_in_free_text_are_refused() {
-        let d = ReportDraft {
-            summary: "MRN 00482913 chart will not open".into(),
-            ..draft()
-        };
-        assert_eq!(
-            code_of(d),
-            (ErrorCode::PhiSuspected, Some("summary".into()))
-        );
+        let d = ReportDraft { summary: "MRN 00482913 chart will not open".into(), ..draft() };
+        assert_eq!(code_of(d), (ErrorCode::PhiSuspected, Some("summary".into())));
     }
 
     #[test]
     fn errors_do_not_echo_free_text() {
-        let e = ReportDraft {
-            unit: "Mrs Smith's room".into(),
-            ..draft()
-        }
-        .validate(&GoLive::example())
-        .unwrap_err();
+        let e = ReportDraft { unit: "Mrs Smith's room".into(), ..draft() }.validate(&GoLive::example()).unwrap_err();
         assert!(!e.message.contains("Smith"), "{}", e.message);
     }
 
     #[test]
     fn resolved_at_the_elbow_starts_resolved() {
-        let r = ReportDraft {
-            resolved_at_elbow: true,
-            kind: Kind::TrainingGap,
-            ..draft()
-        }
-        .validate(&GoLive::example())
-        .unwrap();
+        let r = ReportDraft { resolved_at_elbow: true, kind: Kind::TrainingGap, ..draft() }
+            .validate(&GoLive::example())
+            .unwrap();
         assert_eq!(r.initial_status(), Status::Resolved);
     }
 
@@ -593,20 +464,9 @@ mod tests {
 
     #[test]
     fn resolving_needs_a_note() {
-        assert_eq!(
-            validate_note(None, Status::Resolved).unwrap_err().code,
-            ErrorCode::NoteRequired
-        );
-        assert_eq!(
-            validate_note(Some("  "), Status::Closed).unwrap_err().code,
-            ErrorCode::NoteRequired
-        );
+        assert_eq!(validate_note(None, Status::Resolved).unwrap_err().code, ErrorCode::NoteRequired);
+        assert_eq!(validate_note(Some("  "), Status::Closed).unwrap_err().code, ErrorCode::NoteRequired);
         assert_eq!(validate_note(None, Status::Acknowledged).unwrap(), None);
-        assert_eq!(
-            validate_note(Some(" role remapped "), Status::Resolved)
-                .unwrap()
-                .as_deref(),
-            Some("role remapped")
-        );
+        assert_eq!(validate_note(Some(" role remapped "), Status::Resolved).unwrap().as_deref(), Some("role remapped"));
     }
 }

@@ -23,11 +23,7 @@ pub struct Rule {
     pub severity: Option<Severity>,
     pub queue: QueueId,
     /// Also route here, then keep matching the rules below.
-    #[serde(
-        default,
-        rename = "continue",
-        skip_serializing_if = "std::ops::Not::not"
-    )]
+    #[serde(default, rename = "continue", skip_serializing_if = "std::ops::Not::not")]
     pub and_continue: bool,
 }
 
@@ -45,38 +41,23 @@ impl Rule {
     }
 
     pub fn kind(self, kind: Kind) -> Rule {
-        Rule {
-            kind: Some(kind),
-            ..self
-        }
+        Rule { kind: Some(kind), ..self }
     }
 
     pub fn module(self, module: &str) -> Rule {
-        Rule {
-            module: Some(ModuleId::new(module)),
-            ..self
-        }
+        Rule { module: Some(ModuleId::new(module)), ..self }
     }
 
     pub fn facility(self, facility: &str) -> Rule {
-        Rule {
-            facility: Some(FacilityId::new(facility)),
-            ..self
-        }
+        Rule { facility: Some(FacilityId::new(facility)), ..self }
     }
 
     pub fn severity(self, severity: Severity) -> Rule {
-        Rule {
-            severity: Some(severity),
-            ..self
-        }
+        Rule { severity: Some(severity), ..self }
     }
 
     pub fn and_continue(self) -> Rule {
-        Rule {
-            and_continue: true,
-            ..self
-        }
+        Rule { and_continue: true, ..self }
     }
 
     pub fn matches(&self, report: &Report) -> bool {
@@ -132,58 +113,33 @@ mod tests {
     }
 
     fn queues(r: &Report) -> Vec<String> {
-        route_report(r, &GoLive::example())
-            .iter()
-            .map(|q| q.to_string())
-            .collect()
+        route_report(r, &GoLive::example()).iter().map(|q| q.to_string()).collect()
     }
 
     #[test]
     fn routes_configuration_issues_to_the_modules_analysts() {
-        assert_eq!(
-            queues(&report(
-                Kind::Configuration,
-                Severity::Medium,
-                "rmc",
-                "willow"
-            )),
-            ["analysts-willow"]
-        );
+        assert_eq!(queues(&report(Kind::Configuration, Severity::Medium, "rmc", "willow")), ["analysts-willow"]);
     }
 
     #[test]
     fn routes_access_issues_to_it() {
-        assert_eq!(
-            queues(&report(Kind::Access, Severity::High, "sjh", "clindoc")),
-            ["it-access"]
-        );
+        assert_eq!(queues(&report(Kind::Access, Severity::High, "sjh", "clindoc")), ["it-access"]);
     }
 
     #[test]
     fn routes_training_gaps_to_the_facilitys_training_queue() {
-        assert_eq!(
-            queues(&report(Kind::TrainingGap, Severity::Low, "lch", "clindoc")),
-            ["training-lch"]
-        );
+        assert_eq!(queues(&report(Kind::TrainingGap, Severity::Low, "lch", "clindoc")), ["training-lch"]);
     }
 
     #[test]
     fn routes_process_issues_to_operations() {
-        assert_eq!(
-            queues(&report(Kind::Process, Severity::Medium, "wrh", "cadence")),
-            ["operations"]
-        );
+        assert_eq!(queues(&report(Kind::Process, Severity::Medium, "wrh", "cadence")), ["operations"]);
     }
 
     #[test]
     fn patient_safety_also_reaches_the_command_center_lead() {
         assert_eq!(
-            queues(&report(
-                Kind::Configuration,
-                Severity::PatientSafety,
-                "rmc",
-                "beacon"
-            )),
+            queues(&report(Kind::Configuration, Severity::PatientSafety, "rmc", "beacon")),
             ["cc-lead", "analysts-beacon"]
         );
     }
@@ -191,29 +147,13 @@ mod tests {
     #[test]
     fn first_match_wins_and_unmatched_reports_fall_back() {
         let mut spec: GoLiveSpec = GoLive::example().into();
-        spec.rules = vec![
-            Rule::to("operations").kind(Kind::Process).facility("rmc"),
-            Rule::to("it-access").kind(Kind::Process),
-        ];
+        spec.rules =
+            vec![Rule::to("operations").kind(Kind::Process).facility("rmc"), Rule::to("it-access").kind(Kind::Process)];
         let g = GoLive::try_from(spec).unwrap();
-        let route = |r: &Report| {
-            route_report(r, &g)
-                .iter()
-                .map(|q| q.to_string())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            route(&report(Kind::Process, Severity::Low, "rmc", "asap")),
-            ["operations"]
-        );
-        assert_eq!(
-            route(&report(Kind::Process, Severity::Low, "sjh", "asap")),
-            ["it-access"]
-        );
-        assert_eq!(
-            route(&report(Kind::Access, Severity::Low, "sjh", "asap")),
-            ["cc-lead"]
-        );
+        let route = |r: &Report| route_report(r, &g).iter().map(|q| q.to_string()).collect::<Vec<_>>();
+        assert_eq!(route(&report(Kind::Process, Severity::Low, "rmc", "asap")), ["operations"]);
+        assert_eq!(route(&report(Kind::Process, Severity::Low, "sjh", "asap")), ["it-access"]);
+        assert_eq!(route(&report(Kind::Access, Severity::Low, "sjh", "asap")), ["cc-lead"]);
     }
 
     #[test]

@@ -27,96 +27,22 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
     let mut client = server.client().await;
     let ok = draft("rmc-4w", Kind::Configuration, Severity::Medium);
 
-    refused(
-        &mut client,
-        "{\"type\": \"submit\", ",
-        ErrorCode::MalformedJson,
-    )
-    .await;
+    refused(&mut client, "{\"type\": \"submit\", ", ErrorCode::MalformedJson).await;
     refused(&mut client, "[1, 2, 3]", ErrorCode::UnknownMessageType).await;
-    refused(
-        &mut client,
-        r#"{"type": "launch_missiles"}"#,
-        ErrorCode::UnknownMessageType,
-    )
-    .await;
-    refused(
-        &mut client,
-        r#"{"type": "submit"}"#,
-        ErrorCode::InvalidValue,
-    )
-    .await;
+    refused(&mut client, r#"{"type": "launch_missiles"}"#, ErrorCode::UnknownMessageType).await;
+    refused(&mut client, r#"{"type": "submit"}"#, ErrorCode::InvalidValue).await;
 
     let cases = [
+        (ReportDraft { unit: "rmc-99z".into(), ..ok.clone() }, ErrorCode::UnknownUnit, "unit"),
+        (ReportDraft { unit: "sjh-ed".into(), ..ok.clone() }, ErrorCode::UnitNotInFacility, "unit"),
+        (ReportDraft { facility: "xyz".into(), ..ok.clone() }, ErrorCode::UnknownFacility, "facility"),
+        (ReportDraft { module: "epicare".into(), ..ok.clone() }, ErrorCode::UnknownModule, "module"),
+        (ReportDraft { summary: " ".into(), ..ok.clone() }, ErrorCode::EmptySummary, "summary"),
+        (ReportDraft { summary: "a".repeat(SUMMARY_MAX + 1), ..ok.clone() }, ErrorCode::FieldTooLong, "summary"),
+        (ReportDraft { details: Some("b".repeat(DETAILS_MAX + 1)), ..ok.clone() }, ErrorCode::FieldTooLong, "details"),
+        (ReportDraft { affected_users: 0, ..ok.clone() }, ErrorCode::InvalidValue, "affected_users"),
         (
-            ReportDraft {
-                unit: "rmc-99z".into(),
-                ..ok.clone()
-            },
-            ErrorCode::UnknownUnit,
-            "unit",
-        ),
-        (
-            ReportDraft {
-                unit: "sjh-ed".into(),
-                ..ok.clone()
-            },
-            ErrorCode::UnitNotInFacility,
-            "unit",
-        ),
-        (
-            ReportDraft {
-                facility: "xyz".into(),
-                ..ok.clone()
-            },
-            ErrorCode::UnknownFacility,
-            "facility",
-        ),
-        (
-            ReportDraft {
-                module: "epicare".into(),
-                ..ok.clone()
-            },
-            ErrorCode::UnknownModule,
-            "module",
-        ),
-        (
-            ReportDraft {
-                summary: " ".into(),
-                ..ok.clone()
-            },
-            ErrorCode::EmptySummary,
-            "summary",
-        ),
-        (
-            ReportDraft {
-                summary: "a".repeat(SUMMARY_MAX + 1),
-                ..ok.clone()
-            },
-            ErrorCode::FieldTooLong,
-            "summary",
-        ),
-        (
-            ReportDraft {
-                details: Some("b".repeat(DETAILS_MAX + 1)),
-                ..ok.clone()
-            },
-            ErrorCode::FieldTooLong,
-            "details",
-        ),
-        (
-            ReportDraft {
-                affected_users: 0,
-                ..ok.clone()
-            },
-            ErrorCode::InvalidValue,
-            "affected_users",
-        ),
-        (
-            ReportDraft {
-                summary: "Wrong allergy banner for MRN 5512093".into(),
-                ..ok.clone()
-            },
+            ReportDraft { summary: "Wrong allergy banner for MRN 5512093".into(), ..ok.clone() },
             ErrorCode::PhiSuspected,
             "summary",
         ),
@@ -124,11 +50,7 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
     for (report, code, field) in cases {
         let err = refused(&mut client, &submit_json(&report), code).await;
         assert_eq!(err.field.as_deref(), Some(field), "{err:?}");
-        assert_eq!(
-            err.id,
-            Some(report.id),
-            "the error names the refused report"
-        );
+        assert_eq!(err.id, Some(report.id), "the error names the refused report");
     }
 
     // A bad enum value names the field and does not echo what was sent.
@@ -146,28 +68,20 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
 
     client
         .send(&floorboard_shared::protocol::ClientMsg::Subscribe {
-            topic: Topic::Queue {
-                queue: QueueId::new("nope"),
-            },
+            topic: Topic::Queue { queue: QueueId::new("nope") },
             resume_from: None,
         })
         .await;
     assert_eq!(client.error().await.code, ErrorCode::UnknownQueue);
     client
         .send(&floorboard_shared::protocol::ClientMsg::Subscribe {
-            topic: Topic::Board {
-                facility: Some("nope".into()),
-            },
+            topic: Topic::Board { facility: Some("nope".into()) },
             resume_from: None,
         })
         .await;
     assert_eq!(client.error().await.code, ErrorCode::UnknownFacility);
 
-    client
-        .stream
-        .send(Message::binary(vec![1, 2, 3]))
-        .await
-        .unwrap();
+    client.stream.send(Message::binary(vec![1, 2, 3])).await.unwrap();
     assert_eq!(client.error().await.code, ErrorCode::MalformedJson);
 
     let big = serde_json::json!({"type": "ping", "padding": "x".repeat(20 * 1024)}).to_string();
@@ -175,16 +89,11 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
 
     // Nothing of the above was stored.
     let http = server.http();
-    let queue: IssuesAt = http
-        .get_json("/api/v1/queues/analysts-clindoc/issues")
-        .await;
+    let queue: IssuesAt = http.get_json("/api/v1/queues/analysts-clindoc/issues").await;
     assert_eq!((queue.seq, queue.issues.len()), (0, 0));
 
     // And the same connection still takes a good report.
-    client
-        .submit(&ok)
-        .await
-        .expect("a good report after the bad ones");
+    client.submit(&ok).await.expect("a good report after the bad ones");
 }
 
 use futures_util::SinkExt;
@@ -206,37 +115,20 @@ async fn bad_http_bodies_get_the_same_error_codes() {
 
     let response = http.post_raw("/api/v1/reports", "not json").await;
     assert_eq!(response.status(), 400);
-    assert_eq!(
-        response.json::<ErrorBody>().await.unwrap().code,
-        ErrorCode::MalformedJson
-    );
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::MalformedJson);
 
-    let bad = ReportDraft {
-        unit: "rmc-99z".into(),
-        ..draft("rmc-4w", Kind::Access, Severity::Low)
-    };
+    let bad = ReportDraft { unit: "rmc-99z".into(), ..draft("rmc-4w", Kind::Access, Severity::Low) };
     let response = http.post_json("/api/v1/reports", &bad).await;
     assert_eq!(response.status(), 422);
     let err: ErrorBody = response.json().await.unwrap();
-    assert_eq!(
-        (err.code, err.field.as_deref()),
-        (ErrorCode::UnknownUnit, Some("unit"))
-    );
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::UnknownUnit, Some("unit")));
 
-    let response = http
-        .post_raw("/api/v1/reports", "x".repeat(100 * 1024))
-        .await;
+    let response = http.post_raw("/api/v1/reports", "x".repeat(100 * 1024)).await;
     assert_eq!(response.status(), 413);
-    assert_eq!(
-        response.json::<ErrorBody>().await.unwrap().code,
-        ErrorCode::FrameTooLarge
-    );
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::FrameTooLarge);
 
     let response = http.get("/api/v1/queues/nope/issues").await;
-    assert_eq!(
-        response.json::<ErrorBody>().await.unwrap().code,
-        ErrorCode::UnknownQueue
-    );
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::UnknownQueue);
     let response = http.get("/api/v1/reports/not-a-uuid").await;
     assert_eq!(response.status(), 422);
 

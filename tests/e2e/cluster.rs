@@ -10,28 +10,18 @@ use floorboard_tests::proxy::Proxy;
 use floorboard_tests::{ServerProcess, TestServer, TestStore, WAIT, WsClient, draft};
 
 fn operations() -> Topic {
-    Topic::Queue {
-        queue: QueueId::new("operations"),
-    }
+    Topic::Queue { queue: QueueId::new("operations") }
 }
 
 /// Process reports all go to the operations queue: one topic sees every event.
 fn process_report(i: usize) -> ReportDraft {
-    draft(
-        ["rmc-2n", "sjh-ed", "wrh-or", "lch-picu"][i % 4],
-        Kind::Process,
-        Severity::Medium,
-    )
+    draft(["rmc-2n", "sjh-ed", "wrh-or", "lch-picu"][i % 4], Kind::Process, Severity::Medium)
 }
 
 /// Submits every report pipelined and waits for all receipts; returns the receipts' seqs.
 async fn submit_all(client: &mut WsClient, reports: &[ReportDraft]) -> Vec<u64> {
     for report in reports {
-        client
-            .send(&ClientMsg::Submit {
-                report: report.clone(),
-            })
-            .await;
+        client.send(&ClientMsg::Submit { report: report.clone() }).await;
     }
     let mut seqs = Vec::new();
     while seqs.len() < reports.len() {
@@ -47,10 +37,7 @@ async fn submit_all(client: &mut WsClient, reports: &[ReportDraft]) -> Vec<u64> 
 #[tokio::test]
 async fn a_report_on_one_node_reaches_watchers_on_another_in_order() {
     let store = TestStore::postgres().await;
-    let (a, b) = (
-        TestServer::spawn_on(&store, |_| {}).await,
-        TestServer::spawn_on(&store, |_| {}).await,
-    );
+    let (a, b) = (TestServer::spawn_on(&store, |_| {}).await, TestServer::spawn_on(&store, |_| {}).await);
     let mut watcher = b.client().await;
     watcher.subscribe(operations(), None).await;
 
@@ -64,25 +51,14 @@ async fn a_report_on_one_node_reaches_watchers_on_another_in_order() {
             seen.push(e.seq);
         }
     }
-    assert_eq!(
-        seen,
-        (1..=40).collect::<Vec<_>>(),
-        "every event, once, in order"
-    );
+    assert_eq!(seen, (1..=40).collect::<Vec<_>>(), "every event, once, in order");
     // Aggregates are the same whichever node is asked.
     let board_of = |s: &TestServer| s.http();
     let (ha, hb) = (board_of(&a), board_of(&b));
-    let total = |cells: &[floorboard_shared::heatmap::Cell]| {
-        cells.iter().map(|c| c.counts.since_go_live).sum::<u32>()
-    };
+    let total = |cells: &[floorboard_shared::heatmap::Cell]| cells.iter().map(|c| c.counts.since_go_live).sum::<u32>();
     loop {
-        let (ba, bb): (
-            floorboard_shared::protocol::BoardAt,
-            floorboard_shared::protocol::BoardAt,
-        ) = (
-            ha.get_json("/api/v1/board").await,
-            hb.get_json("/api/v1/board").await,
-        );
+        let (ba, bb): (floorboard_shared::protocol::BoardAt, floorboard_shared::protocol::BoardAt) =
+            (ha.get_json("/api/v1/board").await, hb.get_json("/api/v1/board").await);
         if ba.seq == 40 && bb.seq == 40 {
             assert_eq!(ba.cells, bb.cells);
             assert_eq!(total(&ba.cells), 40);
@@ -95,10 +71,7 @@ async fn a_report_on_one_node_reaches_watchers_on_another_in_order() {
 #[tokio::test]
 async fn a_reader_resuming_on_either_node_misses_nothing_while_both_commit() {
     let store = TestStore::postgres().await;
-    let nodes = [
-        TestServer::spawn_on(&store, |_| {}).await,
-        TestServer::spawn_on(&store, |_| {}).await,
-    ];
+    let nodes = [TestServer::spawn_on(&store, |_| {}).await, TestServer::spawn_on(&store, |_| {}).await];
     let per_writer = 60;
     let writers = 4;
     let mut tasks = Vec::new();
@@ -107,11 +80,7 @@ async fn a_reader_resuming_on_either_node_misses_nothing_while_both_commit() {
         tasks.push(tokio::spawn(async move {
             let mut tablet = WsClient::connect(&url).await;
             // Small pipelined bursts, so commits on both nodes interleave.
-            for chunk in (0..per_writer)
-                .map(|i| process_report(w * 1000 + i))
-                .collect::<Vec<_>>()
-                .chunks(5)
-            {
+            for chunk in (0..per_writer).map(|i| process_report(w * 1000 + i)).collect::<Vec<_>>().chunks(5) {
                 submit_all(&mut tablet, chunk).await;
             }
         }));
@@ -125,12 +94,7 @@ async fn a_reader_resuming_on_either_node_misses_nothing_while_both_commit() {
     while last < total {
         let mut reader = WsClient::connect(&nodes[hop % 2].ws_url()).await;
         hop += 1;
-        reader
-            .send(&ClientMsg::Subscribe {
-                topic: operations(),
-                resume_from: Some(last),
-            })
-            .await;
+        reader.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last) }).await;
         let mut taken = 0;
         while taken < 7 && last < total {
             match reader.recv().await {
@@ -170,11 +134,7 @@ async fn killing_a_node_under_load_loses_nothing() {
     let reports: Vec<_> = (0..300).map(process_report).collect();
     let mut tablet = WsClient::connect(&a.ws_url()).await;
     for report in &reports {
-        tablet
-            .send(&ClientMsg::Submit {
-                report: report.clone(),
-            })
-            .await;
+        tablet.send(&ClientMsg::Submit { report: report.clone() }).await;
     }
     let mut acked = HashSet::new();
     while acked.len() < 100 {
@@ -194,20 +154,12 @@ async fn killing_a_node_under_load_loses_nothing() {
     // The tablet fails over to B and resends everything not acknowledged, with the same ids.
     let mut tablet = WsClient::connect(&b.ws_url()).await;
     for report in reports.iter().filter(|r| !acked.contains(&r.id)) {
-        tablet
-            .submit(report)
-            .await
-            .expect("accepted on the surviving node");
+        tablet.submit(report).await.expect("accepted on the surviving node");
     }
 
     // A's watcher resumes on B from where it was and gets exactly the rest.
     let mut watcher_a = WsClient::connect(&b.ws_url()).await;
-    watcher_a
-        .send(&ClientMsg::Subscribe {
-            topic: operations(),
-            resume_from: Some(last_a),
-        })
-        .await;
+    watcher_a.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last_a) }).await;
     let mut next = last_a + 1;
     while next <= 300 {
         match watcher_a.recv().await {
@@ -228,17 +180,9 @@ async fn killing_a_node_under_load_loses_nothing() {
             assert!(seen.insert(e.seq), "event {} twice", e.seq);
         }
     }
-    let http = floorboard_tests::Http {
-        base: format!("http://{}", b.addr),
-        client: reqwest::Client::new(),
-    };
-    let stored: floorboard_shared::protocol::IssuesAt =
-        http.get_json("/api/v1/queues/operations/issues").await;
-    assert_eq!(
-        (stored.issues.len(), stored.seq),
-        (300, 300),
-        "each report stored once, one event each"
-    );
+    let http = floorboard_tests::Http { base: format!("http://{}", b.addr), client: reqwest::Client::new() };
+    let stored: floorboard_shared::protocol::IssuesAt = http.get_json("/api/v1/queues/operations/issues").await;
+    assert_eq!((stored.issues.len(), stored.seq), (300, 300), "each report stored once, one event each");
 }
 
 #[tokio::test]
@@ -246,10 +190,7 @@ async fn a_database_outage_refuses_submissions_then_every_retry_is_stored_once()
     let store = TestStore::postgres().await;
     let database = store.database.clone().expect("postgres");
     let proxy = Proxy::start("127.0.0.1:5432".parse().unwrap()).await;
-    let node = TestServer::spawn_on(&store, |c| {
-        c.database_url = Some(database.url_via(proxy.addr))
-    })
-    .await;
+    let node = TestServer::spawn_on(&store, |c| c.database_url = Some(database.url_via(proxy.addr))).await;
     let http = node.http();
     let mut watcher = node.client().await;
     watcher.subscribe(operations(), None).await;
@@ -266,11 +207,7 @@ async fn a_database_outage_refuses_submissions_then_every_retry_is_stored_once()
             let report = process_report(i);
             i += 1;
             while let Err(e) = tablet.submit(&report).await {
-                assert_eq!(
-                    e.code,
-                    ErrorCode::Unavailable,
-                    "only 'unavailable, retry': {e:?}"
-                );
+                assert_eq!(e.code, ErrorCode::Unavailable, "only 'unavailable, retry': {e:?}");
                 refused += 1;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -285,37 +222,24 @@ async fn a_database_outage_refuses_submissions_then_every_retry_is_stored_once()
     // Readiness goes red while the database is away.
     let deadline = tokio::time::Instant::now() + WAIT;
     while http.get("/readyz").await.status() != 503 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "readiness stayed green"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "readiness stayed green");
     }
     tokio::time::sleep(Duration::from_secs(10)).await;
     proxy.restore().await;
     let deadline = tokio::time::Instant::now() + WAIT * 2;
     while http.get("/readyz").await.status() != 200 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "readiness never recovered"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "readiness never recovered");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop_tx.send_replace(true);
-    let (acknowledged, refused) = tokio::time::timeout(WAIT * 4, tablet)
-        .await
-        .expect("tablet finishes")
-        .unwrap();
+    let (acknowledged, refused) = tokio::time::timeout(WAIT * 4, tablet).await.expect("tablet finishes").unwrap();
     assert!(refused > 0, "the outage was felt");
-    let stored: floorboard_shared::protocol::IssuesAt =
-        http.get_json("/api/v1/queues/operations/issues").await;
+    let stored: floorboard_shared::protocol::IssuesAt = http.get_json("/api/v1/queues/operations/issues").await;
     let ids: HashSet<ReportId> = stored.issues.iter().map(|i| i.report.id).collect();
     assert_eq!(ids.len(), stored.issues.len());
-    assert_eq!(
-        ids, acknowledged,
-        "every acknowledged report, and only those, stored once"
-    );
+    assert_eq!(ids, acknowledged, "every acknowledged report, and only those, stored once");
     assert_eq!(stored.seq as usize, ids.len(), "one event per report");
 
     // The node heard the log again after the outage: its watcher got every event.

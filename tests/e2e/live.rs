@@ -2,16 +2,12 @@
 //! coalesced updates; a dropped connection resumes with exactly what it missed.
 
 use floorboard_shared::heatmap::BoardView;
-use floorboard_shared::protocol::{
-    Change, ClientMsg, ServerMsg, SnapshotReason, StatusChange, Topic,
-};
+use floorboard_shared::protocol::{Change, ClientMsg, ServerMsg, SnapshotReason, StatusChange, Topic};
 use floorboard_shared::{Kind, QueueId, ReporterId, Severity, Status, UnitId};
 use floorboard_tests::{TestServer, WsClient, draft};
 
 fn queue(q: &str) -> Topic {
-    Topic::Queue {
-        queue: QueueId::new(q),
-    }
+    Topic::Queue { queue: QueueId::new(q) }
 }
 
 fn board() -> Topic {
@@ -20,10 +16,7 @@ fn board() -> Topic {
 
 /// The next event, skipping board updates.
 async fn next_event(client: &mut WsClient) -> floorboard_shared::protocol::Event {
-    match client
-        .recv_until(|m| matches!(m, ServerMsg::Event(_)))
-        .await
-    {
+    match client.recv_until(|m| matches!(m, ServerMsg::Event(_))).await {
         ServerMsg::Event(e) => e,
         _ => unreachable!(),
     }
@@ -38,13 +31,8 @@ async fn queue_and_board_watchers_receive_a_new_report() {
     assert!(
         matches!(analysts.subscribe(queue("analysts-clindoc"), None).await, ServerMsg::Snapshot { ref issues, .. } if issues.is_empty())
     );
-    assert!(matches!(
-        lead.subscribe(queue("cc-lead"), None).await,
-        ServerMsg::Snapshot { .. }
-    ));
-    assert!(
-        matches!(wall.subscribe(board(), None).await, ServerMsg::Snapshot { ref cells, .. } if cells.is_empty())
-    );
+    assert!(matches!(lead.subscribe(queue("cc-lead"), None).await, ServerMsg::Snapshot { .. }));
+    assert!(matches!(wall.subscribe(board(), None).await, ServerMsg::Snapshot { ref cells, .. } if cells.is_empty()));
 
     let report = draft("rmc-4w", Kind::Configuration, Severity::PatientSafety);
     let receipt = server.client().await.submit(&report).await.unwrap();
@@ -56,26 +44,13 @@ async fn queue_and_board_watchers_receive_a_new_report() {
             (receipt.seq, Change::Reported, report.id)
         );
     }
-    let ServerMsg::BoardUpdate {
-        seq,
-        cells,
-        facility: None,
-    } = wall.recv().await
-    else {
+    let ServerMsg::BoardUpdate { seq, cells, facility: None } = wall.recv().await else {
         panic!("expected a board update")
     };
     assert_eq!(seq, receipt.seq);
     let view = BoardView::from_cells(cells);
     let cell = view.get(&UnitId::new("rmc-4w"), Kind::Configuration);
-    assert_eq!(
-        (
-            cell.open,
-            cell.safety_open,
-            cell.last_hour,
-            cell.since_go_live
-        ),
-        (1, 1, 1, 1)
-    );
+    assert_eq!((cell.open, cell.safety_open, cell.last_hour, cell.since_go_live), (1, 1, 1, 1));
 }
 
 #[tokio::test]
@@ -84,69 +59,39 @@ async fn a_queue_watcher_sees_only_its_queue() {
     let mut it = server.client().await;
     it.subscribe(queue("it-access"), None).await;
     let mut tablet = server.client().await;
-    tablet
-        .submit(&draft("sjh-icu", Kind::Process, Severity::Low))
-        .await
-        .unwrap();
+    tablet.submit(&draft("sjh-icu", Kind::Process, Severity::Low)).await.unwrap();
     let access = draft("sjh-icu", Kind::Access, Severity::Low);
     tablet.submit(&access).await.unwrap();
-    assert_eq!(
-        next_event(&mut it).await.issue.report.id,
-        access.id,
-        "the process report was not sent"
-    );
+    assert_eq!(next_event(&mut it).await.issue.report.id, access.id, "the process report was not sent");
 }
 
 #[tokio::test]
 async fn a_facility_board_receives_only_its_units() {
     let server = TestServer::spawn().await;
     let mut wall = server.client().await;
-    wall.subscribe(
-        Topic::Board {
-            facility: Some("sjh".into()),
-        },
-        None,
-    )
-    .await;
+    wall.subscribe(Topic::Board { facility: Some("sjh".into()) }, None).await;
     let mut tablet = server.client().await;
-    tablet
-        .submit(&draft("rmc-ed", Kind::Access, Severity::Low))
-        .await
-        .unwrap();
-    tablet
-        .submit(&draft("sjh-ed", Kind::Access, Severity::Low))
-        .await
-        .unwrap();
-    let ServerMsg::BoardUpdate {
-        facility, cells, ..
-    } = wall
-        .recv_until(|m| matches!(m, ServerMsg::BoardUpdate { .. }))
-        .await
+    tablet.submit(&draft("rmc-ed", Kind::Access, Severity::Low)).await.unwrap();
+    tablet.submit(&draft("sjh-ed", Kind::Access, Severity::Low)).await.unwrap();
+    let ServerMsg::BoardUpdate { facility, cells, .. } =
+        wall.recv_until(|m| matches!(m, ServerMsg::BoardUpdate { .. })).await
     else {
         unreachable!()
     };
     assert_eq!(facility.as_ref().map(|f| f.as_str()), Some("sjh"));
-    assert!(
-        cells.iter().all(|c| c.facility.as_str() == "sjh"),
-        "{cells:?}"
-    );
+    assert!(cells.iter().all(|c| c.facility.as_str() == "sjh"), "{cells:?}");
 }
 
 #[tokio::test]
 async fn a_burst_reaches_a_board_as_a_few_coalesced_updates() {
-    let server =
-        TestServer::spawn_with(|c| c.board_interval = std::time::Duration::from_millis(200)).await;
+    let server = TestServer::spawn_with(|c| c.board_interval = std::time::Duration::from_millis(200)).await;
     let mut wall = server.client().await;
     wall.subscribe(board(), None).await;
     let mut tablet = server.client().await;
     let burst = 300;
     for i in 0..burst {
         let unit = ["rmc-4w", "rmc-ed", "sjh-icu"][i % 3];
-        tablet
-            .send(&ClientMsg::Submit {
-                report: draft(unit, Kind::TrainingGap, Severity::Medium),
-            })
-            .await;
+        tablet.send(&ClientMsg::Submit { report: draft(unit, Kind::TrainingGap, Severity::Medium) }).await;
     }
     let mut view = BoardView::default();
     let mut updates = 0;
@@ -157,43 +102,27 @@ async fn a_burst_reaches_a_board_as_a_few_coalesced_updates() {
             view.apply(cells);
         }
     }
-    assert!(
-        updates <= 30,
-        "{burst} reports became {updates} board updates"
-    );
-    assert_eq!(
-        view.get(&UnitId::new("rmc-4w"), Kind::TrainingGap).open,
-        100
-    );
+    assert!(updates <= 30, "{burst} reports became {updates} board updates");
+    assert_eq!(view.get(&UnitId::new("rmc-4w"), Kind::TrainingGap).open, 100);
 }
 
 #[tokio::test]
 async fn my_reports_follow_their_status() {
     let server = TestServer::spawn().await;
     let mut tablet = server.client().await;
-    let me = Topic::Mine {
-        reporter: ReporterId::parse("trainer-07").unwrap(),
-    };
+    let me = Topic::Mine { reporter: ReporterId::parse("trainer-07").unwrap() };
     let report = draft("wrh-icu", Kind::Configuration, Severity::High);
     tablet.submit(&report).await.unwrap();
-    let ServerMsg::Snapshot { issues, .. } = tablet.subscribe(me, None).await else {
-        panic!("snapshot")
-    };
+    let ServerMsg::Snapshot { issues, .. } = tablet.subscribe(me, None).await else { panic!("snapshot") };
     assert_eq!(issues.len(), 1);
 
-    let change = StatusChange {
-        status: Status::Resolved,
-        note: Some("Order set rebuilt in PRD".into()),
-    };
+    let change = StatusChange { status: Status::Resolved, note: Some("Order set rebuilt in PRD".into()) };
     let path = format!("/api/v1/reports/{}/status", report.id);
     assert_eq!(server.http().post_json(&path, &change).await.status(), 200);
 
     let event = next_event(&mut tablet).await;
     assert_eq!(event.change, Change::StatusChanged { from: Status::New });
-    assert_eq!(
-        (event.issue.status, event.issue.note.as_deref()),
-        (Status::Resolved, Some("Order set rebuilt in PRD"))
-    );
+    assert_eq!((event.issue.status, event.issue.note.as_deref()), (Status::Resolved, Some("Order set rebuilt in PRD")));
 }
 
 #[tokio::test]
@@ -202,68 +131,32 @@ async fn a_dropped_watcher_resumes_with_exactly_the_events_it_missed() {
     let mut tablet = server.client().await;
     let mut watcher = server.client().await;
     watcher.subscribe(queue("operations"), None).await;
-    let seen = tablet
-        .submit(&draft("rmc-2n", Kind::Process, Severity::Low))
-        .await
-        .unwrap();
+    let seen = tablet.submit(&draft("rmc-2n", Kind::Process, Severity::Low)).await.unwrap();
     assert_eq!(next_event(&mut watcher).await.seq, seen.seq);
     drop(watcher);
 
     // While it is away: two reports for its queue, one for another, one status change.
-    let missed_a = tablet
-        .submit(&draft("rmc-2n", Kind::Process, Severity::Low))
-        .await
-        .unwrap();
-    tablet
-        .submit(&draft("rmc-2n", Kind::Access, Severity::Low))
-        .await
-        .unwrap();
-    let missed_b = tablet
-        .submit(&draft("rmc-3s", Kind::Process, Severity::High))
-        .await
-        .unwrap();
-    let change = StatusChange {
-        status: Status::Acknowledged,
-        note: None,
-    };
-    server
-        .http()
-        .post_json(&format!("/api/v1/reports/{}/status", missed_a.id), &change)
-        .await;
+    let missed_a = tablet.submit(&draft("rmc-2n", Kind::Process, Severity::Low)).await.unwrap();
+    tablet.submit(&draft("rmc-2n", Kind::Access, Severity::Low)).await.unwrap();
+    let missed_b = tablet.submit(&draft("rmc-3s", Kind::Process, Severity::High)).await.unwrap();
+    let change = StatusChange { status: Status::Acknowledged, note: None };
+    server.http().post_json(&format!("/api/v1/reports/{}/status", missed_a.id), &change).await;
 
     let mut watcher = server.client().await;
-    let mut replayed = vec![next_event_or_resumed(
-        watcher.subscribe(queue("operations"), Some(seen.seq)).await,
-    )];
+    let mut replayed = vec![next_event_or_resumed(watcher.subscribe(queue("operations"), Some(seen.seq)).await)];
     loop {
         let msg = watcher.recv().await;
-        if let ServerMsg::Resumed {
-            from, replayed: n, ..
-        } = msg
-        {
+        if let ServerMsg::Resumed { from, replayed: n, .. } = msg {
             assert_eq!((from, n), (seen.seq, 3));
             break;
         }
         replayed.push(next_event_or_resumed(msg));
     }
-    let got: Vec<(u64, floorboard_shared::ReportId)> = replayed
-        .iter()
-        .map(|e| (e.seq, e.issue.report.id))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            (missed_a.seq, missed_a.id),
-            (missed_b.seq, missed_b.id),
-            (missed_b.seq + 1, missed_a.id)
-        ]
-    );
+    let got: Vec<(u64, floorboard_shared::ReportId)> = replayed.iter().map(|e| (e.seq, e.issue.report.id)).collect();
+    assert_eq!(got, [(missed_a.seq, missed_a.id), (missed_b.seq, missed_b.id), (missed_b.seq + 1, missed_a.id)]);
 
     // And live again afterwards.
-    let live = tablet
-        .submit(&draft("rmc-2n", Kind::Process, Severity::Low))
-        .await
-        .unwrap();
+    let live = tablet.submit(&draft("rmc-2n", Kind::Process, Severity::Low)).await.unwrap();
     assert_eq!(next_event(&mut watcher).await.seq, live.seq);
 }
 
@@ -279,65 +172,36 @@ async fn a_resume_point_outside_the_window_gets_a_marked_snapshot() {
     let server = TestServer::spawn_with(|c| c.replay_window = 2).await;
     let mut tablet = server.client().await;
     for _ in 0..5 {
-        tablet
-            .submit(&draft("rmc-2n", Kind::Process, Severity::Low))
-            .await
-            .unwrap();
+        tablet.submit(&draft("rmc-2n", Kind::Process, Severity::Low)).await.unwrap();
     }
     let mut watcher = server.client().await;
-    let ServerMsg::Snapshot {
-        reason,
-        seq,
-        issues,
-        ..
-    } = watcher.subscribe(queue("operations"), Some(1)).await
-    else {
+    let ServerMsg::Snapshot { reason, seq, issues, .. } = watcher.subscribe(queue("operations"), Some(1)).await else {
         panic!("expected a snapshot")
     };
-    assert_eq!(
-        (reason, seq, issues.len()),
-        (SnapshotReason::ResumeTooOld, 5, 5)
-    );
+    assert_eq!((reason, seq, issues.len()), (SnapshotReason::ResumeTooOld, 5, 5));
 
     // Inside the window, it replays.
     let mut again = server.client().await;
-    assert!(
-        matches!(again.subscribe(queue("operations"), Some(4)).await, ServerMsg::Event(e) if e.seq == 5)
-    );
+    assert!(matches!(again.subscribe(queue("operations"), Some(4)).await, ServerMsg::Event(e) if e.seq == 5));
 }
 
 #[tokio::test]
 async fn a_board_resumes_with_the_current_board() {
     let server = TestServer::spawn().await;
     let mut tablet = server.client().await;
-    tablet
-        .submit(&draft("lch-nicu", Kind::Access, Severity::High))
-        .await
-        .unwrap();
+    tablet.submit(&draft("lch-nicu", Kind::Access, Severity::High)).await.unwrap();
     let mut wall = server.client().await;
     wall.subscribe(board(), None).await; // may race the first tick; the resume below may not
-    let receipt = tablet
-        .submit(&draft("lch-nicu", Kind::Access, Severity::High))
-        .await
-        .unwrap();
-    wall.recv_until(|m| matches!(m, ServerMsg::BoardUpdate { seq, .. } if *seq >= receipt.seq))
-        .await;
+    let receipt = tablet.submit(&draft("lch-nicu", Kind::Access, Severity::High)).await.unwrap();
+    wall.recv_until(|m| matches!(m, ServerMsg::BoardUpdate { seq, .. } if *seq >= receipt.seq)).await;
     drop(wall);
 
     let mut wall = server.client().await;
-    let ServerMsg::Snapshot {
-        reason, cells, seq, ..
-    } = wall.subscribe(board(), Some(1)).await
-    else {
+    let ServerMsg::Snapshot { reason, cells, seq, .. } = wall.subscribe(board(), Some(1)).await else {
         panic!("snapshot")
     };
     assert_eq!((reason, seq), (SnapshotReason::Resumed, receipt.seq));
-    assert_eq!(
-        BoardView::from_cells(cells)
-            .get(&UnitId::new("lch-nicu"), Kind::Access)
-            .open,
-        2
-    );
+    assert_eq!(BoardView::from_cells(cells).get(&UnitId::new("lch-nicu"), Kind::Access).open, 2);
 }
 
 #[tokio::test]
@@ -345,21 +209,9 @@ async fn unsubscribing_stops_the_stream() {
     let server = TestServer::spawn().await;
     let mut watcher = server.client().await;
     watcher.subscribe(queue("operations"), None).await;
-    watcher
-        .send(&ClientMsg::Unsubscribe {
-            topic: queue("operations"),
-        })
-        .await;
-    assert!(matches!(
-        watcher.recv().await,
-        ServerMsg::Unsubscribed { .. }
-    ));
-    server
-        .client()
-        .await
-        .submit(&draft("rmc-2n", Kind::Process, Severity::Low))
-        .await
-        .unwrap();
+    watcher.send(&ClientMsg::Unsubscribe { topic: queue("operations") }).await;
+    assert!(matches!(watcher.recv().await, ServerMsg::Unsubscribed { .. }));
+    server.client().await.submit(&draft("rmc-2n", Kind::Process, Severity::Low)).await.unwrap();
     // The pong comes back with no event before it.
     watcher.send(&ClientMsg::Ping { nonce: 9 }).await;
     assert!(matches!(watcher.recv().await, ServerMsg::Pong { nonce: 9 }));

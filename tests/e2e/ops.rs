@@ -15,14 +15,8 @@ async fn health_and_readiness_answer() {
 async fn metrics_count_reports_by_outcome() {
     let server = TestServer::spawn().await;
     let mut tablet = server.client().await;
-    tablet
-        .submit(&draft("rmc-4w", Kind::Access, Severity::Low))
-        .await
-        .unwrap();
-    let bad = floorboard_shared::ReportDraft {
-        unit: "rmc-99z".into(),
-        ..draft("rmc-4w", Kind::Access, Severity::Low)
-    };
+    tablet.submit(&draft("rmc-4w", Kind::Access, Severity::Low)).await.unwrap();
+    let bad = floorboard_shared::ReportDraft { unit: "rmc-99z".into(), ..draft("rmc-4w", Kind::Access, Severity::Low) };
     tablet.submit(&bad).await.unwrap_err();
 
     let text = server.http().get("/metrics").await.text().await.unwrap();
@@ -42,12 +36,7 @@ async fn metrics_count_reports_by_outcome() {
 async fn the_openapi_document_lists_the_api() {
     let server = TestServer::spawn().await;
     let doc: serde_json::Value = server.http().get_json("/api/openapi.json").await;
-    for path in [
-        "/api/v1/reports",
-        "/api/v1/reports/{id}/status",
-        "/api/v1/queues/{queue}/issues",
-        "/api/v1/board",
-    ] {
+    for path in ["/api/v1/reports", "/api/v1/reports/{id}/status", "/api/v1/queues/{queue}/issues", "/api/v1/board"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ReportDraft"].is_object());

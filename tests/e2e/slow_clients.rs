@@ -15,9 +15,7 @@ async fn a_stalled_client_does_not_hold_up_the_others_and_is_disconnected() {
         c.send_timeout = Duration::from_millis(500);
     })
     .await;
-    let topic = Topic::Queue {
-        queue: QueueId::new("operations"),
-    };
+    let topic = Topic::Queue { queue: QueueId::new("operations") };
     let mut stalled = server.client().await;
     stalled.subscribe(topic.clone(), None).await;
     let mut watcher = server.client().await;
@@ -27,14 +25,11 @@ async fn a_stalled_client_does_not_hold_up_the_others_and_is_disconnected() {
     // client many times over (about 2.3 KB each).
     let total = 3_000;
     let mut tablet = server.client().await;
-    let details =
-        "Order composer closes without saving when the frequency field is tabbed past. ".repeat(25);
+    let details = "Order composer closes without saving when the frequency field is tabbed past. ".repeat(25);
     let submitter = tokio::spawn(async move {
         for _ in 0..total {
-            let report = ReportDraft {
-                details: Some(details.clone()),
-                ..draft("wrh-med", Kind::Process, Severity::Low)
-            };
+            let report =
+                ReportDraft { details: Some(details.clone()), ..draft("wrh-med", Kind::Process, Severity::Low) };
             tablet.send(&ClientMsg::Submit { report }).await;
         }
         tablet
@@ -60,13 +55,7 @@ async fn a_stalled_client_does_not_hold_up_the_others_and_is_disconnected() {
     })
     .await;
     assert!(drained.is_ok(), "the stalled connection was closed");
-    assert!(
-        received < total as usize,
-        "the server gave up on it instead of buffering everything ({received})"
-    );
+    assert!(received < total as usize, "the server gave up on it instead of buffering everything ({received})");
     let metrics = server.http().get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("floorboard_clients_disconnected_total{reason=\"client too slow\"}"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("floorboard_clients_disconnected_total{reason=\"client too slow\"}"), "{metrics}");
 }

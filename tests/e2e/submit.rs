@@ -14,15 +14,9 @@ async fn a_report_over_the_websocket_is_committed_and_routed() {
     let receipt = tablet.submit(&report).await.expect("accepted");
     assert!(!receipt.duplicate);
     assert_eq!(receipt.status, Status::New);
-    assert_eq!(
-        receipt.queues,
-        [QueueId::new("cc-lead"), QueueId::new("analysts-clindoc")]
-    );
+    assert_eq!(receipt.queues, [QueueId::new("cc-lead"), QueueId::new("analysts-clindoc")]);
 
-    let stored: Issue = server
-        .http()
-        .get_json(&format!("/api/v1/reports/{}", report.id))
-        .await;
+    let stored: Issue = server.http().get_json(&format!("/api/v1/reports/{}", report.id)).await;
     assert_eq!(stored.report.summary, report.summary);
     assert_eq!(stored.seq, receipt.seq);
 }
@@ -36,10 +30,7 @@ async fn a_report_over_http_is_committed_and_routed() {
     let receipt: Receipt = response.json().await.unwrap();
     assert_eq!(receipt.queues, [QueueId::new("it-access")]);
 
-    let queue: IssuesAt = server
-        .http()
-        .get_json("/api/v1/queues/it-access/issues")
-        .await;
+    let queue: IssuesAt = server.http().get_json("/api/v1/queues/it-access/issues").await;
     assert_eq!(queue.issues.len(), 1);
     assert_eq!(queue.issues[0].report.id, report.id);
 }
@@ -53,14 +44,8 @@ async fn training_gaps_resolved_at_the_elbow_start_resolved_and_stay_off_the_ope
         ..draft("lch-picu", Kind::TrainingGap, Severity::Low)
     };
     let receipt = tablet.submit(&report).await.unwrap();
-    assert_eq!(
-        (receipt.status, receipt.queues.clone()),
-        (Status::Resolved, vec![QueueId::new("training-lch")])
-    );
-    let queue: IssuesAt = server
-        .http()
-        .get_json("/api/v1/queues/training-lch/issues")
-        .await;
+    assert_eq!((receipt.status, receipt.queues.clone()), (Status::Resolved, vec![QueueId::new("training-lch")]));
+    let queue: IssuesAt = server.http().get_json("/api/v1/queues/training-lch/issues").await;
     assert!(queue.issues.is_empty());
 }
 
@@ -73,23 +58,14 @@ async fn a_retried_submission_gets_the_same_receipt_and_stores_nothing_new() {
     // A tablet retrying after a dropped connection, on a new connection.
     let again = server.client().await.submit(&report).await.unwrap();
     assert!(again.duplicate);
-    assert_eq!(
-        Receipt {
-            duplicate: false,
-            ..again.clone()
-        },
-        first
-    );
+    assert_eq!(Receipt { duplicate: false, ..again.clone() }, first);
 
     // And over HTTP, answered 200 instead of 201.
     let response = server.http().post_json("/api/v1/reports", &report).await;
     assert_eq!(response.status(), 200);
     assert!(response.json::<Receipt>().await.unwrap().duplicate);
 
-    let queue: IssuesAt = server
-        .http()
-        .get_json("/api/v1/queues/operations/issues")
-        .await;
+    let queue: IssuesAt = server.http().get_json("/api/v1/queues/operations/issues").await;
     assert_eq!(queue.issues.len(), 1);
     assert_eq!(queue.seq, first.seq, "no event was added by the retries");
 }
@@ -100,22 +76,9 @@ async fn a_retry_after_a_status_change_still_gets_the_original_receipt() {
     let report = draft("rmc-icu", Kind::Process, Severity::Medium);
     let first = server.client().await.submit(&report).await.unwrap();
     let change = serde_json::json!({"status": "acknowledged"});
-    assert_eq!(
-        server
-            .http()
-            .post_json(&format!("/api/v1/reports/{}/status", report.id), &change)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(server.http().post_json(&format!("/api/v1/reports/{}/status", report.id), &change).await.status(), 200);
     let again = server.client().await.submit(&report).await.unwrap();
-    assert_eq!(
-        Receipt {
-            duplicate: false,
-            ..again
-        },
-        first
-    );
+    assert_eq!(Receipt { duplicate: false, ..again }, first);
 }
 
 #[tokio::test]
@@ -125,44 +88,26 @@ async fn the_same_id_with_different_content_is_a_conflict() {
     let report = draft("wrh-or", Kind::Configuration, Severity::Low);
     tablet.submit(&report).await.unwrap();
 
-    let changed = floorboard_shared::ReportDraft {
-        summary: "A different problem entirely".into(),
-        ..report.clone()
-    };
+    let changed = floorboard_shared::ReportDraft { summary: "A different problem entirely".into(), ..report.clone() };
     let err = tablet.submit(&changed).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::IdConflict);
     assert_eq!(err.id, Some(report.id));
 
     let response = server.http().post_json("/api/v1/reports", &changed).await;
     assert_eq!(response.status(), 409);
-    assert_eq!(
-        response.json::<ErrorBody>().await.unwrap().code,
-        ErrorCode::IdConflict
-    );
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::IdConflict);
 
-    let stored: Issue = server
-        .http()
-        .get_json(&format!("/api/v1/reports/{}", report.id))
-        .await;
-    assert_eq!(
-        stored.report.summary, report.summary,
-        "the first report stands"
-    );
+    let stored: Issue = server.http().get_json(&format!("/api/v1/reports/{}", report.id)).await;
+    assert_eq!(stored.report.summary, report.summary, "the first report stands");
 }
 
 #[tokio::test]
 async fn many_pipelined_submissions_are_each_acknowledged_once() {
     let server = TestServer::spawn().await;
     let mut tablet = server.client().await;
-    let reports: Vec<_> = (0..300)
-        .map(|_| draft("nvc-med", Kind::TrainingGap, Severity::Low))
-        .collect();
+    let reports: Vec<_> = (0..300).map(|_| draft("nvc-med", Kind::TrainingGap, Severity::Low)).collect();
     for report in &reports {
-        tablet
-            .send(&floorboard_shared::protocol::ClientMsg::Submit {
-                report: report.clone(),
-            })
-            .await;
+        tablet.send(&floorboard_shared::protocol::ClientMsg::Submit { report: report.clone() }).await;
     }
     let mut acked = std::collections::HashSet::new();
     while acked.len() < reports.len() {
@@ -170,17 +115,10 @@ async fn many_pipelined_submissions_are_each_acknowledged_once() {
             assert!(acked.insert(r.id), "acknowledged twice");
         }
     }
-    let queue: IssuesAt = server
-        .http()
-        .get_json("/api/v1/queues/training-nvc/issues")
-        .await;
+    let queue: IssuesAt = server.http().get_json("/api/v1/queues/training-nvc/issues").await;
     assert_eq!(queue.issues.len(), 300);
     let seqs: std::collections::BTreeSet<u64> = queue.issues.iter().map(|i| i.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=300).collect(),
-        "sequence numbers are dense and unique"
-    );
+    assert_eq!(seqs, (1..=300).collect(), "sequence numbers are dense and unique");
 }
 
 #[tokio::test]
@@ -191,50 +129,23 @@ async fn status_changes_follow_the_workflow() {
     server.client().await.submit(&report).await.unwrap();
     let path = format!("/api/v1/reports/{}/status", report.id);
 
-    let response = http
-        .post_json(&path, &serde_json::json!({"status": "resolved"}))
-        .await;
+    let response = http.post_json(&path, &serde_json::json!({"status": "resolved"})).await;
     assert_eq!(response.status(), 422);
-    assert_eq!(
-        response.json::<ErrorBody>().await.unwrap().code,
-        ErrorCode::NoteRequired
-    );
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::NoteRequired);
 
-    let response = http
-        .post_json(&path, &serde_json::json!({"status": "in_progress"}))
-        .await;
+    let response = http.post_json(&path, &serde_json::json!({"status": "in_progress"})).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.json::<Issue>().await.unwrap().status,
-        Status::InProgress
-    );
+    assert_eq!(response.json::<Issue>().await.unwrap().status, Status::InProgress);
 
-    let response = http
-        .post_json(&path, &serde_json::json!({"status": "new"}))
-        .await;
+    let response = http.post_json(&path, &serde_json::json!({"status": "new"})).await;
     assert_eq!(response.status(), 409);
-    assert_eq!(
-        response.json::<ErrorBody>().await.unwrap().code,
-        ErrorCode::InvalidTransition
-    );
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::InvalidTransition);
 
-    let response = http
-        .post_json(
-            &path,
-            &serde_json::json!({"status": "resolved", "note": "Role mapped to SmartSet"}),
-        )
-        .await;
+    let response =
+        http.post_json(&path, &serde_json::json!({"status": "resolved", "note": "Role mapped to SmartSet"})).await;
     let issue: Issue = response.json().await.unwrap();
-    assert_eq!(
-        (issue.status, issue.note.as_deref()),
-        (Status::Resolved, Some("Role mapped to SmartSet"))
-    );
+    assert_eq!((issue.status, issue.note.as_deref()), (Status::Resolved, Some("Role mapped to SmartSet")));
 
     let missing = format!("/api/v1/reports/{}/status", uuid::Uuid::new_v4());
-    assert_eq!(
-        http.post_json(&missing, &serde_json::json!({"status": "acknowledged"}))
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(http.post_json(&missing, &serde_json::json!({"status": "acknowledged"})).await.status(), 404);
 }

@@ -21,11 +21,7 @@ pub struct Chromedriver {
 
 impl Chromedriver {
     pub async fn start() -> Chromedriver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let child = tokio::process::Command::new(chromedriver_bin())
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -37,10 +33,7 @@ impl Chromedriver {
         let status = format!("{url}/status");
         tokio::time::timeout(WAIT, async {
             loop {
-                if reqwest::get(&status)
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-                {
+                if reqwest::get(&status).await.is_ok_and(|r| r.status().is_success()) {
                     return;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -67,19 +60,13 @@ impl Chromedriver {
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": chromium_bin(), "args": args }),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": chromium_bin(), "args": args }));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)
             .await
             .expect("a browser session");
-        Browser {
-            client,
-            _profile: profile,
-        }
+        Browser { client, _profile: profile }
     }
 }
 
@@ -115,20 +102,12 @@ impl Browser {
     pub async fn find_text(&self, css: &str, text: &str) -> Element {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            for element in self
-                .client
-                .find_all(Locator::Css(css))
-                .await
-                .unwrap_or_default()
-            {
+            for element in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
                 if element.text().await.is_ok_and(|t| t.contains(text)) {
                     return element;
                 }
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no `{css}` containing {text:?}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "no `{css}` containing {text:?}");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
@@ -138,31 +117,19 @@ impl Browser {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let mut present = false;
-            for element in self
-                .client
-                .find_all(Locator::Css(css))
-                .await
-                .unwrap_or_default()
-            {
+            for element in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
                 present |= element.text().await.is_ok_and(|t| t.contains(text));
             }
             if !present {
                 return;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "`{css}` still contains {text:?}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "`{css}` still contains {text:?}");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click `{css}`: {e}"));
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -174,28 +141,14 @@ impl Browser {
     pub async fn select(&self, css: &str, value: &str) {
         // Options arrive with the catalog: wait for the one wanted.
         self.find(&format!("{css} option[value='{value}']")).await;
-        self.find(css)
-            .await
-            .select_by_value(value)
-            .await
-            .expect("select");
+        self.find(css).await.select_by_value(value).await.expect("select");
     }
 
     /// Runs `script` (a function body) until it returns true.
     pub async fn wait_until(&self, script: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
-        while self
-            .client
-            .execute(script, vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_bool())
-            != Some(true)
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "never true: {script}"
-            );
+        while self.client.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) != Some(true) {
+            assert!(tokio::time::Instant::now() < deadline, "never true: {script}");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
@@ -211,10 +164,7 @@ impl Browser {
     }
 
     pub async fn set_size(&self, width: u32, height: u32) {
-        self.client
-            .set_window_size(width, height)
-            .await
-            .expect("resize");
+        self.client.set_window_size(width, height).await.expect("resize");
     }
 }
 
@@ -226,10 +176,7 @@ pub fn artifacts_dir() -> PathBuf {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
 /// The built front end (`scripts/build-web`).

@@ -55,11 +55,7 @@ impl TestServer {
 
     /// A server on a given address and storage: a restart that clients (browsers) find
     /// where they left it.
-    pub async fn spawn_at(
-        addr: SocketAddr,
-        store: &TestStore,
-        tune: impl FnOnce(&mut Config),
-    ) -> TestServer {
+    pub async fn spawn_at(addr: SocketAddr, store: &TestStore, tune: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::new(store.data_dir(), GoLive::example());
         config.board_interval = Duration::from_millis(50);
         config.database_url = store.database_url();
@@ -70,12 +66,7 @@ impl TestServer {
         let task = tokio::spawn(floorboard_server::run(config, listener, async move {
             let _ = stopped.await;
         }));
-        TestServer {
-            addr,
-            store: store.clone(),
-            stop: Some(stop),
-            task: Some(task),
-        }
+        TestServer { addr, store: store.clone(), stop: Some(stop), task: Some(task) }
     }
 
     pub fn ws_url(&self) -> String {
@@ -91,10 +82,7 @@ impl TestServer {
     }
 
     pub fn http(&self) -> Http {
-        Http {
-            base: format!("http://{}", self.addr),
-            client: reqwest::Client::new(),
-        }
+        Http { base: format!("http://{}", self.addr), client: reqwest::Client::new() }
     }
 
     /// Stops gracefully and waits until the server has finished.
@@ -122,10 +110,7 @@ impl WsClient {
             .await
             .expect("connect in time")
             .expect("websocket connects");
-        let mut client = WsClient {
-            stream,
-            head_seq: 0,
-        };
+        let mut client = WsClient { stream, head_seq: 0 };
         match client.recv().await {
             ServerMsg::Welcome { head_seq, .. } => client.head_seq = head_seq,
             other => panic!("expected welcome, got {other:?}"),
@@ -134,8 +119,7 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, msg: &ClientMsg) {
-        self.send_raw(&serde_json::to_string(msg).expect("serialise"))
-            .await;
+        self.send_raw(&serde_json::to_string(msg).expect("serialise")).await;
     }
 
     pub async fn send_raw(&mut self, text: &str) {
@@ -147,8 +131,7 @@ impl WsClient {
         loop {
             match self.next_frame().await {
                 Message::Text(text) => {
-                    return serde_json::from_str(&text)
-                        .unwrap_or_else(|e| panic!("bad server message {text}: {e}"));
+                    return serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad server message {text}: {e}"));
                 }
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("expected a text message, got {other:?}"),
@@ -168,10 +151,7 @@ impl WsClient {
     /// Waits for the close frame, skipping anything before it.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
         loop {
-            match tokio::time::timeout(WAIT, self.stream.next())
-                .await
-                .expect("closed in time")
-            {
+            match tokio::time::timeout(WAIT, self.stream.next()).await.expect("closed in time") {
                 Some(Ok(Message::Close(frame))) => return frame,
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => panic!("connection failed instead of closing: {e}"),
@@ -192,10 +172,7 @@ impl WsClient {
 
     /// Submits and waits for this report's answer.
     pub async fn submit(&mut self, draft: &ReportDraft) -> Result<Receipt, ErrorBody> {
-        self.send(&ClientMsg::Submit {
-            report: draft.clone(),
-        })
-        .await;
+        self.send(&ClientMsg::Submit { report: draft.clone() }).await;
         let id = draft.id;
         match self.recv_until(|m| answers(m, id)).await {
             ServerMsg::Submitted(receipt) => Ok(receipt),
@@ -214,18 +191,15 @@ impl WsClient {
 
     /// Subscribes and returns the first answer (snapshot, replayed event, or error).
     pub async fn subscribe(&mut self, topic: Topic, resume_from: Option<u64>) -> ServerMsg {
-        self.send(&ClientMsg::Subscribe { topic, resume_from })
-            .await;
-        self.recv_until(|m| !matches!(m, ServerMsg::BoardUpdate { .. }))
-            .await
+        self.send(&ClientMsg::Subscribe { topic, resume_from }).await;
+        self.recv_until(|m| !matches!(m, ServerMsg::BoardUpdate { .. })).await
     }
 
     /// Round-trips an application ping: proves the connection still works and that every
     /// message sent before it has been handled.
     pub async fn ping(&mut self, nonce: u64) {
         self.send(&ClientMsg::Ping { nonce }).await;
-        self.recv_until(|m| matches!(m, ServerMsg::Pong { nonce: n } if *n == nonce))
-            .await;
+        self.recv_until(|m| matches!(m, ServerMsg::Pong { nonce: n } if *n == nonce)).await;
     }
 }
 
@@ -246,30 +220,17 @@ pub struct Http {
 
 impl Http {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("GET")
+        self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")
     }
 
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         let response = self.get(path).await;
-        assert!(
-            response.status().is_success(),
-            "GET {path}: {}",
-            response.status()
-        );
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
         response.json().await.expect("JSON body")
     }
 
     pub async fn post_json(&self, path: &str, body: &impl serde::Serialize) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .json(body)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(format!("{}{path}", self.base)).json(body).send().await.expect("POST")
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
@@ -285,11 +246,7 @@ impl Http {
 
 /// A valid report for the built-in go-live, about the system only.
 pub fn draft(unit: &str, kind: Kind, severity: Severity) -> ReportDraft {
-    let facility = unit
-        .split('-')
-        .next()
-        .expect("unit ids start with their facility")
-        .to_owned();
+    let facility = unit.split('-').next().expect("unit ids start with their facility").to_owned();
     ReportDraft {
         id: ReportId(uuid::Uuid::new_v4()),
         facility,
@@ -314,16 +271,8 @@ pub fn floorboard_bin() -> PathBuf {
     }
     // target/<profile>/deps/e2e-<hash> -> target/<profile>/floorboard
     let exe = std::env::current_exe().expect("test executable path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target layout")
-        .join("floorboard");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --bin floorboard` first (scripts/test does)",
-        bin.display()
-    );
+    let bin = exe.parent().and_then(Path::parent).expect("target layout").join("floorboard");
+    assert!(bin.exists(), "{} is missing: run `cargo build --bin floorboard` first (scripts/test does)", bin.display());
     bin
 }
 
@@ -337,9 +286,7 @@ impl ServerProcess {
     /// Starts `floorboard serve` on `store` and waits for it to listen.
     pub async fn start(store: &TestStore) -> ServerProcess {
         let mut command = tokio::process::Command::new(floorboard_bin());
-        command
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(store.data_dir());
+        command.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"]).arg(store.data_dir());
         if let Some(url) = store.database_url() {
             command.args(["--database-url", &url]);
         }
@@ -354,10 +301,7 @@ impl ServerProcess {
         let addr = tokio::time::timeout(WAIT, async {
             while let Some(line) = lines.next_line().await.expect("read stderr") {
                 if let Some(rest) = line.split("floorboard listening addr=").nth(1) {
-                    return rest
-                        .trim()
-                        .parse::<SocketAddr>()
-                        .expect("address in the log");
+                    return rest.trim().parse::<SocketAddr>().expect("address in the log");
                 }
             }
             panic!("floorboard exited before listening");
@@ -382,13 +326,7 @@ impl ServerProcess {
     /// SIGTERM, then wait for a clean exit.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("running") as i32;
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("kill -TERM");
-        tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .expect("exits in time")
-            .expect("exit status")
+        std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill -TERM");
+        tokio::time::timeout(WAIT, self.child.wait()).await.expect("exits in time").expect("exit status")
     }
 }

@@ -18,12 +18,7 @@ impl Proxy {
     pub async fn start(upstream: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("addr");
-        let proxy = Proxy {
-            addr,
-            upstream,
-            accepting: Mutex::new(None),
-            piping: Arc::default(),
-        };
+        let proxy = Proxy { addr, upstream, accepting: Mutex::new(None), piping: Arc::default() };
         proxy.accept_on(listener);
         proxy
     }

@@ -10,8 +10,7 @@ use tempfile::TempDir;
 
 /// The PostgreSQL server tests create their databases on.
 pub fn pg_admin_url() -> String {
-    std::env::var("FLOORBOARD_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("FLOORBOARD_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// Whether the suite was asked to run on PostgreSQL.
@@ -30,18 +29,11 @@ pub struct TestStore {
 impl TestStore {
     /// The backend the suite runs on.
     pub async fn fresh() -> TestStore {
-        if postgres_requested() {
-            Self::postgres().await
-        } else {
-            Self::sqlite()
-        }
+        if postgres_requested() { Self::postgres().await } else { Self::sqlite() }
     }
 
     pub fn sqlite() -> TestStore {
-        TestStore {
-            dir: Arc::new(TempDir::new().expect("temp dir")),
-            database: None,
-        }
+        TestStore { dir: Arc::new(TempDir::new().expect("temp dir")), database: None }
     }
 
     pub async fn postgres() -> TestStore {
@@ -69,22 +61,11 @@ pub struct PgDatabase {
 impl PgDatabase {
     pub async fn create() -> PgDatabase {
         let name = format!("floorboard_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&pg_admin_url())
-            .await
-            .expect("PostgreSQL for tests is reachable");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
+        let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.expect("PostgreSQL for tests is reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
         let base = pg_admin_url();
-        let server = base
-            .rsplit_once('/')
-            .map(|(s, _)| s.to_owned())
-            .expect("URL with a database");
-        PgDatabase {
-            url: format!("{server}/{name}"),
-            name,
-        }
+        let server = base.rsplit_once('/').map(|(s, _)| s.to_owned()).expect("URL with a database");
+        PgDatabase { url: format!("{server}/{name}"), name }
     }
 
     /// The URL of this database through another host and port (a proxy in front of it).
@@ -98,15 +79,11 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop runs outside async: a small runtime of its own on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&pg_admin_url()).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut admin)
-                        .await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
                 }
             });
         })

@@ -7,21 +7,13 @@ use floorboard_shared::{ErrorBody, ErrorCode, GoLive, Issue, Kind, ReportId, Uni
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
-async fn json<T: DeserializeOwned>(
-    response: Result<Response, gloo_net::Error>,
-) -> Result<T, ErrorBody> {
+async fn json<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, ErrorBody> {
     let unreachable = || ErrorBody::new(ErrorCode::Unavailable, "the server cannot be reached");
     let response = response.map_err(|_| unreachable())?;
     if response.ok() {
-        response
-            .json()
-            .await
-            .map_err(|_| ErrorBody::new(ErrorCode::Internal, "unexpected answer from the server"))
+        response.json().await.map_err(|_| ErrorBody::new(ErrorCode::Internal, "unexpected answer from the server"))
     } else {
-        Err(response
-            .json::<ErrorBody>()
-            .await
-            .unwrap_or_else(|_| unreachable()))
+        Err(response.json::<ErrorBody>().await.unwrap_or_else(|_| unreachable()))
     }
 }
 
@@ -35,15 +27,7 @@ pub async fn queues() -> Result<Vec<QueueSummary>, ErrorBody> {
 }
 
 pub async fn unit_issues(unit: &UnitId, kind: Kind) -> Result<IssuesAt, ErrorBody> {
-    json(
-        Request::get(&format!(
-            "/api/v1/units/{unit}/issues?kind={}",
-            kind.as_str()
-        ))
-        .send()
-        .await,
-    )
-    .await
+    json(Request::get(&format!("/api/v1/units/{unit}/issues?kind={}", kind.as_str())).send().await).await
 }
 
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {

@@ -77,16 +77,10 @@ pub fn BoardPage() -> impl IntoView {
     let topic = Topic::Board { facility: None };
 
     live.on_message(move |msg| match msg {
-        ServerMsg::Snapshot {
-            topic: Topic::Board { facility: None },
-            cells,
-            ..
-        } => board.set(BoardView::from_cells(cells.clone())),
-        ServerMsg::BoardUpdate {
-            facility: None,
-            cells,
-            ..
-        } => {
+        ServerMsg::Snapshot { topic: Topic::Board { facility: None }, cells, .. } => {
+            board.set(BoardView::from_cells(cells.clone()))
+        }
+        ServerMsg::BoardUpdate { facility: None, cells, .. } => {
             board.update(|b| b.apply(cells.clone()));
             pulses.update(|p| {
                 for c in cells {
@@ -134,12 +128,7 @@ pub fn BoardPage() -> impl IntoView {
 fn KindTotals(board: RwSignal<BoardView>, measure: RwSignal<Measure>) -> impl IntoView {
     let total = move |kind: Option<Kind>| {
         let m = measure.get();
-        board.with(|b| {
-            b.cells()
-                .filter(|c| kind.is_none_or(|k| k == c.kind))
-                .map(|c| m.of(&c.counts))
-                .sum::<u32>()
-        })
+        board.with(|b| b.cells().filter(|c| kind.is_none_or(|k| k == c.kind)).map(|c| m.of(&c.counts)).sum::<u32>())
     };
     view! {
         <dl class="kind-totals" aria-label="Totals by kind">
@@ -229,17 +218,8 @@ fn HeatCell(
     };
     let label = move || {
         let c = counts.get();
-        let safety = if c.safety_open > 0 {
-            format!(", {} patient safety", c.safety_open)
-        } else {
-            String::new()
-        };
-        format!(
-            "{unit_name}, {}: {} {}{safety}",
-            kind.label(),
-            value(),
-            measure.get().label().to_lowercase()
-        )
+        let safety = if c.safety_open > 0 { format!(", {} patient safety", c.safety_open) } else { String::new() };
+        format!("{unit_name}, {}: {} {}{safety}", kind.label(), value(), measure.get().label().to_lowercase())
     };
     view! {
         <td class="cell" data-shade=move || shade(value()).to_string() data-unit=unit.to_string() data-kind=kind.as_str()>
@@ -264,18 +244,11 @@ fn HeatCell(
 
 /// A cell's issues, fetched when the cell is opened.
 #[component]
-fn CellIssues(
-    unit: UnitId,
-    kind: Kind,
-    on_close: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
+fn CellIssues(unit: UnitId, kind: Kind, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let issues = RwSignal::new(None::<Result<Vec<Issue>, String>>);
     let fetch_unit = unit.clone();
     spawn_local(async move {
-        let result = api::unit_issues(&fetch_unit, kind)
-            .await
-            .map(|at| at.issues)
-            .map_err(|e| e.message);
+        let result = api::unit_issues(&fetch_unit, kind).await.map(|at| at.issues).map_err(|e| e.message);
         issues.set(Some(result));
     });
     let close = on_close.clone();

@@ -6,10 +6,9 @@ use time::OffsetDateTime;
 /// A signal holding the current time, updated every second while the owner lives.
 pub fn ticking_now() -> ReadSignal<OffsetDateTime> {
     let (now, set_now) = signal(OffsetDateTime::now_utc());
-    if let Ok(handle) = set_interval_with_handle(
-        move || set_now.set(OffsetDateTime::now_utc()),
-        std::time::Duration::from_secs(1),
-    ) {
+    if let Ok(handle) =
+        set_interval_with_handle(move || set_now.set(OffsetDateTime::now_utc()), std::time::Duration::from_secs(1))
+    {
         on_cleanup(move || handle.clear());
     }
     now

@@ -67,11 +67,7 @@ impl Live {
     /// Connects to this page's server and keeps connected for the page's lifetime.
     pub fn start() -> Live {
         let location = window().location();
-        let scheme = if location.protocol().as_deref() == Ok("https:") {
-            "wss"
-        } else {
-            "ws"
-        };
+        let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
         let url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
         let inner = Inner {
             url,
@@ -124,9 +120,7 @@ impl Live {
             if let Some(text) = e.data().as_string() {
                 match serde_json::from_str::<ServerMsg>(&text) {
                     Ok(msg) => self.dispatch(msg),
-                    Err(e) => {
-                        web_sys::console::warn_1(&format!("unreadable server message: {e}").into())
-                    }
+                    Err(e) => web_sys::console::warn_1(&format!("unreadable server message: {e}").into()),
                 }
             }
         });
@@ -155,8 +149,7 @@ impl Live {
         };
         let ceiling = (500.0 * 2f64.powi(attempt.min(6) as i32 - 1)).min(30_000.0);
         let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
-        self.status
-            .set(ConnStatus::Reconnecting((delay / 1000.0).ceil() as u32));
+        self.status.set(ConnStatus::Reconnecting((delay / 1000.0).ceil() as u32));
         set_timeout(
             move || {
                 if self.inner().borrow().generation == generation {
@@ -170,10 +163,7 @@ impl Live {
     /// Pings while connected and reconnects when the answer does not come; reconnects at
     /// once when the device comes back online or the page becomes visible again.
     fn watch_health(self) {
-        let _ = set_interval_with_handle(
-            move || self.check_pulse(),
-            std::time::Duration::from_millis(PING_EVERY_MS),
-        );
+        let _ = set_interval_with_handle(move || self.check_pulse(), std::time::Duration::from_millis(PING_EVERY_MS));
         let wake = Closure::<dyn FnMut()>::new(move || {
             if self.status.get_untracked() == ConnStatus::Live {
                 self.check_pulse();
@@ -182,8 +172,7 @@ impl Live {
             }
         });
         let _ = window().add_event_listener_with_callback("online", wake.as_ref().unchecked_ref());
-        let _ = document()
-            .add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
+        let _ = document().add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
         wake.forget();
     }
 
@@ -191,11 +180,7 @@ impl Live {
         if self.status.get_untracked() != ConnStatus::Live {
             return;
         }
-        let overdue = self
-            .inner()
-            .borrow()
-            .ping_sent_at
-            .is_some_and(|at| now_ms() - at > PONG_WITHIN_MS);
+        let overdue = self.inner().borrow().ping_sent_at.is_some_and(|at| now_ms() - at > PONG_WITHIN_MS);
         if overdue {
             // The socket looks open but nothing comes back (sleep, a dead access point).
             self.connect();
@@ -217,9 +202,7 @@ impl Live {
         let inner = self.inner();
         let i = inner.borrow();
         match (&i.socket, serde_json::to_string(msg)) {
-            (Some(socket), Ok(text)) if socket.ready_state() == WebSocket::OPEN => {
-                socket.send_with_str(&text).is_ok()
-            }
+            (Some(socket), Ok(text)) if socket.ready_state() == WebSocket::OPEN => socket.send_with_str(&text).is_ok(),
             _ => false,
         }
     }
@@ -241,13 +224,7 @@ impl Live {
         }
         self.track_coverage(&msg);
         // Handlers may subscribe or send: call them with no borrow held.
-        let handlers: Vec<Handler> = self
-            .inner()
-            .borrow()
-            .handlers
-            .iter()
-            .map(|(_, h)| h.clone())
-            .collect();
+        let handlers: Vec<Handler> = self.inner().borrow().handlers.iter().map(|(_, h)| h.clone()).collect();
         for handler in handlers {
             handler(&msg);
         }
@@ -263,10 +240,7 @@ impl Live {
             let msgs = i
                 .held
                 .iter()
-                .map(|h| ClientMsg::Subscribe {
-                    topic: h.topic.clone(),
-                    resume_from: h.covered,
-                })
+                .map(|h| ClientMsg::Subscribe { topic: h.topic.clone(), resume_from: h.covered })
                 .collect();
             i.answering = topics.into();
             msgs
@@ -303,9 +277,7 @@ impl Live {
                 }
             }
             ServerMsg::BoardUpdate { facility, seq, .. } => {
-                let topic = Topic::Board {
-                    facility: facility.clone(),
-                };
+                let topic = Topic::Board { facility: facility.clone() };
                 if let Some(h) = i.held.iter_mut().find(|h| h.topic == topic) {
                     h.covered = Some(*seq);
                 }
@@ -325,21 +297,12 @@ impl Live {
                     false
                 }
                 None => {
-                    i.held.push(Held {
-                        topic: topic.clone(),
-                        covered: None,
-                        holders: 1,
-                    });
+                    i.held.push(Held { topic: topic.clone(), covered: None, holders: 1 });
                     true
                 }
             }
         };
-        if fresh
-            && self.send(&ClientMsg::Subscribe {
-                topic: topic.clone(),
-                resume_from: None,
-            })
-        {
+        if fresh && self.send(&ClientMsg::Subscribe { topic: topic.clone(), resume_from: None }) {
             self.inner().borrow_mut().answering.push_back(topic);
         }
     }
@@ -359,9 +322,7 @@ impl Live {
             last
         };
         if last {
-            self.send(&ClientMsg::Unsubscribe {
-                topic: topic.clone(),
-            });
+            self.send(&ClientMsg::Unsubscribe { topic: topic.clone() });
         }
     }
 

@@ -20,9 +20,7 @@ fn main() {
 
 /// Panics reach the browser console instead of vanishing.
 fn console_error_panic_hook_lite() {
-    std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&info.to_string().into())
-    }));
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
 }
 
 /// The service worker keeps the app shell cached, so a tablet in a dead zone can reload

@@ -30,15 +30,8 @@ pub fn QueuesPage() -> impl IntoView {
     let now = ticking_now();
 
     live.on_message(move |msg| match msg {
-        ServerMsg::Snapshot {
-            topic: Topic::Queue { queue },
-            issues,
-            ..
-        } => open.update(|o| {
-            o.insert(
-                queue.clone(),
-                issues.iter().map(|i| (i.report.id, i.clone())).collect(),
-            );
+        ServerMsg::Snapshot { topic: Topic::Queue { queue }, issues, .. } => open.update(|o| {
+            o.insert(queue.clone(), issues.iter().map(|i| (i.report.id, i.clone())).collect());
         }),
         ServerMsg::Event(event) => {
             let issue = &event.issue;
@@ -47,10 +40,7 @@ pub fn QueuesPage() -> impl IntoView {
                     let Some(list) = o.get_mut(queue) else {
                         continue;
                     };
-                    if list
-                        .get(&issue.report.id)
-                        .is_some_and(|old| old.seq > issue.seq)
-                    {
+                    if list.get(&issue.report.id).is_some_and(|old| old.seq > issue.seq) {
                         continue;
                     }
                     if issue.status.is_open() {
@@ -109,8 +99,7 @@ pub fn QueuesPage() -> impl IntoView {
         }
     });
     let count_of = move |q: &QueueId| {
-        open.with(|o| o.get(q).map(|l| l.len() as u64))
-            .or_else(|| counts.with(|c| c.get(q).copied()))
+        open.with(|o| o.get(q).map(|l| l.len() as u64)).or_else(|| counts.with(|c| c.get(q).copied()))
     };
 
     let list = move || {
@@ -121,33 +110,18 @@ pub fn QueuesPage() -> impl IntoView {
             }
             seen.into_values().collect()
         });
-        issues.sort_by(|a, b| {
-            (a.report.severity, a.received_at).cmp(&(b.report.severity, b.received_at))
-        });
+        issues.sort_by_key(|i| (i.report.severity, i.received_at, i.reported_seq));
         issues
     };
-    let safety = move || {
-        list()
-            .into_iter()
-            .filter(|i| i.report.severity == Severity::PatientSafety)
-            .collect::<Vec<_>>()
-    };
-    let others = move || {
-        list()
-            .into_iter()
-            .filter(|i| i.report.severity != Severity::PatientSafety)
-            .collect::<Vec<_>>()
-    };
+    let safety =
+        move || list().into_iter().filter(|i| i.report.severity == Severity::PatientSafety).collect::<Vec<_>>();
+    let others =
+        move || list().into_iter().filter(|i| i.report.severity != Severity::PatientSafety).collect::<Vec<_>>();
 
     let row = move |issue: Issue| {
         let id = issue.report.id;
         let at = issue.received_at;
-        let queues = issue
-            .queues
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let queues = issue.queues.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         view! {
             <li class="issue-row" class:fresh=move || fresh.with(|f| f.contains(&id)) data-severity=issue.report.severity.as_str()>
                 <button type="button" class="issue-open" on:click=move |_| selected.set(Some(id))
@@ -220,10 +194,7 @@ fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static
         busy.set(true);
         let text = note.get_untracked();
         spawn_local(async move {
-            let request = StatusChange {
-                status: to,
-                note: Some(text).filter(|n| !n.trim().is_empty()),
-            };
+            let request = StatusChange { status: to, note: Some(text).filter(|n| !n.trim().is_empty()) };
             match api::change_status(id, &request).await {
                 Ok(_) => {
                     problem.set(None);

@@ -55,41 +55,23 @@ pub fn ReportPage() -> impl IntoView {
 #[component]
 fn CheckInForm(checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
     let catalog = expect_context::<Catalog>().0;
-    let previous = checkin
-        .get_untracked()
-        .or_else(|| storage::load(CHECKIN_KEY));
-    let reporter = RwSignal::new(
-        previous
-            .as_ref()
-            .map(|c| c.reporter.clone())
-            .unwrap_or_default(),
-    );
-    let facility = RwSignal::new(
-        previous
-            .as_ref()
-            .map(|c| c.facility.clone())
-            .unwrap_or_default(),
-    );
+    let previous = checkin.get_untracked().or_else(|| storage::load(CHECKIN_KEY));
+    let reporter = RwSignal::new(previous.as_ref().map(|c| c.reporter.clone()).unwrap_or_default());
+    let facility = RwSignal::new(previous.as_ref().map(|c| c.facility.clone()).unwrap_or_default());
     let unit = RwSignal::new(previous.map(|c| c.unit).unwrap_or_default());
     let problem = RwSignal::new(None::<String>);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (r, f, u) = (reporter.get(), facility.get(), unit.get());
-        let known = catalog.with(|g| {
-            g.as_ref()
-                .is_some_and(|g| g.unit_facility(&u).is_some_and(|owner| owner.as_str() == f))
-        });
+        let known =
+            catalog.with(|g| g.as_ref().is_some_and(|g| g.unit_facility(&u).is_some_and(|owner| owner.as_str() == f)));
         if ReporterId::parse(&r).is_none() {
             problem.set(Some("Enter your name or badge id.".into()));
         } else if !known {
             problem.set(Some("Choose your facility and unit.".into()));
         } else {
-            let c = CheckIn {
-                reporter: r.trim().to_owned(),
-                facility: f,
-                unit: u,
-            };
+            let c = CheckIn { reporter: r.trim().to_owned(), facility: f, unit: u };
             storage::save(CHECKIN_KEY, &c);
             checkin.set(Some(c));
         }
@@ -142,9 +124,7 @@ fn CheckedIn(current: CheckIn, checkin: RwSignal<Option<CheckIn>>) -> impl IntoV
         catalog.with(|g| {
             g.as_ref()
                 .and_then(|g| {
-                    g.units()
-                        .find(|(_, u)| u.id.as_str() == unit)
-                        .map(|(f, u)| format!("{}, {}", u.name, f.name))
+                    g.units().find(|(_, u)| u.id.as_str() == unit).map(|(f, u)| format!("{}, {}", u.name, f.name))
                 })
                 .unwrap_or_else(|| unit.clone())
         })
@@ -161,10 +141,7 @@ fn CheckedIn(current: CheckIn, checkin: RwSignal<Option<CheckIn>>) -> impl IntoV
 fn ReportForm(at: CheckIn) -> impl IntoView {
     let live = expect_context::<Live>();
     let catalog = expect_context::<Catalog>().0;
-    let last = storage::load::<LastReport>(LAST_KEY).unwrap_or(LastReport {
-        users: 1,
-        ..LastReport::default()
-    });
+    let last = storage::load::<LastReport>(LAST_KEY).unwrap_or(LastReport { users: 1, ..LastReport::default() });
 
     let kind = RwSignal::new(None::<Kind>);
     let severity = RwSignal::new(None::<Severity>);
@@ -209,19 +186,10 @@ fn ReportForm(at: CheckIn) -> impl IntoView {
         }
         let id = draft.id;
         if !live.submit(draft) {
-            problem.set(Some(
-                "This device could not store the report. Free some space and try again.".into(),
-            ));
+            problem.set(Some("This device could not store the report. Free some space and try again.".into()));
             return;
         }
-        storage::save(
-            LAST_KEY,
-            &LastReport {
-                module: module.get(),
-                role: role.get(),
-                users: users.get(),
-            },
-        );
+        storage::save(LAST_KEY, &LastReport { module: module.get(), role: role.get(), users: users.get() });
         problem.set(None);
         saved.set(Some(id));
         kind.set(None);
@@ -231,11 +199,7 @@ fn ReportForm(at: CheckIn) -> impl IntoView {
         at_elbow.set(false);
     };
 
-    let sent = move || {
-        saved
-            .get()
-            .is_some_and(|id| !live.outbox.waiting.with(|w| w.iter().any(|r| r.id == id)))
-    };
+    let sent = move || saved.get().is_some_and(|id| !live.outbox.waiting.with(|w| w.iter().any(|r| r.id == id)));
 
     view! {
         <form class="card report-form" on:submit=send>
@@ -395,9 +359,7 @@ fn MyReports(reporter: String) -> impl IntoView {
             mine.set(issues.iter().map(|i| (i.report.id, i.clone())).collect());
         }
         ServerMsg::Event(event) if wanted.wants(&event.issue) => mine.update(|m| {
-            let newer = m
-                .get(&event.issue.report.id)
-                .is_none_or(|old| old.seq <= event.issue.seq);
+            let newer = m.get(&event.issue.report.id).is_none_or(|old| old.seq <= event.issue.seq);
             if newer {
                 m.insert(event.issue.report.id, event.issue.clone());
             }

@@ -23,26 +23,15 @@ pub struct BoardQuery {
 /// The board snapshot: every cell with anything to show, as of `seq`.
 #[utoipa::path(get, path = "/api/v1/board", tag = "board", params(BoardQuery),
     responses((status = 200, body = BoardAt), (status = 422, description = "`unknown_facility`", body = ErrorBody)))]
-pub async fn board(
-    State(state): State<AppState>,
-    Query(query): Query<BoardQuery>,
-) -> Result<Json<BoardAt>, AppError> {
+pub async fn board(State(state): State<AppState>, Query(query): Query<BoardQuery>) -> Result<Json<BoardAt>, AppError> {
     let facility = match query.facility {
         Some(f) if state.config.golive.facility(&f).is_none() => {
             return Err(AppError(
-                ErrorBody::new(
-                    ErrorCode::UnknownFacility,
-                    "no such facility in this go-live",
-                )
-                .with_field("facility"),
+                ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live").with_field("facility"),
             ));
         }
         f => f.map(FacilityId::new),
     };
     let snapshot = state.hub.board_snapshot(facility.as_ref());
-    Ok(Json(BoardAt {
-        seq: snapshot.seq,
-        facility,
-        cells: snapshot.cells,
-    }))
+    Ok(Json(BoardAt { seq: snapshot.seq, facility, cells: snapshot.cells }))
 }

@@ -54,10 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(golive::router())
         .merge(ops::router())
         .merge(units::router())
-        .route(
-            "/api/openapi.json",
-            get(|| async { Json(ApiDoc::openapi()) }),
-        )
+        .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/ws", get(ws::upgrade))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
@@ -74,10 +71,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            AppError::new(
-                ErrorCode::FrameTooLarge,
-                format!("request bodies are limited to {MAX_FRAME_BYTES} bytes"),
-            )
+            AppError::new(ErrorCode::FrameTooLarge, format!("request bodies are limited to {MAX_FRAME_BYTES} bytes"))
         })?;
         Ok(ApiJson(decode_json(&bytes)?))
     }
@@ -86,9 +80,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Parses a report id from a path segment.
 fn report_id(raw: &str) -> Result<floorboard_shared::ReportId, AppError> {
     raw.parse().map(floorboard_shared::ReportId).map_err(|_| {
-        AppError(
-            floorboard_shared::ErrorBody::new(ErrorCode::InvalidValue, "report ids are UUIDs")
-                .with_field("id"),
-        )
+        AppError(floorboard_shared::ErrorBody::new(ErrorCode::InvalidValue, "report ids are UUIDs").with_field("id"))
     })
 }

@@ -10,28 +10,19 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/queues", get(list_queues))
-        .route("/api/v1/queues/{queue}/issues", get(queue_issues))
+    Router::new().route("/api/v1/queues", get(list_queues)).route("/api/v1/queues/{queue}/issues", get(queue_issues))
 }
 
 /// Every queue of the go-live with its count of open issues.
 #[utoipa::path(get, path = "/api/v1/queues", tag = "queues", responses((status = 200, body = Vec<QueueSummary>)))]
-pub async fn list_queues(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<QueueSummary>>, AppError> {
-    let counts: std::collections::HashMap<QueueId, u64> =
-        state.store.queue_counts().await?.into_iter().collect();
+pub async fn list_queues(State(state): State<AppState>) -> Result<Json<Vec<QueueSummary>>, AppError> {
+    let counts: std::collections::HashMap<QueueId, u64> = state.store.queue_counts().await?.into_iter().collect();
     let queues = state
         .config
         .golive
         .queues()
         .iter()
-        .map(|q| QueueSummary {
-            id: q.id.clone(),
-            name: q.name.clone(),
-            open: counts.get(&q.id).copied().unwrap_or(0),
-        })
+        .map(|q| QueueSummary { id: q.id.clone(), name: q.name.clone(), open: counts.get(&q.id).copied().unwrap_or(0) })
         .collect();
     Ok(Json(queues))
 }
@@ -46,14 +37,8 @@ pub async fn queue_issues(
 ) -> Result<Json<IssuesAt>, AppError> {
     if state.config.golive.queue(&queue).is_none() {
         return Err(AppError(
-            ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live")
-                .with_field("queue"),
+            ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("queue"),
         ));
     }
-    Ok(Json(
-        state
-            .store
-            .queue_issues(&QueueId::new(queue), 5_000)
-            .await?,
-    ))
+    Ok(Json(state.store.queue_issues(&QueueId::new(queue), 5_000).await?))
 }

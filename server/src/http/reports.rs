@@ -17,10 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports", post(submit))
         .route("/api/v1/reports/{id}", get(get_report))
         .route("/api/v1/reports/{id}/status", post(change_status))
-        .route(
-            "/api/v1/reporters/{reporter}/reports",
-            get(reporter_reports),
-        )
+        .route("/api/v1/reporters/{reporter}/reports", get(reporter_reports))
 }
 
 /// Submit a report. Answered only once it is durably committed; sending the same id again
@@ -37,26 +34,17 @@ pub async fn submit(
     ApiJson(draft): ApiJson<ReportDraft>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     let receipt = intake::submit_report(&state, draft).await?;
-    let status = if receipt.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(receipt)))
 }
 
 /// One issue with its routing and status.
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = String, Path, description = "Report UUID")),
     responses((status = 200, body = Issue), (status = 404, body = ErrorBody)))]
-pub async fn get_report(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Issue>, AppError> {
+pub async fn get_report(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
     let issue = state.store.issue(id).await?;
-    issue.map(Json).ok_or_else(|| {
-        AppError(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id))
-    })
+    issue.map(Json).ok_or_else(|| AppError(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id)))
 }
 
 /// Move an issue to another status. Resolving and closing need a note.
@@ -87,11 +75,8 @@ pub async fn reporter_reports(
 ) -> Result<Json<IssuesAt>, AppError> {
     let reporter = ReporterId::parse(&reporter).ok_or_else(|| {
         AppError(
-            ErrorBody::new(
-                ErrorCode::InvalidValue,
-                "a reporter is 1 to 64 printable characters",
-            )
-            .with_field("reporter"),
+            ErrorBody::new(ErrorCode::InvalidValue, "a reporter is 1 to 64 printable characters")
+                .with_field("reporter"),
         )
     })?;
     Ok(Json(state.store.reporter_issues(&reporter, 200).await?))

@@ -31,14 +31,8 @@ pub async fn unit_issues(
 ) -> Result<Json<IssuesAt>, AppError> {
     if state.config.golive.unit_facility(&unit).is_none() {
         return Err(AppError(
-            ErrorBody::new(ErrorCode::UnknownUnit, "no such unit in this go-live")
-                .with_field("unit"),
+            ErrorBody::new(ErrorCode::UnknownUnit, "no such unit in this go-live").with_field("unit"),
         ));
     }
-    Ok(Json(
-        state
-            .store
-            .unit_issues(&UnitId::new(unit), query.kind, 200)
-            .await?,
-    ))
+    Ok(Json(state.store.unit_issues(&UnitId::new(unit), query.kind, 200).await?))
 }

@@ -22,7 +22,8 @@ pub fn router(dir: Option<&Path>) -> Router<AppState> {
         Some(dir) => {
             let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
             // Names are stable across releases: always revalidate (a cheap 304).
-            let revalidate = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            let revalidate =
+                SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             router.fallback_service(tower::ServiceBuilder::new().layer(revalidate).service(files))
         }
         None => router.fallback(|| async {

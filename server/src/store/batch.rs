@@ -36,12 +36,9 @@ pub fn touched(batch: &[Command]) -> Vec<ReportId> {
 /// Applies `batch` in order to `stored` (the touched issues as they stand), numbering
 /// events from `first_seq`. Later commands see earlier ones: a report submitted twice in one
 /// batch is a duplicate the second time; its status can change in the same batch.
-pub fn plan(
-    batch: &[Command],
-    mut stored: HashMap<ReportId, Issue>,
-    first_seq: u64,
-    at: OffsetDateTime,
-) -> Plan {
+pub fn plan(batch: &[Command], mut stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
+    // Stores keep microseconds: what is published live must equal what is read back.
+    let at = at.truncate_to_microsecond();
     let mut next_seq = first_seq;
     let mut new_ids: Vec<ReportId> = Vec::new();
     let mut changed_ids: Vec<ReportId> = Vec::new();
@@ -50,15 +47,10 @@ pub fn plan(
     for command in batch {
         let outcome = match command {
             Command::Submit { report, queues } => match stored.get(&report.id) {
-                Some(existing) if existing.report == *report => {
-                    Applied::Duplicate(existing.clone())
-                }
+                Some(existing) if existing.report == *report => Applied::Duplicate(existing.clone()),
                 Some(_) => Applied::Refused(
-                    ErrorBody::new(
-                        ErrorCode::IdConflict,
-                        "this report id was already used for a different report",
-                    )
-                    .with_id(report.id),
+                    ErrorBody::new(ErrorCode::IdConflict, "this report id was already used for a different report")
+                        .with_id(report.id),
                 ),
                 None => {
                     let issue = Issue {
@@ -73,26 +65,15 @@ pub fn plan(
                     };
                     new_ids.push(report.id);
                     stored.insert(report.id, issue.clone());
-                    Applied::Committed(Event {
-                        seq: next_seq,
-                        at,
-                        change: Change::Reported,
-                        issue,
-                    })
+                    Applied::Committed(Event { seq: next_seq, at, change: Change::Reported, issue })
                 }
             },
             Command::SetStatus { id, to, note } => match stored.get_mut(id) {
-                None => Applied::Refused(
-                    ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id),
-                ),
+                None => Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id)),
                 Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
                     ErrorBody::new(
                         ErrorCode::InvalidTransition,
-                        format!(
-                            "an issue cannot move from {} to {}",
-                            issue.status.as_str(),
-                            to.as_str()
-                        ),
+                        format!("an issue cannot move from {} to {}", issue.status.as_str(), to.as_str()),
                     )
                     .with_id(*id),
                 ),
@@ -151,48 +132,26 @@ mod tests {
         }
         .validate(&GoLive::example())
         .unwrap();
-        Command::Submit {
-            report,
-            queues: vec!["it-access".into()],
-        }
+        Command::Submit { report, queues: vec!["it-access".into()] }
     }
 
     fn set(n: u128, to: Status) -> Command {
-        Command::SetStatus {
-            id: ReportId(uuid::Uuid::from_u128(n)),
-            to,
-            note: Some("done".into()),
-        }
+        Command::SetStatus { id: ReportId(uuid::Uuid::from_u128(n)), to, note: Some("done".into()) }
     }
 
     #[test]
     fn events_are_numbered_densely_in_command_order() {
-        let p = plan(
-            &[submit(1), submit(2), set(1, Status::InProgress)],
-            HashMap::new(),
-            41,
-            OffsetDateTime::UNIX_EPOCH,
-        );
-        assert_eq!(
-            p.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            [41, 42, 43]
-        );
+        let p =
+            plan(&[submit(1), submit(2), set(1, Status::InProgress)], HashMap::new(), 41, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(p.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [41, 42, 43]);
         assert_eq!(p.new.len(), 2);
-        assert!(
-            p.changed.is_empty(),
-            "a report new in the batch is inserted in its final state"
-        );
+        assert!(p.changed.is_empty(), "a report new in the batch is inserted in its final state");
         assert_eq!(p.new[0].status, Status::InProgress);
     }
 
     #[test]
     fn a_repeat_in_the_same_batch_is_a_duplicate_and_takes_no_number() {
-        let p = plan(
-            &[submit(1), submit(1), submit(2)],
-            HashMap::new(),
-            1,
-            OffsetDateTime::UNIX_EPOCH,
-        );
+        let p = plan(&[submit(1), submit(1), submit(2)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH);
         assert!(matches!(p.outcomes[1], Applied::Duplicate(_)));
         assert_eq!(p.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
     }
@@ -200,39 +159,24 @@ mod tests {
     #[test]
     fn refusals_take_no_number_and_change_nothing() {
         let p = plan(
-            &[
-                set(9, Status::Acknowledged),
-                submit(1),
-                set(1, Status::Closed),
-            ],
+            &[set(9, Status::Acknowledged), submit(1), set(1, Status::Closed)],
             HashMap::new(),
             5,
             OffsetDateTime::UNIX_EPOCH,
         );
         assert!(matches!(&p.outcomes[0], Applied::Refused(e) if e.code == ErrorCode::NotFound));
-        assert!(
-            matches!(&p.outcomes[2], Applied::Refused(e) if e.code == ErrorCode::InvalidTransition)
-        );
+        assert!(matches!(&p.outcomes[2], Applied::Refused(e) if e.code == ErrorCode::InvalidTransition));
         assert_eq!(p.events.len(), 1);
         assert_eq!(p.new[0].status, Status::New);
     }
 
     #[test]
     fn stored_issues_that_change_are_listed_once() {
-        let first = plan(&[submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH)
-            .new
-            .remove(0);
+        let first = plan(&[submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH).new.remove(0);
         let stored = HashMap::from([(first.report.id, first)]);
-        let p = plan(
-            &[set(1, Status::Acknowledged), set(1, Status::InProgress)],
-            stored,
-            2,
-            OffsetDateTime::UNIX_EPOCH,
-        );
+        let p =
+            plan(&[set(1, Status::Acknowledged), set(1, Status::InProgress)], stored, 2, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(p.changed.len(), 1);
-        assert_eq!(
-            (p.changed[0].status, p.changed[0].seq),
-            (Status::InProgress, 3)
-        );
+        assert_eq!((p.changed[0].status, p.changed[0].seq), (Status::InProgress, 3));
     }
 }

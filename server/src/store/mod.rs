@@ -10,9 +10,7 @@ mod sqlite;
 use async_trait::async_trait;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Event, IssuesAt};
-use floorboard_shared::{
-    ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, UnitId,
-};
+use floorboard_shared::{ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, UnitId};
 use time::OffsetDateTime;
 
 pub use postgres::PgStore;
@@ -21,15 +19,8 @@ pub use sqlite::SqliteStore;
 /// One write, as the committer hands it over. Inputs are already validated and routed.
 #[derive(Clone, Debug)]
 pub enum Command {
-    Submit {
-        report: Report,
-        queues: Vec<QueueId>,
-    },
-    SetStatus {
-        id: ReportId,
-        to: Status,
-        note: Option<String>,
-    },
+    Submit { report: Report, queues: Vec<QueueId> },
+    SetStatus { id: ReportId, to: Status, note: Option<String> },
 }
 
 /// What became of one command of a batch.
@@ -56,9 +47,9 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::ColumnDecode { .. }
-            | sqlx::Error::Decode(_)
-            | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(e.to_string()),
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+                StoreError::Corrupt(e.to_string())
+            }
             e => StoreError::Unavailable(e.to_string()),
         }
     }
@@ -82,11 +73,7 @@ pub trait Announcements: Send {
 pub trait Store: Send + Sync + 'static {
     /// Applies a batch in order, in one transaction, with one durable commit. Per-command
     /// refusals do not abort the batch; an `Err` means nothing of the batch was written.
-    async fn apply(
-        &self,
-        batch: &[Command],
-        at: OffsetDateTime,
-    ) -> Result<Vec<Applied>, StoreError>;
+    async fn apply(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError>;
 
     async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError>;
 
@@ -94,19 +81,10 @@ pub trait Store: Send + Sync + 'static {
     async fn queue_issues(&self, queue: &QueueId, limit: u32) -> Result<IssuesAt, StoreError>;
 
     /// A reporter's latest issues, newest first.
-    async fn reporter_issues(
-        &self,
-        reporter: &ReporterId,
-        limit: u32,
-    ) -> Result<IssuesAt, StoreError>;
+    async fn reporter_issues(&self, reporter: &ReporterId, limit: u32) -> Result<IssuesAt, StoreError>;
 
     /// A unit's issues, of one kind or all, open ones first, then newest first.
-    async fn unit_issues(
-        &self,
-        unit: &UnitId,
-        kind: Option<Kind>,
-        limit: u32,
-    ) -> Result<IssuesAt, StoreError>;
+    async fn unit_issues(&self, unit: &UnitId, kind: Option<Kind>, limit: u32) -> Result<IssuesAt, StoreError>;
 
     /// Events after `seq`, oldest first, at most `limit`.
     async fn events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;

@@ -39,20 +39,13 @@ impl PgStore {
     }
 
     async fn lock_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(LOG_LOCK)
-            .execute(conn)
-            .await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(conn).await?;
         Ok(())
     }
 
     /// Delivered to listeners when the transaction commits, never if it rolls back.
     async fn announce(conn: &mut PgConnection, last_seq: u64) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(last_seq.to_string())
-            .execute(conn)
-            .await?;
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last_seq.to_string()).execute(conn).await?;
         Ok(())
     }
 

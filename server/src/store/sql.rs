@@ -14,7 +14,8 @@ use super::StoreError;
 pub(super) const INSERT_CHUNK: usize = 500;
 
 /// Orders open work the way the command center reads it: safety first, then oldest.
-pub(super) const SEVERITY_ORDER: &str = "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+pub(super) const SEVERITY_ORDER: &str =
+    "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
 pub(super) const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, \
      affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, reported_seq, seq";
@@ -25,8 +26,7 @@ pub(super) fn micros(t: OffsetDateTime) -> i64 {
 }
 
 pub(super) fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Reads an enum back from its wire spelling, as stored.
@@ -81,8 +81,7 @@ impl TryFrom<IssueRow> for Issue {
                 summary: r.summary,
                 details: r.details,
                 affected_role: r.affected_role,
-                affected_users: u32::try_from(r.affected_users)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                affected_users: u32::try_from(r.affected_users).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 resolved_at_elbow: r.resolved_at_elbow,
                 reporter: wire(r.reporter)?,
                 reported_at: from_micros(r.reported_at)?,
@@ -99,19 +98,12 @@ impl TryFrom<IssueRow> for Issue {
 }
 
 /// An event row back into an event.
-pub(super) fn event_of(
-    (seq, at, from, issue): (i64, i64, Option<String>, String),
-) -> Result<Event, StoreError> {
+pub(super) fn event_of((seq, at, from, issue): (i64, i64, Option<String>, String)) -> Result<Event, StoreError> {
     let change = match from {
         Some(from) => Change::StatusChanged { from: wire(from)? },
         None => Change::Reported,
     };
-    Ok(Event {
-        seq: seq as u64,
-        at: from_micros(at)?,
-        change,
-        issue: serde_json::from_str(&issue)?,
-    })
+    Ok(Event { seq: seq as u64, at: from_micros(at)?, change, issue: serde_json::from_str(&issue)? })
 }
 
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` and the hooks
@@ -127,11 +119,15 @@ macro_rules! sql_store {
             async fn fetch_issues(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 ids: &[floorboard_shared::ReportId],
-            ) -> Result<std::collections::HashMap<floorboard_shared::ReportId, floorboard_shared::Issue>, $crate::store::StoreError> {
+            ) -> Result<
+                std::collections::HashMap<floorboard_shared::ReportId, floorboard_shared::Issue>,
+                $crate::store::StoreError,
+            > {
                 use $crate::store::sql::*;
                 let mut found = std::collections::HashMap::new();
                 for chunk in ids.chunks(INSERT_CHUNK) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id IN ("));
+                    let mut q =
+                        sqlx::QueryBuilder::<$db>::new(format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id IN ("));
                     let mut list = q.separated(", ");
                     for id in chunk {
                         list.push_bind(id.to_string());
@@ -167,7 +163,10 @@ macro_rules! sql_store {
                 use $crate::store::sql::*;
                 for chunk in plan.new.chunks(INSERT_CHUNK) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO reports ({ISSUE_COLUMNS}) "));
-                    let rows = chunk.iter().map(|i| Ok((i, serde_json::to_string(&i.queues)?))).collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                    let rows = chunk
+                        .iter()
+                        .map(|i| Ok((i, serde_json::to_string(&i.queues)?)))
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
                     q.push_values(rows, |mut row, (i, queues)| {
                         let r = &i.report;
                         row.push_bind(r.id.to_string())
@@ -194,7 +193,9 @@ macro_rules! sql_store {
                     q.build().execute(&mut *conn).await?;
 
                     let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO report_queues (queue, report_id) ");
-                    let rows = chunk.iter().flat_map(|i| i.queues.iter().map(move |queue| (queue.to_string(), i.report.id.to_string())));
+                    let rows = chunk
+                        .iter()
+                        .flat_map(|i| i.queues.iter().map(move |queue| (queue.to_string(), i.report.id.to_string())));
                     q.push_values(rows, |mut row, (queue, id)| {
                         row.push_bind(queue).push_bind(id);
                     });
@@ -214,11 +215,18 @@ macro_rules! sql_store {
                     q.build().execute(&mut *conn).await?;
                 }
                 for chunk in plan.events.chunks(INSERT_CHUNK) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (seq, at, report_id, change, from_status, issue) ");
-                    let rows = chunk.iter().map(|e| Ok((e, serde_json::to_string(&e.issue)?))).collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO events (seq, at, report_id, change, from_status, issue) ",
+                    );
+                    let rows = chunk
+                        .iter()
+                        .map(|e| Ok((e, serde_json::to_string(&e.issue)?)))
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
                     q.push_values(rows, |mut row, (e, issue)| {
                         let (change, from) = match e.change {
-                            floorboard_shared::protocol::Change::StatusChanged { from } => ("status_changed", Some(spelled(&from))),
+                            floorboard_shared::protocol::Change::StatusChanged { from } => {
+                                ("status_changed", Some(spelled(&from)))
+                            }
                             floorboard_shared::protocol::Change::Reported => ("reported", None),
                         };
                         row.push_bind(e.seq as i64)
@@ -256,7 +264,10 @@ macro_rules! sql_store {
                 Ok(plan.outcomes)
             }
 
-            async fn issue(&self, id: floorboard_shared::ReportId) -> Result<Option<floorboard_shared::Issue>, $crate::store::StoreError> {
+            async fn issue(
+                &self,
+                id: floorboard_shared::ReportId,
+            ) -> Result<Option<floorboard_shared::Issue>, $crate::store::StoreError> {
                 let mut conn = self.pool.acquire().await?;
                 Ok(Self::fetch_issues(&mut conn, &[id]).await?.remove(&id))
             }
@@ -272,7 +283,7 @@ macro_rules! sql_store {
                 q.push_bind(queue.to_string())
                     .push(" AND r.status NOT IN ('resolved', 'closed') ORDER BY ")
                     .push($crate::store::sql::SEVERITY_ORDER)
-                    .push(", r.received_at LIMIT ")
+                    .push(", r.received_at, r.reported_seq LIMIT ")
                     .push_bind(i64::from(limit));
                 self.issues_at(q).await
             }
@@ -283,7 +294,9 @@ macro_rules! sql_store {
                 limit: u32,
             ) -> Result<floorboard_shared::protocol::IssuesAt, $crate::store::StoreError> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT * FROM reports WHERE reporter = ");
-                q.push_bind(reporter.to_string()).push(" ORDER BY received_at DESC, seq DESC LIMIT ").push_bind(i64::from(limit));
+                q.push_bind(reporter.to_string())
+                    .push(" ORDER BY received_at DESC, reported_seq DESC LIMIT ")
+                    .push_bind(i64::from(limit));
                 self.issues_at(q).await
             }
 
@@ -298,7 +311,8 @@ macro_rules! sql_store {
                 if let Some(kind) = kind {
                     q.push(" AND kind = ").push_bind($crate::store::sql::spelled(&kind));
                 }
-                q.push(" ORDER BY status IN ('resolved', 'closed'), received_at DESC LIMIT ").push_bind(i64::from(limit));
+                q.push(" ORDER BY status IN ('resolved', 'closed'), received_at DESC, reported_seq DESC LIMIT ")
+                    .push_bind(i64::from(limit));
                 self.issues_at(q).await
             }
 
@@ -307,20 +321,24 @@ macro_rules! sql_store {
                 seq: u64,
                 limit: u32,
             ) -> Result<Vec<floorboard_shared::protocol::Event>, $crate::store::StoreError> {
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT seq, at, from_status, issue FROM events WHERE seq > ");
+                let mut q =
+                    sqlx::QueryBuilder::<$db>::new("SELECT seq, at, from_status, issue FROM events WHERE seq > ");
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
                 let rows: Vec<(i64, i64, Option<String>, String)> = q.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map($crate::store::sql::event_of).collect()
             }
 
-            async fn heatmap_facts(&self) -> Result<(u64, Vec<floorboard_shared::heatmap::Fact>), $crate::store::StoreError> {
+            async fn heatmap_facts(
+                &self,
+            ) -> Result<(u64, Vec<floorboard_shared::heatmap::Fact>), $crate::store::StoreError> {
                 use $crate::store::sql::*;
                 let mut tx = self.pool.begin().await?;
                 let seq = Self::head(&mut tx).await?;
-                let rows: Vec<(String, String, String, String, String, i64)> =
-                    sqlx::query_as("SELECT facility, unit, kind, severity, status, received_at FROM reports ORDER BY received_at")
-                        .fetch_all(&mut *tx)
-                        .await?;
+                let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT facility, unit, kind, severity, status, received_at FROM reports ORDER BY received_at",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 let facts = rows
                     .into_iter()
