@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use floorboard_shared::GoLive;
+use floorboard_shared::{GoLive, ModuleId, UnitId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -34,6 +34,24 @@ impl Catalog {
             }
         });
         catalog
+    }
+}
+
+impl Catalog {
+    /// A unit's name and its facility's, for people; the id until the catalog is loaded.
+    pub fn unit_label(&self, unit: &UnitId) -> String {
+        self.0.with_untracked(|g| {
+            g.as_ref()
+                .and_then(|g| g.units().find(|(_, u)| u.id == *unit).map(|(f, u)| format!("{}, {}", u.name, f.name)))
+                .unwrap_or_else(|| unit.to_string())
+        })
+    }
+
+    /// A module's name; the id until the catalog is loaded.
+    pub fn module_label(&self, module: &ModuleId) -> String {
+        self.0
+            .with_untracked(|g| g.as_ref().and_then(|g| g.module(module.as_str())).map(|m| m.name.clone()))
+            .unwrap_or_else(|| module.to_string())
     }
 }
 

@@ -21,7 +21,8 @@ const FRESH_MS: u64 = 8_000;
 #[component]
 pub fn QueuesPage() -> impl IntoView {
     let live = expect_context::<Live>();
-    let catalog = expect_context::<Catalog>().0;
+    let names = expect_context::<Catalog>();
+    let catalog = names.0;
     let chosen = RwSignal::new(storage::load::<BTreeSet<QueueId>>(CHOSEN_KEY).unwrap_or_default());
     // Open issues per followed queue.
     let open = RwSignal::new(BTreeMap::<QueueId, HashMap<ReportId, Issue>>::new());
@@ -129,7 +130,7 @@ pub fn QueuesPage() -> impl IntoView {
                     <span class="sev" data-severity=issue.report.severity.as_str()>{severity_label(issue.report.severity)}</span>
                     <span class="summary">{issue.report.summary.clone()}</span>
                     <span class="meta">
-                        {issue.report.unit.to_string()}" · "{issue.report.kind.label()}" · "{issue.report.module.to_string()}
+                        {names.unit_label(&issue.report.unit)}" · "{issue.report.kind.label()}" · "{names.module_label(&issue.report.module)}
                         " · "{queues}
                     </span>
                     <span class="status-badge" data-status=issue.status.as_str()>{status_label(issue.status)}</span>
@@ -184,6 +185,7 @@ pub fn QueuesPage() -> impl IntoView {
 /// Every field of one issue, and its status changes.
 #[component]
 fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let names = expect_context::<Catalog>();
     let note = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -215,8 +217,8 @@ fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static
                 {field("Severity", severity_label(r.severity).into())}
                 {field("Status", status_label(issue.status).into())}
                 {field("Kind", r.kind.label().into())}
-                {field("Unit", format!("{} ({})", r.unit, r.facility))}
-                {field("Module", r.module.to_string())}
+                {field("Unit", names.unit_label(&r.unit))}
+                {field("Module", names.module_label(&r.module))}
                 {field("Queues", issue.queues.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))}
                 {field("Affected", format!("{} × {}", r.affected_users, r.affected_role.clone().unwrap_or_else(|| "users".into())))}
                 {field("Reporter", r.reporter.to_string())}

@@ -346,6 +346,7 @@ fn Outgoing() -> impl IntoView {
 /// The trainer's own reports with their live status, newest first.
 #[component]
 fn MyReports(reporter: String) -> impl IntoView {
+    let names = expect_context::<Catalog>();
     let live = expect_context::<Live>();
     let now = ticking_now();
     let mine = RwSignal::new(BTreeMap::<ReportId, Issue>::new());
@@ -385,7 +386,7 @@ fn MyReports(reporter: String) -> impl IntoView {
                             <span class="status-badge" data-status=issue.status.as_str()>{status_label(issue.status)}</span>
                             <span class="summary">{issue.report.summary.clone()}</span>
                             <span class="meta">
-                                {issue.report.kind.label()}" · "{issue.report.unit.to_string()}" · "
+                                {issue.report.kind.label()}" · "{names.unit_label(&issue.report.unit)}" · "
                                 {clock_time(issue.received_at)}" · "
                                 {let at = issue.received_at; move || age(at, now.get())}
                             </span>
