@@ -32,7 +32,8 @@ pub struct BoardFrame {
     pub version: u64,
     pub all: Utf8Bytes,
     pub by_facility: HashMap<FacilityId, Utf8Bytes>,
-    pub built: Instant,
+    /// When the newest event it reflects was committed.
+    pub committed: Instant,
 }
 
 impl BoardFrame {
@@ -74,6 +75,8 @@ struct Board {
     applied_seq: u64,
     /// The last event reflected in the cells handed out.
     shown_seq: u64,
+    /// When the last event folded in was committed (for commit-to-send latency).
+    applied_at: Option<Instant>,
 }
 
 pub struct Hub {
@@ -95,7 +98,13 @@ impl Hub {
             replay_window: replay_window.max(1),
             events: broadcast::channel(fanout_buffer.max(1)).0,
             ring: RwLock::new(Ring { events: VecDeque::new(), floor: 0, head: 0 }),
-            board: Mutex::new(Board { heatmap: Heatmap::new(), version: 0, applied_seq: 0, shown_seq: 0 }),
+            board: Mutex::new(Board {
+                heatmap: Heatmap::new(),
+                version: 0,
+                applied_seq: 0,
+                shown_seq: 0,
+                applied_at: None,
+            }),
             // Boards only ever need the latest frames; a board that misses one resyncs.
             boards: broadcast::channel(16).0,
             next_connection: AtomicU64::new(1),
@@ -145,6 +154,7 @@ impl Hub {
             let mut board = self.board.lock().expect("board lock");
             board.heatmap.apply(&fact);
             board.applied_seq = seq;
+            board.applied_at = Some(item.committed);
         }
         // Ring before broadcast: a subscriber that subscribes, then reads the ring, misses
         // nothing (it may see an event twice, and skips it by sequence number).
@@ -213,7 +223,7 @@ impl Hub {
             version: board.version,
             all: encode(&ServerMsg::BoardUpdate { facility: None, seq, cells }),
             by_facility,
-            built: Instant::now(),
+            committed: board.applied_at.unwrap_or_else(Instant::now),
         });
         drop(board);
         let _ = self.boards.send(frame.clone());

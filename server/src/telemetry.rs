@@ -35,9 +35,36 @@ pub fn metrics() -> PrometheusHandle {
             // Another recorder may already be installed by an embedding program: keep ours
             // for rendering anyway.
             let _ = metrics::set_global_recorder(recorder);
+            // Histogram samples pile up until drained: drain them on a clock, whether or not
+            // anyone scrapes /metrics (one thread per process, whatever runtimes come and go).
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(5));
+                        upkeep.run_upkeep();
+                    }
+                })
+                .expect("spawn the metrics upkeep thread");
             handle
         })
         .clone()
+}
+
+/// Handles for the metrics touched once per delivered message, registered once rather than
+/// looked up by name on every message.
+pub struct Hot {
+    pub fanned_out: metrics::Counter,
+    pub commit_to_send: metrics::Histogram,
+}
+
+pub fn hot() -> &'static Hot {
+    static HOT: OnceLock<Hot> = OnceLock::new();
+    HOT.get_or_init(|| {
+        metrics();
+        Hot { fanned_out: metrics::counter!(MESSAGES_FANNED_OUT), commit_to_send: metrics::histogram!(COMMIT_TO_SEND) }
+    })
 }
 
 /// Initialises logging: `RUST_LOG` filters (default `info`), text or JSON lines on stderr.

@@ -172,7 +172,7 @@ impl Connection {
     }
 
     async fn send_text(&mut self, frame: Utf8Bytes) -> Result<(), Ending> {
-        metrics::counter!(telemetry::MESSAGES_FANNED_OUT).increment(1);
+        telemetry::hot().fanned_out.increment(1);
         self.send(Message::Text(frame)).await
     }
 
@@ -343,7 +343,7 @@ impl Connection {
                 self.handled = self.handled.max(seq);
                 let wanted = self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue));
                 if wanted {
-                    metrics::histogram!(telemetry::COMMIT_TO_SEND).record(published.committed.elapsed().as_secs_f64());
+                    telemetry::hot().commit_to_send.record(published.committed.elapsed().as_secs_f64());
                     self.send_text(published.frame.clone()).await?;
                 }
                 Ok(())
@@ -377,7 +377,7 @@ impl Connection {
                     })
                     .collect();
                 for bytes in sends {
-                    metrics::histogram!(telemetry::COMMIT_TO_SEND).record(frame.built.elapsed().as_secs_f64());
+                    telemetry::hot().commit_to_send.record(frame.committed.elapsed().as_secs_f64());
                     self.send_text(bytes).await?;
                 }
                 Ok(())
