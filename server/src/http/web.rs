@@ -20,7 +20,10 @@ pub fn router(dir: Option<&Path>) -> Router<AppState> {
     let router = Router::new().route("/api/{*rest}", api_fallback);
     match dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => {
-            let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+            // `scripts/build-web` leaves a `.gz` beside each file: served as is, never recompressed.
+            let files = ServeDir::new(dir)
+                .precompressed_gzip()
+                .fallback(ServeFile::new(dir.join("index.html")).precompressed_gzip());
             // Names are stable across releases: always revalidate (a cheap 304).
             let revalidate =
                 SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
