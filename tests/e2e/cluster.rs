@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
+use floorboard_shared::protocol::{BoardAt, ClientMsg, ServerMsg, Topic};
 use floorboard_shared::{ErrorCode, Kind, QueueId, ReportDraft, ReportId, Severity};
 use floorboard_tests::proxy::Proxy;
 use floorboard_tests::{ServerProcess, TestServer, TestStore, WAIT, WsClient, draft};
@@ -52,20 +52,18 @@ async fn a_report_on_one_node_reaches_watchers_on_another_in_order() {
         }
     }
     assert_eq!(seen, (1..=40).collect::<Vec<_>>(), "every event, once, in order");
-    // Aggregates are the same whichever node is asked.
-    let board_of = |s: &TestServer| s.http();
-    let (ha, hb) = (board_of(&a), board_of(&b));
-    let total = |cells: &[floorboard_shared::heatmap::Cell]| cells.iter().map(|c| c.counts.since_go_live).sum::<u32>();
-    loop {
-        let (ba, bb): (floorboard_shared::protocol::BoardAt, floorboard_shared::protocol::BoardAt) =
-            (ha.get_json("/api/v1/board").await, hb.get_json("/api/v1/board").await);
-        if ba.seq == 40 && bb.seq == 40 {
-            assert_eq!(ba.cells, bb.cells);
-            assert_eq!(total(&ba.cells), 40);
-            break;
+    // Aggregates are the same whichever node is asked, once each has folded event 40.
+    for node in [&a, &b] {
+        let mut wall = node.client().await;
+        if !matches!(wall.subscribe(Topic::Board { facility: None }, None).await, ServerMsg::Snapshot { seq: 40, .. }) {
+            wall.recv_until(|m| matches!(m, ServerMsg::BoardUpdate { seq: 40, .. })).await;
         }
-        watcher.recv().await; // wait for the boards' next tick
     }
+    let (ba, bb): (BoardAt, BoardAt) =
+        (a.http().get_json("/api/v1/board").await, b.http().get_json("/api/v1/board").await);
+    assert_eq!((ba.seq, bb.seq), (40, 40));
+    assert_eq!(ba.cells, bb.cells);
+    assert_eq!(ba.cells.iter().map(|c| c.counts.since_go_live).sum::<u32>(), 40);
 }
 
 #[tokio::test]
