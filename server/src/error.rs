@@ -74,13 +74,16 @@ impl IntoResponse for AppError {
 /// Decodes JSON into `T`, mapping failures to `malformed_json` (not JSON at all) or
 /// `invalid_value` (JSON of the wrong shape), with the path of the field at fault.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorBody> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        json_error(e.into_inner(), (path != ".").then_some(path))
-    })?;
-    de.end().map_err(|e| json_error(e, None))?;
-    Ok(value)
+    // The fast path decodes plainly; only a failure pays for tracking the field path.
+    serde_json::from_slice(bytes).or_else(|_| {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            json_error(e.into_inner(), (path != ".").then_some(path))
+        })?;
+        de.end().map_err(|e| json_error(e, None))?;
+        Ok(value)
+    })
 }
 
 fn json_error(e: serde_json::Error, field: Option<String>) -> ErrorBody {
