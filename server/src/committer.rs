@@ -16,10 +16,12 @@ use crate::hub::Hub;
 use crate::store::{Applied, Command, Store};
 use crate::telemetry;
 
+type Reply = oneshot::Sender<Result<Applied, ErrorBody>>;
+
 struct Pending {
     command: Command,
     queued: Instant,
-    reply: oneshot::Sender<Result<Applied, ErrorBody>>,
+    reply: Reply,
 }
 
 /// A handle for queueing commands; cheap to clone.
@@ -50,10 +52,10 @@ impl Committer {
 async fn run(mut rx: mpsc::Receiver<Pending>, store: Arc<dyn Store>, hub: Option<Arc<Hub>>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let commands: Vec<Command> = batch.iter().map(|p| p.command.clone()).collect();
+        let (commands, waiting): (Vec<Command>, Vec<(Instant, Reply)>) =
+            batch.drain(..).map(|p| (p.command, (p.queued, p.reply))).unzip();
         metrics::histogram!(telemetry::COMMIT_BATCH_SIZE).record(commands.len() as f64);
-        let result = store.apply(&commands, OffsetDateTime::now_utc()).await;
-        match result {
+        match store.apply(&commands, OffsetDateTime::now_utc()).await {
             Ok(outcomes) => {
                 if let Some(hub) = &hub {
                     for outcome in &outcomes {
@@ -64,15 +66,15 @@ async fn run(mut rx: mpsc::Receiver<Pending>, store: Arc<dyn Store>, hub: Option
                 }
                 metrics::counter!(telemetry::EVENTS_COMMITTED)
                     .increment(outcomes.iter().filter(|o| matches!(o, Applied::Committed(_))).count() as u64);
-                for (pending, outcome) in batch.drain(..).zip(outcomes) {
-                    metrics::histogram!(telemetry::SUBMIT_TO_COMMIT).record(pending.queued.elapsed().as_secs_f64());
-                    let _ = pending.reply.send(Ok(outcome));
+                for ((queued, reply), outcome) in waiting.into_iter().zip(outcomes) {
+                    metrics::histogram!(telemetry::SUBMIT_TO_COMMIT).record(queued.elapsed().as_secs_f64());
+                    let _ = reply.send(Ok(outcome));
                 }
             }
             Err(e) => {
                 let body = store_error_body(&e);
-                for pending in batch.drain(..) {
-                    let _ = pending.reply.send(Err(body.clone()));
+                for (_, reply) in waiting {
+                    let _ = reply.send(Err(body.clone()));
                 }
             }
         }

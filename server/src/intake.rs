@@ -23,13 +23,13 @@ pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Recei
     let receipt = match outcome {
         Ok(Applied::Committed(event)) => {
             metrics::counter!(telemetry::REPORTS_ACCEPTED).increment(1);
-            tracing::info!(report.id = %event.issue.report.id, seq = event.seq, unit = %event.issue.report.unit,
+            tracing::debug!(report.id = %event.issue.report.id, seq = event.seq, unit = %event.issue.report.unit,
                 kind = event.issue.report.kind.as_str(), severity = event.issue.report.severity.as_str(), "report committed");
             receipt(&event.issue, false)
         }
         Ok(Applied::Duplicate(issue)) => {
             metrics::counter!(telemetry::REPORTS_DUPLICATE).increment(1);
-            tracing::info!(report.id = %issue.report.id, "duplicate submission acknowledged again");
+            tracing::debug!(report.id = %issue.report.id, "duplicate submission acknowledged again");
             receipt(&issue, true)
         }
         Ok(Applied::Refused(body)) | Err(body) => {

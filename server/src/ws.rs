@@ -119,7 +119,8 @@ impl Connection {
             }
             Ending::Abort(reason) => {
                 metrics::counter!(telemetry::CLIENTS_DISCONNECTED, "reason" => reason).increment(1);
-                tracing::info!(conn.id = id, reason, "connection dropped");
+                // Counted above; per-connection detail only at debug (a reconnect storm is 10k lines).
+                tracing::debug!(conn.id = id, reason, "connection dropped");
             }
         }
     }
