@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use floorboard_shared::heatmap::{Cell, Fact, Heatmap};
-use floorboard_shared::protocol::{Change, Event, ServerMsg};
+use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{FacilityId, GoLive, Issue};
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
@@ -45,6 +45,9 @@ impl BoardFrame {
         }
     }
 }
+
+/// A board snapshot's filter (one facility or all) and reason.
+type SnapshotKey = (Option<FacilityId>, SnapshotReason);
 
 /// A board as of one frame version, for a new or resyncing board subscriber.
 pub struct BoardSnapshot {
@@ -89,6 +92,8 @@ pub struct Hub {
     next_connection: AtomicU64,
     /// The head, for waiting until this node has caught up with the log.
     head_seen: tokio::sync::watch::Sender<u64>,
+    /// Encoded board snapshots by filter and reason, with the board version they show.
+    snapshot_frames: Mutex<HashMap<SnapshotKey, (u64, Utf8Bytes)>>,
 }
 
 impl Hub {
@@ -109,6 +114,7 @@ impl Hub {
             boards: broadcast::channel(16).0,
             next_connection: AtomicU64::new(1),
             head_seen: tokio::sync::watch::Sender::new(0),
+            snapshot_frames: Mutex::default(),
         }
     }
 
@@ -198,6 +204,25 @@ impl Hub {
         BoardSnapshot { version: board.version, seq: board.shown_seq, cells }
     }
 
+    /// A board subscriber's `snapshot` message, encoded once per board version, filter and
+    /// reason and shared by every subscriber until the board changes (a reconnect storm of
+    /// ten thousand boards encodes it a handful of times, not ten thousand).
+    pub fn board_snapshot_frame(&self, facility: Option<&FacilityId>, reason: SnapshotReason) -> (u64, Utf8Bytes) {
+        let version = self.board.lock().expect("board lock").version;
+        let key = (facility.cloned(), reason);
+        if let Some((v, bytes)) = self.snapshot_frames.lock().expect("snapshot cache").get(&key)
+            && *v == version
+        {
+            return (*v, bytes.clone());
+        }
+        let snapshot = self.board_snapshot(facility);
+        let topic = Topic::Board { facility: facility.cloned() };
+        let msg = ServerMsg::Snapshot { topic, seq: snapshot.seq, reason, cells: snapshot.cells, issues: Vec::new() };
+        let bytes = encode(&msg);
+        self.snapshot_frames.lock().expect("snapshot cache").insert(key, (snapshot.version, bytes.clone()));
+        (snapshot.version, bytes)
+    }
+
     /// Hands out the cells that changed since the last tick as one frame, if any did.
     pub fn tick_board(&self, now: OffsetDateTime) -> Option<Arc<BoardFrame>> {
         let mut board = self.board.lock().expect("board lock");
@@ -285,7 +310,7 @@ pub fn fact_of(event: &Event) -> Fact {
 mod tests {
     use std::time::Duration;
 
-    use floorboard_shared::protocol::{Change, Event, ServerMsg, Topic};
+    use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
     use floorboard_shared::routing::route_report;
     use floorboard_shared::{GoLive, Issue, Kind, QueueId, ReportDraft, ReportId, Severity};
     use time::OffsetDateTime;
@@ -355,6 +380,24 @@ mod tests {
         assert!(frame.for_board(Some(&"lch".into())).is_none(), "no bytes for a facility without changes");
         assert!(hub.tick_board(OffsetDateTime::now_utc()).is_none(), "nothing new, nothing sent");
         assert_eq!(hub.board_snapshot(None).seq, 1000);
+    }
+
+    #[test]
+    fn board_snapshots_are_encoded_once_per_version_and_shared() {
+        let hub = hub(100, 100);
+        hub.publish(event(1, "rmc-4w", Kind::Access));
+        hub.tick_board(OffsetDateTime::now_utc());
+        let (v1, a) = hub.board_snapshot_frame(None, SnapshotReason::Subscribed);
+        let (_, b) = hub.board_snapshot_frame(None, SnapshotReason::Subscribed);
+        assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr(), "the same bytes, not a copy");
+        let (_, resumed) = hub.board_snapshot_frame(None, SnapshotReason::Resumed);
+        assert!(resumed.as_str().contains("\"reason\":\"resumed\""));
+
+        hub.publish(event(2, "rmc-4w", Kind::Access));
+        hub.tick_board(OffsetDateTime::now_utc());
+        let (v2, c) = hub.board_snapshot_frame(None, SnapshotReason::Subscribed);
+        assert!(v2 > v1);
+        assert!(c.as_str().contains("\"seq\":2"), "rebuilt after the board changed: {}", c.as_str());
     }
 
     #[tokio::test(start_paused = true)]

@@ -270,11 +270,10 @@ impl Connection {
             self.boards = Some(self.state.hub.subscribe_boards());
         }
         let Topic::Board { facility } = &topic else { unreachable!("board topics only") };
-        let snapshot = self.state.hub.board_snapshot(facility.as_ref());
+        let (version, frame) = self.state.hub.board_snapshot_frame(facility.as_ref(), reason);
         self.subscriptions.retain(|s| s.topic != topic);
-        self.subscriptions.push(Subscription { topic: topic.clone(), since: 0, board_version: snapshot.version });
-        let msg = ServerMsg::Snapshot { topic, seq: snapshot.seq, reason, cells: snapshot.cells, issues: Vec::new() };
-        self.send_msg(&msg).await
+        self.subscriptions.push(Subscription { topic, since: 0, board_version: version });
+        self.send_text(frame).await
     }
 
     async fn issues_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
