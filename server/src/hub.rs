@@ -46,6 +46,9 @@ impl BoardFrame {
     }
 }
 
+/// How often the board is recomputed with no new events, for windows that move with time.
+const WINDOW_TICK: Duration = Duration::from_secs(1);
+
 /// A board snapshot's filter (one facility or all) and reason.
 type SnapshotKey = (Option<FacilityId>, SnapshotReason);
 
@@ -92,6 +95,8 @@ pub struct Hub {
     next_connection: AtomicU64,
     /// The head, for waiting until this node has caught up with the log.
     head_seen: tokio::sync::watch::Sender<u64>,
+    /// Wakes the board coalescer when an event changes the heatmap.
+    dirty: tokio::sync::Notify,
     /// Encoded board snapshots by filter and reason, with the board version they show.
     snapshot_frames: Mutex<HashMap<SnapshotKey, (u64, Utf8Bytes)>>,
 }
@@ -115,6 +120,7 @@ impl Hub {
             next_connection: AtomicU64::new(1),
             head_seen: tokio::sync::watch::Sender::new(0),
             snapshot_frames: Mutex::default(),
+            dirty: tokio::sync::Notify::new(),
         }
     }
 
@@ -162,6 +168,7 @@ impl Hub {
             board.applied_seq = seq;
             board.applied_at = Some(item.committed);
         }
+        self.dirty.notify_one();
         // Ring before broadcast: a subscriber that subscribes, then reads the ring, misses
         // nothing (it may see an event twice, and skips it by sequence number).
         {
@@ -261,13 +268,25 @@ impl Hub {
         interval: Duration,
         shutdown: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
+        // Leading edge: the first change after a quiet spell goes out at once; while changes
+        // keep coming, at most one frame per interval. A slower clock tick moves the windows
+        // (last hour, this shift, today) that change with time alone.
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(interval);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_frame: Option<tokio::time::Instant> = None;
             loop {
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
-                    _ = ticks.tick() => { self.tick_board(OffsetDateTime::now_utc()); }
+                    _ = self.dirty.notified() => {
+                        let due = last_frame.map_or_else(tokio::time::Instant::now, |at| at + interval);
+                        tokio::select! {
+                            _ = shutdown.cancelled() => break,
+                            _ = tokio::time::sleep_until(due) => {}
+                        }
+                    }
+                    _ = tokio::time::sleep(WINDOW_TICK) => {}
+                }
+                if self.tick_board(OffsetDateTime::now_utc()).is_some() {
+                    last_frame = Some(tokio::time::Instant::now());
                 }
             }
         })
@@ -420,6 +439,26 @@ mod tests {
             count += 1;
         }
         assert!((4..=5).contains(&count), "{count} frames for 100 reports over four intervals");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_change_after_a_quiet_spell_goes_out_at_once() {
+        let hub = hub(100, 100);
+        let mut frames = hub.subscribe_boards();
+        let stop = CancellationToken::new();
+        let task = hub.clone().spawn_board_coalescer(Duration::from_secs(10), stop.clone());
+        // A quiet spell that does not end on an interval boundary.
+        tokio::time::sleep(Duration::from_secs(25)).await;
+        let start = tokio::time::Instant::now();
+        hub.publish(event(1, "rmc-4w", Kind::Process));
+        frames.recv().await.unwrap();
+        assert!(start.elapsed() < Duration::from_secs(1), "not held back for the interval: {:?}", start.elapsed());
+        // The next change waits for the interval.
+        hub.publish(event(2, "rmc-4w", Kind::Process));
+        frames.recv().await.unwrap();
+        assert!(start.elapsed() >= Duration::from_secs(10), "{:?}", start.elapsed());
+        stop.cancel();
+        task.await.unwrap();
     }
 
     #[test]
