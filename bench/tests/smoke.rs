@@ -2,20 +2,9 @@
 //! against the `floorboard` binary the test command builds first. It passes when every
 //! expected delivery arrived; no figure is judged, so it holds on any machine.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The server binary: `FLOORBOARD_BIN`, or the one next to this test's profile directory.
-fn floorboard_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os("FLOORBOARD_BIN") {
-        return path.into();
-    }
-    // target/<profile>/deps/smoke-<hash> -> target/<profile>/floorboard
-    let exe = std::env::current_exe().expect("test executable path");
-    let bin = exe.parent().and_then(Path::parent).expect("target layout").join("floorboard");
-    assert!(bin.exists(), "{} is missing: run `cargo build --bin floorboard` first (scripts/test does)", bin.display());
-    bin
-}
+use floorboard_tests::floorboard_bin;
 
 #[test]
 fn a_quick_run_delivers_everything() {
