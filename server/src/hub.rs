@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::Utf8Bytes;
 use floorboard_shared::heatmap::{Cell, Fact, Heatmap};
 use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{FacilityId, GoLive, Issue};
@@ -17,11 +16,13 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::wire::TextFrame;
+
 /// An event with its wire form, serialised once for every client.
 #[derive(Debug)]
 pub struct Published {
     pub event: Event,
-    pub frame: Utf8Bytes,
+    pub frame: TextFrame,
     pub committed: Instant,
 }
 
@@ -30,15 +31,15 @@ pub struct Published {
 #[derive(Debug)]
 pub struct BoardFrame {
     pub version: u64,
-    pub all: Utf8Bytes,
-    pub by_facility: HashMap<FacilityId, Utf8Bytes>,
+    pub all: TextFrame,
+    pub by_facility: HashMap<FacilityId, TextFrame>,
     /// When the newest event it reflects was committed.
     pub committed: Instant,
 }
 
 impl BoardFrame {
     /// The bytes a board with this filter receives, if anything changed for it.
-    pub fn for_board(&self, facility: Option<&FacilityId>) -> Option<&Utf8Bytes> {
+    pub fn for_board(&self, facility: Option<&FacilityId>) -> Option<&TextFrame> {
         match facility {
             None => Some(&self.all),
             Some(f) => self.by_facility.get(f),
@@ -98,7 +99,7 @@ pub struct Hub {
     /// Wakes the board coalescer when an event changes the heatmap.
     dirty: tokio::sync::Notify,
     /// Encoded board snapshots by filter and reason, with the board version they show.
-    snapshot_frames: Mutex<HashMap<SnapshotKey, (u64, Utf8Bytes)>>,
+    snapshot_frames: Mutex<HashMap<SnapshotKey, (u64, TextFrame)>>,
 }
 
 impl Hub {
@@ -214,7 +215,7 @@ impl Hub {
     /// A board subscriber's `snapshot` message, encoded once per board version, filter and
     /// reason and shared by every subscriber until the board changes (a reconnect storm of
     /// ten thousand boards encodes it a handful of times, not ten thousand).
-    pub fn board_snapshot_frame(&self, facility: Option<&FacilityId>, reason: SnapshotReason) -> (u64, Utf8Bytes) {
+    pub fn board_snapshot_frame(&self, facility: Option<&FacilityId>, reason: SnapshotReason) -> (u64, TextFrame) {
         let version = self.board.lock().expect("board lock").version;
         let key = (facility.cloned(), reason);
         if let Some((v, bytes)) = self.snapshot_frames.lock().expect("snapshot cache").get(&key)
@@ -225,7 +226,7 @@ impl Hub {
         let snapshot = self.board_snapshot(facility);
         let topic = Topic::Board { facility: facility.cloned() };
         let msg = ServerMsg::Snapshot { topic, seq: snapshot.seq, reason, cells: snapshot.cells, issues: Vec::new() };
-        let bytes = encode(&msg);
+        let bytes = TextFrame::json(&msg);
         self.snapshot_frames.lock().expect("snapshot cache").insert(key, (snapshot.version, bytes.clone()));
         (snapshot.version, bytes)
     }
@@ -247,13 +248,13 @@ impl Hub {
         let by_facility = per_facility
             .into_iter()
             .map(|(f, cells)| {
-                let bytes = encode(&ServerMsg::BoardUpdate { facility: Some(f.clone()), seq, cells });
+                let bytes = TextFrame::json(&ServerMsg::BoardUpdate { facility: Some(f.clone()), seq, cells });
                 (f, bytes)
             })
             .collect();
         let frame = Arc::new(BoardFrame {
             version: board.version,
-            all: encode(&ServerMsg::BoardUpdate { facility: None, seq, cells }),
+            all: TextFrame::json(&ServerMsg::BoardUpdate { facility: None, seq, cells }),
             by_facility,
             committed: board.applied_at.unwrap_or_else(Instant::now),
         });
@@ -294,12 +295,8 @@ impl Hub {
 }
 
 fn published(event: Event) -> Published {
-    let frame = encode(&ServerMsg::Event(event.clone()));
+    let frame = TextFrame::json(&ServerMsg::Event(event.clone()));
     Published { event, frame, committed: Instant::now() }
-}
-
-pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
-    serde_json::to_string(msg).expect("server messages serialise").into()
 }
 
 /// What an event means for the board.
@@ -380,8 +377,8 @@ mod tests {
         Arc::new(Hub::new(Arc::new(GoLive::example()), window, buffer))
     }
 
-    fn cells_of(bytes: &Utf8Bytes) -> usize {
-        match serde_json::from_str::<ServerMsg>(bytes.as_str()).unwrap() {
+    fn cells_of(bytes: &TextFrame) -> usize {
+        match serde_json::from_str::<ServerMsg>(bytes.text()).unwrap() {
             ServerMsg::BoardUpdate { cells, .. } => cells.len(),
             other => panic!("not a board update: {other:?}"),
         }
@@ -408,15 +405,15 @@ mod tests {
         hub.tick_board(OffsetDateTime::now_utc());
         let (v1, a) = hub.board_snapshot_frame(None, SnapshotReason::Subscribed);
         let (_, b) = hub.board_snapshot_frame(None, SnapshotReason::Subscribed);
-        assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr(), "the same bytes, not a copy");
+        assert_eq!(a.bytes().as_ptr(), b.bytes().as_ptr(), "the same bytes, not a copy");
         let (_, resumed) = hub.board_snapshot_frame(None, SnapshotReason::Resumed);
-        assert!(resumed.as_str().contains("\"reason\":\"resumed\""));
+        assert!(resumed.text().contains("\"reason\":\"resumed\""));
 
         hub.publish(event(2, "rmc-4w", Kind::Access));
         hub.tick_board(OffsetDateTime::now_utc());
         let (v2, c) = hub.board_snapshot_frame(None, SnapshotReason::Subscribed);
         assert!(v2 > v1);
-        assert!(c.as_str().contains("\"seq\":2"), "rebuilt after the board changed: {}", c.as_str());
+        assert!(c.text().contains("\"seq\":2"), "rebuilt after the board changed: {}", c.text());
     }
 
     #[tokio::test(start_paused = true)]

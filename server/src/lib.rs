@@ -8,6 +8,7 @@ pub mod cli;
 pub mod committer;
 pub mod config;
 pub mod error;
+pub mod fanout;
 pub mod follower;
 pub mod http;
 pub mod hub;
@@ -16,6 +17,7 @@ pub mod simulate;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod wire;
 pub mod ws;
 
 use std::future::Future;
@@ -33,6 +35,7 @@ use tokio_util::task::TaskTracker;
 pub use config::Config;
 
 use crate::committer::Committer;
+use crate::fanout::BoardFanout;
 use crate::hub::Hub;
 use crate::state::AppState;
 use crate::store::{Announcements, PgStore, SqliteStore, Store};
@@ -61,12 +64,16 @@ pub async fn run(
     let publish_to = (!shared_log).then(|| hub.clone());
     let (committer, committer_task) = Committer::spawn(store.clone(), publish_to, config.max_batch);
     let coalescer = hub.clone().spawn_board_coalescer(config.board_interval, token.clone());
+    // One fan-out loop per core writes board updates to the board sockets.
+    let fanout = Arc::new(BoardFanout::new(std::thread::available_parallelism().map_or(1, |n| n.get())));
+    let fanout_tasks = fanout.spawn(&hub, &token);
     let connection_tasks = TaskTracker::new();
     let state = AppState {
         connection_slots: Arc::new(Semaphore::new(config.max_connections)),
         config: Arc::new(config),
         store,
         hub,
+        fanout,
         committer,
         metrics: telemetry::metrics(),
         shutdown: token.clone(),
@@ -96,6 +103,9 @@ pub async fn run(
     }
     token.cancel();
     let _ = coalescer.await;
+    for task in fanout_tasks {
+        let _ = task.await;
+    }
     if let Some(follower) = follower {
         let _ = follower.await;
     }

@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::committer::Committer;
 use crate::config::Config;
+use crate::fanout::BoardFanout;
 use crate::hub::Hub;
 use crate::store::Store;
 use crate::telemetry;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub hub: Arc<Hub>,
+    /// Writes board updates to the board sockets.
+    pub fanout: Arc<BoardFanout>,
     pub committer: Committer,
     pub metrics: PrometheusHandle,
     /// Cancelled when the server starts shutting down.

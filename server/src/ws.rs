@@ -1,27 +1,38 @@
-//! One websocket connection: a task with one `select!` over the socket, the hub's event and
-//! board streams, pending acknowledgements, the heartbeat and shutdown. Nothing here blocks
-//! the hub: a connection reads the shared streams at its own pace, and one that falls behind
-//! is resynced (replay or snapshot) or, if it stops reading entirely, disconnected.
+//! One websocket connection: a task with one `select!` over the socket, the hub's event
+//! stream, pending acknowledgements, the heartbeat and shutdown. Board updates do not pass
+//! through it: the board fan-out writes them to the socket directly (`fanout`, `wire`) and
+//! calls on the task only when the socket could not take them. Nothing here blocks the hub:
+//! a connection reads the event stream at its own pace, and one that falls behind is resynced
+//! (replay or snapshot) or, if it stops reading entirely, disconnected.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use floorboard_shared::protocol::{ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode};
-use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::error::{AppError, decode_json};
-use crate::hub::{BoardFrame, Published, Replay, encode};
+use crate::fanout::Membership;
+use crate::hub::{Published, Replay};
 use crate::intake;
 use crate::state::{AppState, ConnectionGuard};
 use crate::telemetry;
+use crate::wire::{TextFrame, Wire, WireIo};
 
 /// Frames above this are abuse: the connection is closed (1009). Between `MAX_FRAME_BYTES`
 /// and this, the client gets `frame_too_large` and the connection lives on.
@@ -34,28 +45,86 @@ const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 const QUEUE_SNAPSHOT_LIMIT: u32 = 5_000;
 const MINE_SNAPSHOT_LIMIT: u32 = 200;
 
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+/// `GET /ws`: the websocket handshake (RFC 6455). Done here rather than by axum's extractor
+/// because the board fan-out writes to the TCP socket itself (see `wire`).
+pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Response {
+    let accept = match accept_key(request.headers()) {
+        Ok(accept) => accept,
+        Err(body) => {
+            let headers = [(header::UPGRADE, HeaderValue::from_static("websocket"))];
+            return (StatusCode::UPGRADE_REQUIRED, headers, axum::Json(body)).into_response();
+        }
+    };
     let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
         return AppError::new(ErrorCode::Unavailable, "the server is at its connection limit; retry shortly")
             .into_response();
     };
-    ws.read_buffer_size(1024)
-        .write_buffer_size(0)
-        .max_write_buffer_size(1024 * 1024)
-        .max_message_size(HARD_FRAME_LIMIT)
-        .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| {
-            let tasks = state.connection_tasks.clone();
-            tasks.track_future(Connection::new(state, socket, permit).run())
-        })
+    let on_upgrade = hyper::upgrade::on(&mut request);
+    let tasks = state.connection_tasks.clone();
+    tasks.spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
+        };
+        let Ok(parts) = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded) else {
+            return tracing::error!("websocket upgrade on a connection that is not a TCP socket");
+        };
+        let wire = Wire::new(parts.io.into_inner());
+        let config = WebSocketConfig::default()
+            .read_buffer_size(1024)
+            .write_buffer_size(0)
+            .max_write_buffer_size(crate::wire::QUEUE_LIMIT)
+            .max_message_size(Some(HARD_FRAME_LIMIT))
+            .max_frame_size(Some(HARD_FRAME_LIMIT));
+        let socket = WebSocketStream::from_partially_read(
+            WireIo(wire.clone()),
+            parts.read_buf.to_vec(),
+            Role::Server,
+            Some(config),
+        )
+        .await;
+        Connection::new(state, wire, socket, permit).run().await
+    });
+    let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    response
+}
+
+/// Checks a websocket upgrade request and derives its `Sec-WebSocket-Accept`.
+fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, ErrorBody> {
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    let refuse = |field: &str, what: &str| {
+        ErrorBody::new(ErrorCode::InvalidValue, format!("not a websocket upgrade: {what}")).with_field(field)
+    };
+    if !has_token(header::CONNECTION, "upgrade") {
+        return Err(refuse("Connection", "expected `Connection: upgrade`"));
+    }
+    if !has_token(header::UPGRADE, "websocket") {
+        return Err(refuse("Upgrade", "expected `Upgrade: websocket`"));
+    }
+    if headers.get(header::SEC_WEBSOCKET_VERSION).is_none_or(|v| v != "13") {
+        return Err(refuse("Sec-WebSocket-Version", "expected `Sec-WebSocket-Version: 13`"));
+    }
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
+        return Err(refuse("Sec-WebSocket-Key", "expected a `Sec-WebSocket-Key`"));
+    };
+    Ok(HeaderValue::from_str(&derive_accept_key(key.as_bytes())).expect("base64 is a valid header value"))
 }
 
 struct Subscription {
     topic: Topic,
     /// Events at or below this were covered by the snapshot or replay.
     since: u64,
-    /// Board frames at or below this version were covered by the snapshot.
-    board_version: u64,
 }
 
 type PendingReply = Pin<Box<dyn std::future::Future<Output = ServerMsg> + Send>>;
@@ -63,19 +132,21 @@ type PendingReply = Pin<Box<dyn std::future::Future<Output = ServerMsg> + Send>>
 /// Why a connection ends, for its close frame and the log.
 enum Ending {
     ClientLeft,
-    Close(u16, &'static str),
+    Close(CloseCode, &'static str),
     /// The socket is unusable (write stalled or failed): drop it without a close frame.
     Abort(&'static str),
 }
 
 struct Connection {
     state: AppState,
-    socket: WebSocket,
+    wire: Arc<Wire>,
+    socket: WebSocketStream<WireIo>,
     guard: ConnectionGuard,
     _permit: OwnedSemaphorePermit,
     subscriptions: Vec<Subscription>,
     events: Option<broadcast::Receiver<Arc<Published>>>,
-    boards: Option<broadcast::Receiver<Arc<BoardFrame>>>,
+    /// Set while the connection watches a board: the fan-out then writes its updates.
+    boards: Option<Membership>,
     pending: FuturesUnordered<PendingReply>,
     /// The newest event taken off the event stream (sent, or not wanted).
     handled: u64,
@@ -90,10 +161,16 @@ async fn next_of<T: Clone>(rx: &mut Option<broadcast::Receiver<T>>) -> Result<T,
 }
 
 impl Connection {
-    fn new(state: AppState, socket: WebSocket, permit: OwnedSemaphorePermit) -> Connection {
+    fn new(
+        state: AppState,
+        wire: Arc<Wire>,
+        socket: WebSocketStream<WireIo>,
+        permit: OwnedSemaphorePermit,
+    ) -> Connection {
         let guard = ConnectionGuard::register(&state);
         Connection {
             state,
+            wire,
             socket,
             guard,
             _permit: permit,
@@ -109,10 +186,12 @@ impl Connection {
     async fn run(mut self) {
         let Err(ending) = self.serve().await;
         let id = self.guard.id();
+        // Out of the fan-out before the socket closes.
+        self.boards = None;
         match ending {
             Ending::ClientLeft => tracing::debug!(conn.id = id, "client closed the connection"),
             Ending::Close(code, reason) => {
-                tracing::debug!(conn.id = id, close.code = code, reason, "closing connection");
+                tracing::debug!(conn.id = id, close.code = u16::from(code), reason, "closing connection");
                 let frame = CloseFrame { code, reason: reason.into() };
                 let timeout = self.state.config.send_timeout;
                 let _ = Box::pin(tokio::time::timeout(timeout, self.socket.send(Message::Close(Some(frame))))).await;
@@ -134,21 +213,22 @@ impl Connection {
         };
         Box::pin(self.send_msg(&welcome)).await?;
         let shutdown = self.state.shutdown.clone();
+        let wire = self.wire.clone();
         let mut heartbeat = tokio::time::interval(self.state.config.heartbeat);
         heartbeat.tick().await;
 
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => return Err(Ending::Close(close_code::AWAY, "server shutting down")),
+                _ = shutdown.cancelled() => return Err(Ending::Close(CloseCode::Away, "server shutting down")),
                 // Committed changes go out before new input is read, so a client sees every
                 // change that was committed before its next request was answered.
                 // Handlers are boxed: an idle connection then holds only this select's state,
                 // not room for the deepest handler (that halved the memory of an idle board).
                 event = next_of(&mut self.events) => Box::pin(self.on_event(event)).await?,
-                frame = next_of(&mut self.boards) => Box::pin(self.on_board(frame)).await?,
+                _ = wire.attention().notified() => Box::pin(self.attend()).await?,
                 Some(reply) = self.pending.next(), if !self.pending.is_empty() => Box::pin(self.send_msg(&reply)).await?,
-                incoming = self.socket.recv(), if self.pending.len() < MAX_PENDING_SUBMITS => match incoming {
+                incoming = self.socket.next(), if self.pending.len() < MAX_PENDING_SUBMITS => match incoming {
                     Some(Ok(message)) => {
                         self.last_heard = Instant::now();
                         Box::pin(self.on_message(message)).await?;
@@ -158,15 +238,39 @@ impl Connection {
                 },
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > self.state.config.heartbeat * 3 {
-                        return Err(Ending::Close(close_code::POLICY, "no heartbeat"));
+                        return Err(Ending::Close(CloseCode::Policy, "no heartbeat"));
                     }
-                    Box::pin(self.send(Message::Ping(Default::default()))).await?;
+                    Box::pin(self.send_control(Message::Ping(Default::default()))).await?;
                 }
             }
         }
     }
 
-    async fn send(&mut self, message: Message) -> Result<(), Ending> {
+    /// Waits until the socket has taken everything queued for it; a client that takes
+    /// nothing for the send timeout is dropped.
+    async fn drain(&mut self) -> Result<(), Ending> {
+        if !self.wire.has_queued() {
+            return Ok(());
+        }
+        match tokio::time::timeout(self.state.config.send_timeout, self.wire.drain()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Ending::Abort("write failed")),
+            Err(_) => Err(Ending::Abort("client too slow")),
+        }
+    }
+
+    /// The fan-out left bytes queued, or had to stop writing to a board that fell behind.
+    async fn attend(&mut self) -> Result<(), Ending> {
+        self.drain().await?;
+        if self.boards.as_ref().is_some_and(|b| b.resync_if_lagged(&self.state.hub)) {
+            metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
+            self.drain().await?;
+        }
+        Ok(())
+    }
+
+    /// Pings and close frames, written by tungstenite through the same queue.
+    async fn send_control(&mut self, message: Message) -> Result<(), Ending> {
         match tokio::time::timeout(self.state.config.send_timeout, self.socket.send(message)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Ending::Abort("write failed")),
@@ -174,13 +278,16 @@ impl Connection {
         }
     }
 
-    async fn send_text(&mut self, frame: Utf8Bytes) -> Result<(), Ending> {
+    /// A change for a subscriber (counted as fanned out).
+    async fn send_frame(&mut self, frame: &TextFrame) -> Result<(), Ending> {
         telemetry::hot().fanned_out.increment(1);
-        self.send(Message::Text(frame)).await
+        self.wire.push(frame.bytes());
+        self.drain().await
     }
 
     async fn send_msg(&mut self, msg: &ServerMsg) -> Result<(), Ending> {
-        self.send(Message::Text(encode(msg))).await
+        self.wire.push(TextFrame::json(msg).bytes());
+        self.drain().await
     }
 
     async fn send_error(&mut self, body: ErrorBody) -> Result<(), Ending> {
@@ -193,7 +300,7 @@ impl Connection {
             Message::Binary(_) => {
                 return self.send_error(ErrorBody::new(ErrorCode::MalformedJson, "send JSON in text frames")).await;
             }
-            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return Ok(()),
             Message::Close(_) => return Err(Ending::ClientLeft),
         };
         if text.len() > MAX_FRAME_BYTES {
@@ -222,7 +329,14 @@ impl Connection {
             ClientMsg::Subscribe { topic, resume_from } => self.subscribe(topic, resume_from).await,
             ClientMsg::Unsubscribe { topic } => {
                 self.subscriptions.retain(|s| s.topic != topic);
-                self.drop_unused_streams();
+                if let Topic::Board { facility } = &topic
+                    && self.boards.as_ref().is_some_and(|b| b.unsubscribe(facility))
+                {
+                    self.boards = None;
+                }
+                if !self.subscriptions.iter().any(|s| !matches!(s.topic, Topic::Board { .. })) {
+                    self.events = None;
+                }
                 self.send_msg(&ServerMsg::Unsubscribed { topic }).await
             }
             ClientMsg::Ping { nonce } => self.send_msg(&ServerMsg::Pong { nonce }).await,
@@ -265,15 +379,13 @@ impl Connection {
     }
 
     async fn board_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
-        // Subscribe before the snapshot, so no frame falls between the two.
-        if self.boards.is_none() {
-            self.boards = Some(self.state.hub.subscribe_boards());
-        }
         let Topic::Board { facility } = &topic else { unreachable!("board topics only") };
-        let (version, frame) = self.state.hub.board_snapshot_frame(facility.as_ref(), reason);
-        self.subscriptions.retain(|s| s.topic != topic);
-        self.subscriptions.push(Subscription { topic, since: 0, board_version: version });
-        self.send_text(frame).await
+        let (state, wire) = (&self.state, &self.wire);
+        let boards = self.boards.get_or_insert_with(|| state.fanout.join(self.guard.id(), wire.clone()));
+        telemetry::hot().fanned_out.increment(1);
+        boards.subscribe(&state.hub, facility.clone(), reason);
+        self.subscriptions.push(Subscription { topic, since: 0 });
+        self.drain().await
     }
 
     async fn issues_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
@@ -289,7 +401,7 @@ impl Connection {
             Err(e) => return self.send_error(crate::error::store_error_body(&e)).await,
         };
         self.subscriptions.retain(|s| s.topic != topic);
-        self.subscriptions.push(Subscription { topic: topic.clone(), since: at.seq, board_version: 0 });
+        self.subscriptions.push(Subscription { topic: topic.clone(), since: at.seq });
         let msg = ServerMsg::Snapshot { topic, seq: at.seq, reason, cells: Vec::new(), issues: at.issues };
         self.send_msg(&msg).await
     }
@@ -309,10 +421,10 @@ impl Connection {
         };
         for topic in &topics {
             self.subscriptions.retain(|s| s.topic != *topic);
-            self.subscriptions.push(Subscription { topic: topic.clone(), since: head, board_version: 0 });
+            self.subscriptions.push(Subscription { topic: topic.clone(), since: head });
         }
         for published in &events {
-            self.send_text(published.frame.clone()).await?;
+            self.send_frame(&published.frame).await?;
         }
         for topic in topics {
             let replayed = events.iter().filter(|p| topic.wants(&p.event.issue)).count() as u64;
@@ -327,17 +439,6 @@ impl Connection {
         }
     }
 
-    fn drop_unused_streams(&mut self) {
-        let (boards, events): (Vec<_>, Vec<_>) =
-            self.subscriptions.iter().partition(|s| matches!(s.topic, Topic::Board { .. }));
-        if boards.is_empty() {
-            self.boards = None;
-        }
-        if events.is_empty() {
-            self.events = None;
-        }
-    }
-
     async fn on_event(&mut self, event: Result<Arc<Published>, RecvError>) -> Result<(), Ending> {
         match event {
             Ok(published) => {
@@ -346,7 +447,7 @@ impl Connection {
                 let wanted = self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue));
                 if wanted {
                     telemetry::hot().commit_to_send.record(published.committed.elapsed().as_secs_f64());
-                    self.send_text(published.frame.clone()).await?;
+                    self.send_frame(&published.frame).await?;
                 }
                 Ok(())
             }
@@ -360,44 +461,7 @@ impl Connection {
                 self.resume(topics, self.handled.max(oldest), SnapshotReason::Lagged).await?;
                 Ok(())
             }
-            Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
-        }
-    }
-
-    async fn on_board(&mut self, frame: Result<Arc<BoardFrame>, RecvError>) -> Result<(), Ending> {
-        match frame {
-            Ok(frame) => {
-                let sends: Vec<Utf8Bytes> = self
-                    .subscriptions
-                    .iter_mut()
-                    .filter_map(|s| match &s.topic {
-                        Topic::Board { facility } if frame.version > s.board_version => {
-                            s.board_version = frame.version;
-                            frame.for_board(facility.as_ref()).cloned()
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                for bytes in sends {
-                    telemetry::hot().commit_to_send.record(frame.committed.elapsed().as_secs_f64());
-                    self.send_text(bytes).await?;
-                }
-                Ok(())
-            }
-            Err(RecvError::Lagged(_)) => {
-                metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
-                let boards: Vec<Topic> = self
-                    .subscriptions
-                    .iter()
-                    .filter(|s| matches!(s.topic, Topic::Board { .. }))
-                    .map(|s| s.topic.clone())
-                    .collect();
-                for topic in boards {
-                    self.board_snapshot(topic, SnapshotReason::Lagged).await?;
-                }
-                Ok(())
-            }
-            Err(RecvError::Closed) => Err(Ending::Close(close_code::AWAY, "server shutting down")),
+            Err(RecvError::Closed) => Err(Ending::Close(CloseCode::Away, "server shutting down")),
         }
     }
 }
@@ -416,12 +480,11 @@ async fn catch_up_with_log(state: &AppState, after: u64) {
     state.hub.wait_for_head(target, CATCH_UP_WAIT).await;
 }
 
-fn read_failure(e: &axum::Error) -> Ending {
-    let text = e.to_string();
-    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Message too big") {
-        Ending::Close(close_code::SIZE, "frame too large")
-    } else {
-        Ending::Abort("read failed")
+fn read_failure(e: &tungstenite::Error) -> Ending {
+    match e {
+        tungstenite::Error::Capacity(_) => Ending::Close(CloseCode::Size, "frame too large"),
+        tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => Ending::ClientLeft,
+        _ => Ending::Abort("read failed"),
     }
 }
 

@@ -1,0 +1,191 @@
+//! Board fan-out: each coalesced board frame is written to every board's socket from one
+//! loop per shard, as non-blocking writes of bytes framed once (see `wire`). A board never
+//! costs a task wake-up or a timer per update; its connection task is only called when its
+//! socket could not take a frame (to drain what waits, or to resync a board that fell too
+//! far behind with a fresh snapshot).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use floorboard_shared::FacilityId;
+use floorboard_shared::protocol::SnapshotReason;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::{BoardFrame, Hub};
+use crate::telemetry;
+use crate::wire::{TextFrame, Wire};
+
+/// Board connections, spread over shards that each write frames from a loop of their own.
+pub struct BoardFanout {
+    shards: Vec<Arc<Shard>>,
+}
+
+#[derive(Default)]
+struct Shard {
+    members: Mutex<HashMap<u64, Arc<Watcher>>>,
+}
+
+/// One connection's board subscriptions, as the fan-out sees them.
+struct Watcher {
+    wire: Arc<Wire>,
+    boards: Mutex<Boards>,
+}
+
+#[derive(Default)]
+struct Boards {
+    subscribed: Vec<Board>,
+    /// A frame could not be queued: nothing more is written until the connection task
+    /// has drained the socket and sent a fresh snapshot.
+    lagged: bool,
+}
+
+struct Board {
+    facility: Option<FacilityId>,
+    /// Frames at or below this version are covered by what the board was sent.
+    version: u64,
+}
+
+impl BoardFanout {
+    pub fn new(shards: usize) -> BoardFanout {
+        BoardFanout { shards: (0..shards.max(1)).map(|_| Arc::default()).collect() }
+    }
+
+    /// One task per shard, each reading the hub's board frames, until shutdown.
+    pub fn spawn(&self, hub: &Hub, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
+        self.shards
+            .iter()
+            .map(|shard| {
+                let shard = shard.clone();
+                let mut frames = hub.subscribe_boards();
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let frame = tokio::select! {
+                            _ = shutdown.cancelled() => break,
+                            frame = frames.recv() => frame,
+                        };
+                        match frame {
+                            Ok(frame) => shard.deliver(&frame),
+                            Err(RecvError::Lagged(_)) => shard.lag_all(),
+                            Err(RecvError::Closed) => break,
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a connection's socket; it receives frames for the boards it then subscribes.
+    pub fn join(&self, id: u64, wire: Arc<Wire>) -> Membership {
+        let shard = self.shards[id as usize % self.shards.len()].clone();
+        let watcher = Arc::new(Watcher { wire, boards: Mutex::default() });
+        shard.members().insert(id, watcher.clone());
+        Membership { shard, id, watcher }
+    }
+}
+
+impl Shard {
+    fn members(&self) -> MutexGuard<'_, HashMap<u64, Arc<Watcher>>> {
+        self.members.lock().expect("fan-out members lock")
+    }
+
+    fn deliver(&self, frame: &BoardFrame) {
+        // Written outside the members lock, so joining never waits for a fan-out.
+        let members: Vec<Arc<Watcher>> = self.members().values().cloned().collect();
+        let delivered: u64 = members.iter().map(|w| w.deliver(frame)).sum();
+        if delivered > 0 {
+            let hot = telemetry::hot();
+            hot.fanned_out.increment(delivered);
+            hot.commit_to_send.record(frame.committed.elapsed().as_secs_f64());
+        }
+    }
+
+    fn lag_all(&self) {
+        metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
+        for watcher in self.members().values() {
+            watcher.boards().lagged = true;
+            watcher.wire.call();
+        }
+    }
+}
+
+impl Watcher {
+    fn boards(&self) -> MutexGuard<'_, Boards> {
+        self.boards.lock().expect("board subscriptions lock")
+    }
+
+    /// Writes the frame's bytes for each board newer than what it was sent; returns how many.
+    fn deliver(&self, frame: &BoardFrame) -> u64 {
+        let mut boards = self.boards();
+        if boards.lagged {
+            return 0;
+        }
+        let mut delivered = 0;
+        for i in 0..boards.subscribed.len() {
+            let board = &mut boards.subscribed[i];
+            if frame.version <= board.version {
+                continue;
+            }
+            board.version = frame.version;
+            let Some(bytes) = frame.for_board(board.facility.as_ref()) else { continue };
+            if !self.wire.offer(bytes.bytes()) {
+                boards.lagged = true;
+                self.wire.call();
+                break;
+            }
+            delivered += 1;
+        }
+        delivered
+    }
+}
+
+/// A connection's place in the fan-out; leaves it when dropped.
+pub struct Membership {
+    shard: Arc<Shard>,
+    id: u64,
+    watcher: Arc<Watcher>,
+}
+
+impl Membership {
+    /// Subscribes a board (again, if it was): writes its snapshot, then every newer frame.
+    /// The snapshot is written under the board's lock, so no frame overtakes it.
+    pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, reason: SnapshotReason) {
+        let mut boards = self.watcher.boards();
+        let (version, snapshot) = hub.board_snapshot_frame(facility.as_ref(), reason);
+        self.watcher.wire.push(snapshot.bytes());
+        boards.subscribed.retain(|b| b.facility != facility);
+        boards.subscribed.push(Board { facility, version });
+    }
+
+    /// Stops a board; true when the connection has no board left.
+    pub fn unsubscribe(&self, facility: &Option<FacilityId>) -> bool {
+        let mut boards = self.watcher.boards();
+        boards.subscribed.retain(|b| b.facility != *facility);
+        boards.subscribed.is_empty()
+    }
+
+    /// If the fan-out had to stop writing to this connection, sends each of its boards a
+    /// fresh snapshot (`lagged`) and resumes. True when it did.
+    pub fn resync_if_lagged(&self, hub: &Hub) -> bool {
+        let mut boards = self.watcher.boards();
+        if !boards.lagged {
+            return false;
+        }
+        for board in &mut boards.subscribed {
+            let (version, snapshot): (u64, TextFrame) =
+                hub.board_snapshot_frame(board.facility.as_ref(), SnapshotReason::Lagged);
+            self.watcher.wire.push(snapshot.bytes());
+            board.version = version;
+        }
+        boards.lagged = false;
+        true
+    }
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.shard.members().remove(&self.id);
+    }
+}

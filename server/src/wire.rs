@@ -1,0 +1,271 @@
+//! A websocket's socket, shared by its connection task and the board fan-out.
+//!
+//! Board updates are written straight to each board's socket from one loop per fan-out
+//! shard, not by waking a task per board: a tick to ten thousand boards is ten thousand
+//! non-blocking writes of the same bytes, framed once. Everything written to a socket, by
+//! the fan-out, by its connection task or by tungstenite (pongs, close), goes through the
+//! socket's [`Wire`]: one lock orders whole frames, bytes the kernel does not take yet wait
+//! in a bounded queue, and the connection task (woken through [`Wire::attention`]) drains it
+//! when the socket is writable again.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+/// Bytes a socket may have waiting before the fan-out stops adding to them (the board is
+/// then resynced with a snapshot once it drains), and before tungstenite's writes wait.
+pub const QUEUE_LIMIT: usize = 256 * 1024;
+
+/// A server-to-client text message, serialised and framed once, shared by every recipient.
+#[derive(Clone, Debug)]
+pub struct TextFrame {
+    bytes: Bytes,
+    header: usize,
+}
+
+/// Room for the longest header of an unmasked frame.
+const HEADER_ROOM: usize = 10;
+
+impl TextFrame {
+    pub fn json(msg: &impl Serialize) -> TextFrame {
+        let mut buf = vec![0; HEADER_ROOM];
+        serde_json::to_writer(&mut buf, msg).expect("server messages serialise");
+        let len = (buf.len() - HEADER_ROOM) as u64;
+        let header = FrameHeader { opcode: OpCode::Data(Data::Text), ..FrameHeader::default() };
+        let size = header.len(len);
+        let start = HEADER_ROOM - size;
+        header.format(len, &mut &mut buf[start..HEADER_ROOM]).expect("the header fits its room");
+        TextFrame { bytes: Bytes::from(buf).slice(start..), header: size }
+    }
+
+    /// The whole frame, header included.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// The message text.
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.bytes[self.header..]).expect("serde_json writes UTF-8")
+    }
+}
+
+/// One socket and what waits to be written to it.
+#[derive(Debug)]
+pub struct Wire {
+    stream: TcpStream,
+    queue: Mutex<Queue>,
+    attention: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    chunks: VecDeque<Bytes>,
+    len: usize,
+}
+
+impl Wire {
+    pub fn new(stream: TcpStream) -> Arc<Wire> {
+        Arc::new(Wire { stream, queue: Mutex::default(), attention: Notify::new() })
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().expect("wire queue lock")
+    }
+
+    /// Writes `bytes` now if the socket takes them, queues what it does not, and refuses
+    /// (false, nothing written) when the queue is already at its limit. Never waits.
+    pub fn offer(&self, bytes: &Bytes) -> bool {
+        let mut queue = self.queue();
+        if queue.len + bytes.len() > QUEUE_LIMIT {
+            return false;
+        }
+        self.write_or_queue(&mut queue, bytes);
+        true
+    }
+
+    /// Writes or queues `bytes` whatever the queue holds; the caller then drains it.
+    pub fn push(&self, bytes: &Bytes) {
+        let mut queue = self.queue();
+        self.write_or_queue(&mut queue, bytes);
+    }
+
+    fn write_or_queue(&self, queue: &mut Queue, bytes: &Bytes) {
+        let mut written = 0;
+        if queue.chunks.is_empty() {
+            // A failed socket is noticed by the connection task's next read or drain.
+            while written < bytes.len() {
+                match self.stream.try_write(&bytes[written..]) {
+                    Ok(n) => written += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        if written < bytes.len() {
+            let was_empty = queue.chunks.is_empty();
+            queue.len += bytes.len() - written;
+            queue.chunks.push_back(bytes.slice(written..));
+            if was_empty {
+                self.attention.notify_one();
+            }
+        }
+    }
+
+    /// Whether bytes wait to be written.
+    pub fn has_queued(&self) -> bool {
+        !self.queue().chunks.is_empty()
+    }
+
+    /// Resolves when the queue needs draining or a writer asked for the connection task.
+    pub fn attention(&self) -> &Notify {
+        &self.attention
+    }
+
+    /// Writes what is queued until the queue is empty.
+    pub fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            {
+                let mut guard = self.queue();
+                let queue = &mut *guard;
+                while let Some(front) = queue.chunks.front_mut() {
+                    match self.stream.try_write(front) {
+                        Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                        Ok(n) => {
+                            queue.len -= n;
+                            if n == front.len() {
+                                queue.chunks.pop_front();
+                            } else {
+                                let _ = front.split_to(n);
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Poll::Ready(Err(e)),
+                    }
+                }
+                if queue.chunks.is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+            }
+            ready!(self.stream.poll_write_ready(cx))?;
+        }
+    }
+
+    pub async fn drain(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_drain(cx)).await
+    }
+
+    /// Wakes the connection task (a writer left it something to do).
+    pub fn call(&self) {
+        self.attention.notify_one();
+    }
+}
+
+/// The socket as tungstenite's stream: reads go to the socket, writes through the queue.
+pub struct WireIo(pub Arc<Wire>);
+
+impl AsyncRead for WireIo {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let stream = &self.0.stream;
+        loop {
+            ready!(stream.poll_read_ready(cx))?;
+            match stream.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for WireIo {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        // Whole buffers only, so a frame is never split by another writer's frame.
+        if self.0.queue().len >= QUEUE_LIMIT {
+            ready!(self.0.poll_drain(cx))?;
+        }
+        self.0.push(&Bytes::copy_from_slice(buf));
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_drain(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // The socket closes when the last owner drops it.
+        self.0.poll_drain(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    #[test]
+    fn a_text_frame_is_the_json_behind_an_unmasked_header() {
+        for size in [3, 200, 70_000] {
+            let text = "x".repeat(size);
+            let frame = TextFrame::json(&text);
+            let bytes = frame.bytes();
+            assert_eq!(bytes[0], 0x81, "final text frame");
+            let (len, header) = match bytes[1] {
+                126 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
+                127 => (u64::from_be_bytes(bytes[2..10].try_into().unwrap()) as usize, 10),
+                n => (n as usize, 2),
+            };
+            assert_eq!(len, size + 2, "a JSON string: the text and two quotes");
+            assert_eq!(bytes.len(), header + len);
+            assert_eq!(frame.text(), format!("\"{text}\""));
+        }
+    }
+
+    async fn pair() -> (Arc<Wire>, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (Wire::new(server), client)
+    }
+
+    #[tokio::test]
+    async fn what_the_socket_cannot_take_waits_in_order_and_the_queue_is_bounded() {
+        let (wire, mut client) = pair().await;
+        let chunk = Bytes::from(vec![7u8; 64 * 1024]);
+        // Nobody reads: the kernel's buffers fill, then the queue, then offers are refused.
+        let mut offered = 0usize;
+        while wire.offer(&chunk) {
+            offered += chunk.len();
+            assert!(offered < 64 * 1024 * 1024, "the queue never filled");
+        }
+        assert!(wire.has_queued());
+        let marker = Bytes::from_static(b"end");
+        wire.push(&marker);
+
+        let reader = tokio::spawn(async move {
+            let mut received = vec![0u8; offered + marker.len()];
+            client.read_exact(&mut received).await.unwrap();
+            received
+        });
+        wire.drain().await.unwrap();
+        assert!(!wire.has_queued());
+        let received = reader.await.unwrap();
+        assert!(received[..offered].iter().all(|&b| b == 7), "every offered byte, in order");
+        assert_eq!(&received[offered..], b"end");
+    }
+}
