@@ -189,3 +189,107 @@ impl Drop for Membership {
         self.shard.members().remove(&self.id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use floorboard_shared::protocol::ServerMsg;
+    use floorboard_shared::{GoLive, Kind};
+    use futures_util::StreamExt;
+    use time::OffsetDateTime;
+    use tokio::net::{TcpSocket, TcpStream};
+    use tokio_tungstenite::WebSocketStream;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    use super::*;
+    use crate::hub::testing::event;
+
+    /// A socket for the wire and its peer, both with small kernel buffers so they fill soon.
+    async fn small_socket_pair() -> (Arc<Wire>, TcpStream) {
+        let listen = TcpSocket::new_v4().unwrap();
+        listen.set_recv_buffer_size(4096).unwrap();
+        listen.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = listen.listen(1).unwrap();
+        let connect = TcpSocket::new_v4().unwrap();
+        connect.set_send_buffer_size(4096).unwrap();
+        let server = connect.connect(listener.local_addr().unwrap()).await.unwrap();
+        let (client, _) = listener.accept().await.unwrap();
+        (Wire::new(server), client)
+    }
+
+    fn next_frame(hub: &Hub, seq: u64) -> Arc<BoardFrame> {
+        hub.publish(event(seq, "rmc-4w", Kind::Access));
+        hub.tick_board(OffsetDateTime::now_utc()).expect("a changed cell")
+    }
+
+    #[tokio::test]
+    async fn a_board_that_stops_reading_is_resynced_with_a_snapshot_once_it_drains() {
+        let hub = Hub::new(Arc::new(GoLive::example()), 100, 100);
+        next_frame(&hub, 1);
+        let (wire, client) = small_socket_pair().await;
+        let fanout = BoardFanout::new(1);
+        let shard = fanout.shards[0].clone();
+        let member = fanout.join(7, wire.clone());
+        member.subscribe(&hub, None, SnapshotReason::Subscribed);
+
+        // Updates while the client reads nothing: the kernel's buffers fill, then the queue.
+        let mut seq = 1;
+        while !member.watcher.boards().lagged {
+            seq += 1;
+            shard.deliver(&next_frame(&hub, seq));
+            assert!(seq < 100_000, "the board never fell behind");
+        }
+        assert!(wire.queued() > 0);
+        // Nothing more is queued for a board that fell behind.
+        let queued = wire.queued();
+        for _ in 0..10 {
+            seq += 1;
+            shard.deliver(&next_frame(&hub, seq));
+        }
+        assert_eq!(wire.queued(), queued, "a lagging board's queue stays bounded");
+
+        // The client reads again: what was queued goes out whole, then a fresh snapshot.
+        let reader = tokio::spawn(async move {
+            let mut ws = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+            let mut received = Vec::new();
+            while let Some(message) = ws.next().await {
+                let msg: ServerMsg = serde_json::from_str(message.unwrap().to_text().unwrap()).unwrap();
+                let done = matches!(msg, ServerMsg::Snapshot { reason: SnapshotReason::Lagged, .. });
+                received.push(msg);
+                if done {
+                    return received;
+                }
+            }
+            panic!("the connection ended before the resync");
+        });
+        wire.drain().await.unwrap();
+        assert!(member.resync_if_lagged(&hub));
+        assert!(!member.resync_if_lagged(&hub), "resynced once");
+        wire.drain().await.unwrap();
+        let received = tokio::time::timeout(std::time::Duration::from_secs(10), reader)
+            .await
+            .expect("the resync snapshot arrives")
+            .unwrap();
+
+        assert!(
+            matches!(received[0], ServerMsg::Snapshot { reason: SnapshotReason::Subscribed, seq: 1, .. }),
+            "the subscription's snapshot comes first"
+        );
+        let updates: Vec<u64> = received[1..received.len() - 1]
+            .iter()
+            .map(|m| match m {
+                ServerMsg::BoardUpdate { seq, .. } => *seq,
+                other => panic!("expected board updates, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(updates, (2..2 + updates.len() as u64).collect::<Vec<_>>(), "every update written, in order");
+        let ServerMsg::Snapshot { seq: at, cells, .. } = received.last().unwrap() else { unreachable!() };
+        assert_eq!(*at, seq, "the resync shows the latest board");
+        assert_eq!(*cells, hub.board_snapshot(None).cells);
+
+        // Writing resumes after the resync.
+        assert_eq!(shard.members().len(), 1);
+        shard.deliver(&next_frame(&hub, seq + 1));
+        drop(member);
+        assert!(shard.members().is_empty(), "a dropped membership leaves the fan-out");
+    }
+}

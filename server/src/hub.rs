@@ -322,19 +322,16 @@ pub fn fact_of(event: &Event) -> Fact {
     }
 }
 
+/// Events for tests of the hub and of what reads from it.
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
+pub(crate) mod testing {
+    use floorboard_shared::protocol::{Change, Event};
     use floorboard_shared::routing::route_report;
-    use floorboard_shared::{GoLive, Issue, Kind, QueueId, ReportDraft, ReportId, Severity};
+    use floorboard_shared::{GoLive, Issue, Kind, ReportDraft, ReportId, Severity};
     use time::OffsetDateTime;
-    use tokio::sync::broadcast::error::RecvError;
 
-    use super::*;
-
-    fn event(seq: u64, unit: &str, kind: Kind) -> Event {
+    /// A committed report of `kind` on `unit` (`facility-unit`), as event `seq`.
+    pub(crate) fn event(seq: u64, unit: &str, kind: Kind) -> Event {
         let golive = GoLive::example();
         let report = ReportDraft {
             id: ReportId(uuid::Uuid::new_v4()),
@@ -366,6 +363,19 @@ mod tests {
         };
         Event { seq, at: now, change: Change::Reported, issue }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use floorboard_shared::protocol::{ServerMsg, SnapshotReason, Topic};
+    use floorboard_shared::{GoLive, Kind, QueueId};
+    use time::OffsetDateTime;
+    use tokio::sync::broadcast::error::RecvError;
+
+    use super::testing::event;
+    use super::*;
 
     impl Hub {
         fn replay_topic(&self, topic: &Topic, after: u64) -> Replay {

@@ -121,9 +121,9 @@ impl Wire {
         }
     }
 
-    /// Whether bytes wait to be written.
-    pub fn has_queued(&self) -> bool {
-        !self.queue().chunks.is_empty()
+    /// Bytes waiting to be written.
+    pub fn queued(&self) -> usize {
+        self.queue().len
     }
 
     /// Resolves when the queue needs draining or a writer asked for the connection task.
@@ -253,7 +253,7 @@ mod tests {
             offered += chunk.len();
             assert!(offered < 64 * 1024 * 1024, "the queue never filled");
         }
-        assert!(wire.has_queued());
+        assert!(wire.queued() > 0);
         let marker = Bytes::from_static(b"end");
         wire.push(&marker);
 
@@ -263,7 +263,7 @@ mod tests {
             received
         });
         wire.drain().await.unwrap();
-        assert!(!wire.has_queued());
+        assert_eq!(wire.queued(), 0);
         let received = reader.await.unwrap();
         assert!(received[..offered].iter().all(|&b| b == 7), "every offered byte, in order");
         assert_eq!(&received[offered..], b"end");

@@ -249,7 +249,7 @@ impl Connection {
     /// Waits until the socket has taken everything queued for it; a client that takes
     /// nothing for the send timeout is dropped.
     async fn drain(&mut self) -> Result<(), Ending> {
-        if !self.wire.has_queued() {
+        if self.wire.queued() == 0 {
             return Ok(());
         }
         match tokio::time::timeout(self.state.config.send_timeout, self.wire.drain()).await {
