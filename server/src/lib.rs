@@ -89,7 +89,9 @@ pub async fn run(
         tracing::info!("shutting down");
         trigger.cancel();
     });
-    axum::serve(listener, http::router(state.clone()))
+    // `into_make_service`: each connection clones the router (an `Arc`); serving the router
+    // itself rebuilds every route per connection, a pile of allocations per websocket.
+    axum::serve(listener, http::router(state.clone()).into_make_service())
         .with_graceful_shutdown(token.clone().cancelled_owned())
         .await
         .context("server failed")?;

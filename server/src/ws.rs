@@ -69,7 +69,12 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
         let Ok(parts) = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded) else {
             return tracing::error!("websocket upgrade on a connection that is not a TCP socket");
         };
-        let wire = Wire::new(parts.io.into_inner());
+        let stream = parts.io.into_inner();
+        // Each frame is a complete update: send it now rather than wait for the last one's ACK.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+        let wire = Wire::new(stream);
         let config = WebSocketConfig::default()
             .read_buffer_size(1024)
             .write_buffer_size(0)

@@ -55,11 +55,13 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(units::router())
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .route("/ws", get(ws::upgrade))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        // After the layers, so the handshake skips them: it has no body to bound or compress,
+        // the connection logs its own life, and a reconnect storm is ten thousand handshakes.
+        .route("/ws", get(ws::upgrade))
         .with_state(state)
 }
 
