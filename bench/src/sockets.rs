@@ -82,12 +82,22 @@ fn client_config() -> WebSocketConfig {
 }
 
 /// Runs `open(i)` for `0..n`, `OPEN_CONCURRENCY` at a time; the results in completion order.
+/// Each runs as a task of its own, so the dialer's handshakes and first reads use every core
+/// (on one task, the dialer rather than the server would set the pace of a storm).
 pub async fn open_many<T, F, Fut>(n: usize, open: F) -> anyhow::Result<Vec<T>>
 where
     F: Fn(usize) -> Fut,
-    Fut: Future<Output = anyhow::Result<T>>,
+    Fut: Future<Output = anyhow::Result<T>> + Send + 'static,
+    T: Send + 'static,
 {
-    futures_util::stream::iter(0..n).map(open).buffer_unordered(OPEN_CONCURRENCY).try_collect().await
+    futures_util::stream::iter(0..n)
+        .map(|i| {
+            let task = tokio::spawn(open(i));
+            async move { task.await? }
+        })
+        .buffer_unordered(OPEN_CONCURRENCY)
+        .try_collect()
+        .await
 }
 
 /// Reads text frames into `on_text(text, received_at_micros)` until `stop` fires or the

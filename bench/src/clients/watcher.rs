@@ -147,11 +147,15 @@ pub async fn open_boards(
     first: usize,
     stop: &CancellationToken,
 ) -> anyhow::Result<Vec<Watcher>> {
-    sockets::open_many(n, |i| async move {
-        let mut ws = protocol::connect(dial, first + i).await?;
-        let answer = protocol::subscribe(&mut ws, Topic::Board { facility: None }, None).await?;
-        let start = (protocol::answer_seq(&answer), now_micros());
-        Ok(Watcher::spawn(ws, Role::Board, Some(start), stop.clone()))
+    let dial = *dial;
+    sockets::open_many(n, |i| {
+        let stop = stop.clone();
+        async move {
+            let mut ws = protocol::connect(&dial, first + i).await?;
+            let answer = protocol::subscribe(&mut ws, Topic::Board { facility: None }, None).await?;
+            let start = (protocol::answer_seq(&answer), now_micros());
+            Ok(Watcher::spawn(ws, Role::Board, Some(start), stop))
+        }
     })
     .await
 }
@@ -164,11 +168,14 @@ pub async fn open_queue_watchers(
     first: usize,
     stop: &CancellationToken,
 ) -> anyhow::Result<Vec<Watcher>> {
-    sockets::open_many(n, |i| async move {
-        let mut ws = protocol::connect(dial, first + i).await?;
-        let topic = Topic::Queue { queue: queue.into() };
-        protocol::subscribe(&mut ws, topic, None).await?;
-        Ok(Watcher::spawn(ws, Role::Queue, None, stop.clone()))
+    let dial = *dial;
+    sockets::open_many(n, |i| {
+        let (stop, topic) = (stop.clone(), Topic::Queue { queue: queue.into() });
+        async move {
+            let mut ws = protocol::connect(&dial, first + i).await?;
+            protocol::subscribe(&mut ws, topic, None).await?;
+            Ok(Watcher::spawn(ws, Role::Queue, None, stop))
+        }
     })
     .await
 }
@@ -180,8 +187,10 @@ pub async fn open_broadcast(
     first: usize,
     stop: &CancellationToken,
 ) -> anyhow::Result<Vec<Watcher>> {
-    sockets::open_many(n, |i| async move {
-        Ok(Watcher::spawn(dial.open(first + i).await?, Role::Broadcast, None, stop.clone()))
+    let dial = *dial;
+    sockets::open_many(n, |i| {
+        let stop = stop.clone();
+        async move { Ok(Watcher::spawn(dial.open(first + i).await?, Role::Broadcast, None, stop)) }
     })
     .await
 }
