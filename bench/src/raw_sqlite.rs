@@ -1,6 +1,7 @@
 //! The ingest baseline: raw SQLite in this one process doing the multi-row INSERTs a
 //! Floorboard group commit does (reports, their queues, events with the issue as JSON), one
-//! transaction per batch, on Floorboard's own schema, in WAL mode with `synchronous = FULL`.
+//! transaction per batch, on Floorboard's own schema, in WAL mode with `synchronous = FULL`
+//! and the server's cache, temp store and checkpoint settings.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -28,7 +29,11 @@ pub async fn ingest(dir: &Path, batch: usize, duration: Duration) -> anyhow::Res
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // As `server/src/store/sqlite.rs` opens its database.
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-65536")
+        .pragma("wal_autocheckpoint", "10000");
     let mut conn = SqliteConnection::connect_with(&options).await?;
     for migration in MIGRATIONS {
         sqlx::raw_sql(migration).execute(&mut conn).await?;

@@ -49,7 +49,8 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     outcome.notes.push(format!(
         "{tablets} tablets, up to {in_flight} reports in flight each. Raw SQLite inserts the same rows (reports, \
          report_queues, events with the issue JSON) in 500-row statements, one transaction per batch, WAL, \
-         synchronous=FULL, with the batch size Floorboard's committer averaged."
+         synchronous=FULL, the server's cache, temp store and checkpoint settings, with the batch size Floorboard's \
+         committer averaged."
     ));
     Ok(outcome)
 }

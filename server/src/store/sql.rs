@@ -1,7 +1,8 @@
 //! The SQL both backends run. Every statement is written once and built with `QueryBuilder`,
 //! which spells placeholders for each database; `sql_store!` instantiates the one `Store`
 //! implementation for SQLite and for PostgreSQL. Each backend adds only its hooks: how it
-//! opens, how it serialises writers (`lock_log`), and how it tells other nodes (`announce`).
+//! opens, where and how it serialises writers (`writer`, `lock_log`), and how it tells other
+//! nodes (`announce`).
 
 use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::{Issue, Report};
@@ -98,8 +99,9 @@ pub(super) fn event_of((seq, at, from, issue): (i64, i64, Option<String>, String
     Ok(Event { seq: seq as u64, at: from_micros(at)?, change, issue: serde_json::from_str(&issue)? })
 }
 
-/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` and the hooks
-/// `lock_log(&mut $db::Connection)` and `announce(&mut $db::Connection, last_seq)`.
+/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads) and the
+/// hooks `writer() -> &Pool<$db>` (where batches are written), `lock_log(&mut
+/// $db::Connection)` and `announce(&mut $db::Connection, last_seq)`.
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -251,7 +253,7 @@ macro_rules! sql_store {
                 reads: $crate::store::batch::Reads,
             ) -> Result<Option<Vec<$crate::store::Applied>>, $crate::store::StoreError> {
                 use $crate::store::batch;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer().begin().await?;
                 Self::lock_log(&mut tx).await?;
                 let first_seq = Self::head(&mut tx).await? + 1;
                 let stored = Self::fetch_issues(&mut tx, &batch::reads(batch, reads)).await?;
