@@ -1,7 +1,7 @@
 //! The ingest baseline: raw SQLite in this one process doing the multi-row INSERTs a
-//! Floorboard group commit does (reports, their queues, events with the issue as JSON), one
-//! transaction per batch, on Floorboard's own schema, in WAL mode with `synchronous = FULL`
-//! and the server's cache, temp store and checkpoint settings.
+//! Floorboard group commit does (reports, their queues, events referring to their reports),
+//! one transaction per batch, on Floorboard's own schema, in WAL mode with
+//! `synchronous = FULL` and the server's cache, temp store and checkpoint settings.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -15,9 +15,10 @@ use time::OffsetDateTime;
 use crate::clients::tablet;
 
 /// Floorboard's SQLite migrations, applied in order.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../../server/migrations/sqlite/0001_init.sql"),
     include_str!("../../server/migrations/sqlite/0002_reports_by_unit.sql"),
+    include_str!("../../server/migrations/sqlite/0003_events_reference_reports.sql"),
 ];
 /// Rows per INSERT statement, as the server chunks them.
 const CHUNK: usize = 500;
@@ -121,14 +122,14 @@ async fn insert(conn: &mut SqliteConnection, issues: &[Issue]) -> anyhow::Result
     q.build().execute(&mut *conn).await?;
 
     let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO events (seq, at, report_id, change, from_status, issue) ");
-    let events = issues.iter().map(serde_json::to_string).collect::<Result<Vec<_>, _>>()?;
-    q.push_values(issues.iter().zip(&ids).zip(&events), |mut row, ((i, id), json)| {
+    // A reported event refers to its report's row instead of repeating the issue.
+    q.push_values(issues.iter().zip(&ids), |mut row, (i, id)| {
         row.push_bind(i.seq as i64)
             .push_bind(micros(i.received_at))
             .push_bind(id.as_str())
             .push_bind("reported")
             .push_bind(None::<String>)
-            .push_bind(json.as_str());
+            .push_bind(None::<String>);
     });
     q.build().execute(&mut *conn).await?;
     Ok(())

@@ -4,8 +4,10 @@
 //! opens, where and how it serialises writers (`writer`, `lock_log`), and how it tells other
 //! nodes (`announce`).
 
+use std::collections::HashMap;
+
 use floorboard_shared::protocol::{Change, Event};
-use floorboard_shared::{Issue, Report};
+use floorboard_shared::{Issue, Report, ReportId};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
@@ -90,13 +92,63 @@ impl TryFrom<IssueRow> for Issue {
     }
 }
 
-/// An event row back into an event.
-pub(super) fn event_of((seq, at, from, issue): (i64, i64, Option<String>, String)) -> Result<Event, StoreError> {
-    let change = match from {
-        Some(from) => Change::StatusChanged { from: wire(from)? },
-        None => Change::Reported,
-    };
-    Ok(Event { seq: seq as u64, at: from_micros(at)?, change, issue: serde_json::from_str(&issue)? })
+/// An event as the log stores it. A `reported` event keeps no copy of its issue (`issue` is
+/// NULL): the report's row holds it, which halves what a report writes.
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    seq: i64,
+    at: i64,
+    report_id: String,
+    from_status: Option<String>,
+    issue: Option<String>,
+}
+
+impl EventRow {
+    /// The report whose row holds this event's issue, if the event keeps no copy.
+    pub(super) fn issue_by_reference(&self) -> Result<Option<ReportId>, StoreError> {
+        match self.issue {
+            Some(_) => Ok(None),
+            None => Ok(Some(wire(self.report_id.clone())?)),
+        }
+    }
+
+    /// The event, given the stored issues its `issue_by_reference` names.
+    pub(super) fn into_event(self, stored: &HashMap<ReportId, Issue>) -> Result<Event, StoreError> {
+        let (seq, at) = (self.seq as u64, from_micros(self.at)?);
+        let change = match self.from_status {
+            Some(from) => Change::StatusChanged { from: wire(from)? },
+            None => Change::Reported,
+        };
+        let issue = match (self.issue, &change) {
+            (Some(issue), _) => serde_json::from_str(&issue)?,
+            (None, Change::Reported) => {
+                let id: ReportId = wire(self.report_id)?;
+                let stored =
+                    stored.get(&id).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report {id}")))?;
+                as_reported(stored, seq, at)?
+            }
+            (None, Change::StatusChanged { .. }) => {
+                return Err(StoreError::Corrupt(format!("event {seq}: a status change without its issue")));
+            }
+        };
+        Ok(Event { seq, at, change, issue })
+    }
+}
+
+/// The issue as event `seq` reported it, from its row as it stands now. Only status, note,
+/// update time and seq of a row ever change, and at its report they were the report's
+/// initial status, no note, the receipt time and the report's own seq.
+fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, StoreError> {
+    if (stored.reported_seq, stored.received_at) != (seq, at) {
+        return Err(StoreError::Corrupt(format!("event {seq} does not match its report's seq and receipt time")));
+    }
+    Ok(Issue {
+        status: stored.report.initial_status(),
+        note: None,
+        updated_at: stored.received_at,
+        seq: stored.reported_seq,
+        ..stored.clone()
+    })
 }
 
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads) and the
@@ -217,9 +269,19 @@ macro_rules! sql_store {
                 }
                 let events: Vec<_> = plan.events().collect();
                 for chunk in events.chunks(INSERT_CHUNK) {
+                    // A status change keeps the issue as it then stood (its note, its status);
+                    // a report's is in its row, which the change leaves as it was.
                     let rows = chunk
                         .iter()
-                        .map(|e| Ok((e, e.issue.report.id.to_string(), serde_json::to_string(&e.issue)?)))
+                        .map(|e| {
+                            let issue = match e.change {
+                                floorboard_shared::protocol::Change::Reported => None,
+                                floorboard_shared::protocol::Change::StatusChanged { .. } => {
+                                    Some(serde_json::to_string(&e.issue)?)
+                                }
+                            };
+                            Ok((e, e.issue.report.id.to_string(), issue))
+                        })
                         .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
                     let mut q = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO events (seq, at, report_id, change, from_status, issue) ",
@@ -236,7 +298,7 @@ macro_rules! sql_store {
                             .push_bind(id.as_str())
                             .push_bind(change)
                             .push_bind(from)
-                            .push_bind(issue.as_str());
+                            .push_bind(issue.as_deref());
                     });
                     q.build().execute(&mut *conn).await?;
                 }
@@ -347,11 +409,19 @@ macro_rules! sql_store {
                 seq: u64,
                 limit: u32,
             ) -> Result<Vec<floorboard_shared::protocol::Event>, $crate::store::StoreError> {
-                let mut q =
-                    sqlx::QueryBuilder::<$db>::new("SELECT seq, at, from_status, issue FROM events WHERE seq > ");
+                use $crate::store::sql::EventRow;
+                let mut conn = self.pool.acquire().await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT seq, at, report_id, from_status, issue FROM events WHERE seq > ",
+                );
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
-                let rows: Vec<(i64, i64, Option<String>, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-                rows.into_iter().map($crate::store::sql::event_of).collect()
+                let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+                // Reports' immutable columns never change once committed: no need to read
+                // them in the transaction that read the events.
+                let reported =
+                    rows.iter().filter_map(|r| r.issue_by_reference().transpose()).collect::<Result<Vec<_>, _>>()?;
+                let stored = Self::fetch_issues(&mut conn, &reported).await?;
+                rows.into_iter().map(|row| row.into_event(&stored)).collect()
             }
 
             async fn heatmap_facts(
