@@ -1,6 +1,7 @@
 //! The ingest baseline: raw SQLite in this one process doing the multi-row INSERTs a
-//! Floorboard group commit does (reports, their queues, events with the issue as JSON), one
-//! transaction per batch, on Floorboard's own schema, in WAL mode with `synchronous = FULL`.
+//! Floorboard group commit does (reports, their queues, events referring to their reports),
+//! one transaction per batch, on Floorboard's own schema, in WAL mode with
+//! `synchronous = FULL` and the server's cache, temp store and checkpoint settings.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,9 +15,10 @@ use time::OffsetDateTime;
 use crate::clients::tablet;
 
 /// Floorboard's SQLite migrations, applied in order.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../../server/migrations/sqlite/0001_init.sql"),
     include_str!("../../server/migrations/sqlite/0002_reports_by_unit.sql"),
+    include_str!("../../server/migrations/sqlite/0003_events_reference_reports.sql"),
 ];
 /// Rows per INSERT statement, as the server chunks them.
 const CHUNK: usize = 500;
@@ -28,7 +30,11 @@ pub async fn ingest(dir: &Path, batch: usize, duration: Duration) -> anyhow::Res
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // As `server/src/store/sqlite.rs` opens its database.
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-65536")
+        .pragma("wal_autocheckpoint", "10000");
     let mut conn = SqliteConnection::connect_with(&options).await?;
     for migration in MIGRATIONS {
         sqlx::raw_sql(migration).execute(&mut conn).await?;
@@ -73,39 +79,34 @@ fn micros(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
 }
 
-fn spelled<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
-    Ok(serde_json::to_value(v)?.as_str().unwrap_or_default().to_string())
-}
-
 async fn insert(conn: &mut SqliteConnection, issues: &[Issue]) -> anyhow::Result<()> {
-    let mut rows = Vec::with_capacity(issues.len());
-    for i in issues {
-        rows.push((i, serde_json::to_string(&i.queues)?, spelled(&i.report.kind)?, spelled(&i.report.severity)?));
-    }
+    // Values bound by reference, as the server binds them.
+    let ids: Vec<String> = issues.iter().map(|i| i.report.id.to_string()).collect();
+    let queues = issues.iter().map(|i| serde_json::to_string(&i.queues)).collect::<Result<Vec<_>, _>>()?;
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO reports (id, facility, unit, module, kind, severity, summary, details, affected_role, \
          affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, \
          reported_seq, seq) ",
     );
-    q.push_values(&rows, |mut row, (i, queues, kind, severity)| {
+    q.push_values(issues.iter().zip(&ids).zip(&queues), |mut row, ((i, id), queues)| {
         let r = &i.report;
-        row.push_bind(r.id.to_string())
-            .push_bind(r.facility.to_string())
-            .push_bind(r.unit.to_string())
-            .push_bind(r.module.to_string())
-            .push_bind(kind.clone())
-            .push_bind(severity.clone())
-            .push_bind(r.summary.clone())
-            .push_bind(r.details.clone())
-            .push_bind(r.affected_role.clone())
+        row.push_bind(id.as_str())
+            .push_bind(r.facility.as_str())
+            .push_bind(r.unit.as_str())
+            .push_bind(r.module.as_str())
+            .push_bind(r.kind.as_str())
+            .push_bind(r.severity.as_str())
+            .push_bind(r.summary.as_str())
+            .push_bind(r.details.as_deref())
+            .push_bind(r.affected_role.as_deref())
             .push_bind(i64::from(r.affected_users))
             .push_bind(r.resolved_at_elbow)
-            .push_bind(r.reporter.to_string())
+            .push_bind(r.reporter.as_str())
             .push_bind(micros(r.reported_at))
             .push_bind(micros(i.received_at))
-            .push_bind(queues.clone())
+            .push_bind(queues.as_str())
             .push_bind(i.status.as_str())
-            .push_bind(i.note.clone())
+            .push_bind(i.note.as_deref())
             .push_bind(micros(i.updated_at))
             .push_bind(i.reported_seq as i64)
             .push_bind(i.seq as i64);
@@ -114,21 +115,21 @@ async fn insert(conn: &mut SqliteConnection, issues: &[Issue]) -> anyhow::Result
 
     let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO report_queues (queue, report_id) ");
     let pairs =
-        issues.iter().flat_map(|i| i.queues.iter().map(move |queue| (queue.to_string(), i.report.id.to_string())));
+        issues.iter().zip(&ids).flat_map(|(i, id)| i.queues.iter().map(move |queue| (queue.as_str(), id.as_str())));
     q.push_values(pairs, |mut row, (queue, id)| {
         row.push_bind(queue).push_bind(id);
     });
     q.build().execute(&mut *conn).await?;
 
     let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO events (seq, at, report_id, change, from_status, issue) ");
-    let events = issues.iter().map(|i| Ok((i, serde_json::to_string(i)?))).collect::<anyhow::Result<Vec<_>>>()?;
-    q.push_values(events, |mut row, (i, json)| {
+    // A reported event refers to its report's row instead of repeating the issue.
+    q.push_values(issues.iter().zip(&ids), |mut row, (i, id)| {
         row.push_bind(i.seq as i64)
             .push_bind(micros(i.received_at))
-            .push_bind(i.report.id.to_string())
+            .push_bind(id.as_str())
             .push_bind("reported")
             .push_bind(None::<String>)
-            .push_bind(json);
+            .push_bind(None::<String>);
     });
     q.build().execute(&mut *conn).await?;
     Ok(())

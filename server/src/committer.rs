@@ -49,13 +49,38 @@ impl Committer {
     }
 }
 
+/// A batch's result on its way to the hub and to the callers.
+struct Done {
+    result: Result<Vec<Applied>, ErrorBody>,
+    waiting: Vec<(Instant, Reply)>,
+}
+
 async fn run(mut rx: mpsc::Receiver<Pending>, store: Arc<dyn Store>, hub: Option<Arc<Hub>>, max_batch: usize) {
+    // Publishing and answering a batch (encoding every event, waking every caller) overlaps
+    // with committing the next: the database never waits for it. One batch at most waits to
+    // be answered, so a slow hub slows commits instead of piling them up.
+    let (done, answers) = mpsc::channel(1);
+    let answerer = tokio::spawn(answer(answers, hub));
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let (commands, waiting): (Vec<Command>, Vec<(Instant, Reply)>) =
             batch.drain(..).map(|p| (p.command, (p.queued, p.reply))).unzip();
         metrics::histogram!(telemetry::COMMIT_BATCH_SIZE).record(commands.len() as f64);
-        match store.apply(&commands, OffsetDateTime::now_utc()).await {
+        let result = store.apply(&commands, OffsetDateTime::now_utc()).await.map_err(|e| store_error_body(&e));
+        if done.send(Done { result, waiting }).await.is_err() {
+            break;
+        }
+    }
+    drop(done);
+    let _ = answerer.await;
+    tracing::debug!("committer drained and stopped");
+}
+
+/// Publishes what each batch committed, in commit order, then answers its callers: an
+/// acknowledgement is only ever sent for a committed batch.
+async fn answer(mut answers: mpsc::Receiver<Done>, hub: Option<Arc<Hub>>) {
+    while let Some(Done { result, waiting }) = answers.recv().await {
+        match result {
             Ok(outcomes) => {
                 if let Some(hub) = &hub {
                     for outcome in &outcomes {
@@ -71,13 +96,11 @@ async fn run(mut rx: mpsc::Receiver<Pending>, store: Arc<dyn Store>, hub: Option
                     let _ = reply.send(Ok(outcome));
                 }
             }
-            Err(e) => {
-                let body = store_error_body(&e);
+            Err(body) => {
                 for (_, reply) in waiting {
                     let _ = reply.send(Err(body.clone()));
                 }
             }
         }
     }
-    tracing::debug!("committer drained and stopped");
 }

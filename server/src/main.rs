@@ -6,6 +6,12 @@ use floorboard_server::cli::{Cli, Command};
 use floorboard_server::{config, run, shutdown_signal, simulate, telemetry};
 use tokio::net::TcpListener;
 
+/// Every report allocates a few dozen short-lived strings and buffers across worker
+/// threads; mimalloc's thread-local free lists serve that pattern far better than glibc's
+/// malloc, which spent a fifth of the ingest profile consolidating and unlinking chunks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -44,6 +44,7 @@ macro_rules! conformance {
 conformance!(
     numbers_events_densely_in_command_order,
     repeated_ids_are_duplicates_or_conflicts,
+    stored_ids_among_many_new_reports_are_found_by_the_insert,
     status_changes_commit_and_bad_moves_change_nothing,
     queue_issues_list_open_work_safety_first_then_oldest,
     reporter_issues_are_newest_first,
@@ -427,6 +428,37 @@ async fn repeated_ids_are_duplicates_or_conflicts(db: Db) {
     duplicate(&outcomes[2]);
     assert_eq!(seqs(&log(store).await), [1, 2, 3, 4]);
     assert_eq!(issue(store, a.id).await.report, a, "a conflict leaves the original");
+}
+
+/// A group commit takes the reports of a batch to be new and lets the insert find the
+/// stored ones (a retry after a lost acknowledgement): one late in a batch of several
+/// hundred, past the first multi-row statement, must still be answered exactly, and the
+/// rest numbered densely as if it had never been there.
+async fn stored_ids_among_many_new_reports_are_found_by_the_insert(db: Db) {
+    let store = db.open().await;
+    let store = &*store;
+    let kept = report("rmc-4w", Kind::Configuration, Severity::High);
+    let answered = committed(&apply(store, &[submit(&kept)], at(0)).await[0]).clone();
+    let rewritten = Report { summary: "Flowsheet row missing from the LPN template as well".into(), ..kept.clone() };
+
+    let fresh: Vec<Report> = (0..700).map(|_| report("rmc-ed", Kind::Access, Severity::Medium)).collect();
+    let mut batch: Vec<Command> = fresh.iter().map(submit).collect();
+    batch.insert(650, submit(&kept));
+    batch.insert(680, submit(&rewritten));
+    let outcomes = apply(store, &batch, at(1)).await;
+    assert_eq!(duplicate(&outcomes[650]), &answered.issue, "a retry gets the original receipt");
+    assert_refused(&outcomes[680], ErrorCode::IdConflict, kept.id);
+    let live = events(&outcomes);
+    assert_eq!(seqs(&live), (2..=701).collect::<Vec<_>>(), "the repeats took no number");
+    assert_eq!(ids(&live.iter().map(|e| e.issue.clone()).collect::<Vec<_>>()), ids_of(&fresh));
+
+    assert_eq!(log(store).await, [vec![answered.clone()], live].concat(), "the log is what was answered");
+    assert_eq!(issue(store, kept.id).await, answered.issue, "the stored report is untouched");
+    assert_eq!(head(store).await, 701);
+}
+
+fn ids_of(reports: &[Report]) -> Vec<ReportId> {
+    reports.iter().map(|r| r.id).collect()
 }
 
 async fn status_changes_commit_and_bad_moves_change_nothing(db: Db) {

@@ -48,8 +48,9 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     outcome.targets.push(Target::check("ingest >= 0.8x raw SQLite", Some(ratio), TARGET_RATIO, false, "x"));
     outcome.notes.push(format!(
         "{tablets} tablets, up to {in_flight} reports in flight each. Raw SQLite inserts the same rows (reports, \
-         report_queues, events with the issue JSON) in 500-row statements, one transaction per batch, WAL, \
-         synchronous=FULL, with the batch size Floorboard's committer averaged."
+         report_queues, events referring to their reports) in 500-row statements, one transaction per batch, WAL, \
+         synchronous=FULL, the server's cache, temp store and checkpoint settings, with the batch size Floorboard's \
+         committer averaged."
     ));
     Ok(outcome)
 }

@@ -13,28 +13,55 @@ use super::{Applied, Command};
 /// The writes a batch comes to, gathered so each table gets multi-row inserts.
 #[derive(Debug, Default)]
 pub struct Plan {
+    /// One per command; the committed ones are the batch's events, numbered densely from the
+    /// batch's first sequence number in command order.
     pub outcomes: Vec<Applied>,
     /// Issues new in this batch, in their final state.
     pub new: Vec<Issue>,
     /// Issues stored before this batch whose status changed, in their final state.
     pub changed: Vec<Issue>,
-    /// One per committed command, numbered from the batch's first sequence number.
-    pub events: Vec<Event>,
 }
 
-/// The report ids a batch touches: what the backend reads before planning.
-pub fn touched(batch: &[Command]) -> Vec<ReportId> {
+impl Plan {
+    /// The events to append to the log, in sequence order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.outcomes.iter().filter_map(|o| match o {
+            Applied::Committed(event) => Some(event),
+            _ => None,
+        })
+    }
+
+    /// The last sequence number the batch takes, if it commits anything.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.events().last().map(|e| e.seq)
+    }
+}
+
+/// Which stored issues a batch is planned against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// Every id the batch touches: exact, whatever is stored.
+    Touched,
+    /// Only the issues whose status the batch changes; every submission is taken to be new.
+    /// Retries are rare, so this spares reading a thousand ids to find none; the insert
+    /// then says whether a submitted id was stored after all, and the batch is planned again
+    /// with `Touched`.
+    StatusTargets,
+}
+
+/// The report ids the backend reads before planning.
+pub fn reads(batch: &[Command], reads: Reads) -> Vec<ReportId> {
     batch
         .iter()
-        .map(|c| match c {
-            Command::Submit { report, .. } => report.id,
-            Command::SetStatus { id, .. } => *id,
+        .filter_map(|c| match c {
+            Command::Submit { report, .. } => (reads == Reads::Touched).then_some(report.id),
+            Command::SetStatus { id, .. } => Some(*id),
         })
         .collect()
 }
 
-/// Applies `batch` in order to `stored` (the touched issues as they stand), numbering
-/// events from `first_seq`. Later commands see earlier ones: a report submitted twice in one
+/// Applies `batch` in order to `stored` (the issues `reads` names, as they stand), numbering
+/// events from `first_seq`; a submission whose id is not in `stored` is planned as new. Later commands see earlier ones: a report submitted twice in one
 /// batch is a duplicate the second time; its status can change in the same batch.
 pub fn plan(batch: &[Command], mut stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
     // Stores keep microseconds: what is published live must equal what is read back.
@@ -97,14 +124,14 @@ pub fn plan(batch: &[Command], mut stored: HashMap<ReportId, Issue>, first_seq: 
                 }
             },
         };
-        if let Applied::Committed(event) = &outcome {
-            plan.events.push(event.clone());
+        if matches!(outcome, Applied::Committed(_)) {
             next_seq += 1;
         }
         plan.outcomes.push(outcome);
     }
-    plan.new = new_ids.iter().map(|id| stored[id].clone()).collect();
-    plan.changed = changed_ids.iter().map(|id| stored[id].clone()).collect();
+    let mut take = |id: &ReportId| stored.remove(id).expect("planned issues are in the map");
+    plan.new = new_ids.iter().map(&mut take).collect();
+    plan.changed = changed_ids.iter().map(&mut take).collect();
     plan
 }
 
@@ -140,10 +167,17 @@ mod tests {
     }
 
     #[test]
+    fn taking_submissions_as_new_reads_only_the_issues_whose_status_changes() {
+        let batch = [submit(1), set(2, Status::Acknowledged), submit(3)];
+        assert_eq!(reads(&batch, Reads::StatusTargets), [ReportId(uuid::Uuid::from_u128(2))]);
+        assert_eq!(reads(&batch, Reads::Touched).len(), 3);
+    }
+
+    #[test]
     fn events_are_numbered_densely_in_command_order() {
         let p =
             plan(&[submit(1), submit(2), set(1, Status::InProgress)], HashMap::new(), 41, OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(p.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [41, 42, 43]);
+        assert_eq!(p.events().map(|e| e.seq).collect::<Vec<_>>(), [41, 42, 43]);
         assert_eq!(p.new.len(), 2);
         assert!(p.changed.is_empty(), "a report new in the batch is inserted in its final state");
         assert_eq!(p.new[0].status, Status::InProgress);
@@ -153,7 +187,7 @@ mod tests {
     fn a_repeat_in_the_same_batch_is_a_duplicate_and_takes_no_number() {
         let p = plan(&[submit(1), submit(1), submit(2)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH);
         assert!(matches!(p.outcomes[1], Applied::Duplicate(_)));
-        assert_eq!(p.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(p.events().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
     }
 
     #[test]
@@ -166,7 +200,7 @@ mod tests {
         );
         assert!(matches!(&p.outcomes[0], Applied::Refused(e) if e.code == ErrorCode::NotFound));
         assert!(matches!(&p.outcomes[2], Applied::Refused(e) if e.code == ErrorCode::InvalidTransition));
-        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.events().count(), 1);
         assert_eq!(p.new[0].status, Status::New);
     }
 

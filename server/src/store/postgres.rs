@@ -38,6 +38,11 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// Writers take any pooled connection: the advisory lock orders them.
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     async fn lock_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(conn).await?;
         Ok(())

@@ -1,10 +1,13 @@
 //! The SQL both backends run. Every statement is written once and built with `QueryBuilder`,
 //! which spells placeholders for each database; `sql_store!` instantiates the one `Store`
 //! implementation for SQLite and for PostgreSQL. Each backend adds only its hooks: how it
-//! opens, how it serialises writers (`lock_log`), and how it tells other nodes (`announce`).
+//! opens, where and how it serialises writers (`writer`, `lock_log`), and how it tells other
+//! nodes (`announce`).
+
+use std::collections::HashMap;
 
 use floorboard_shared::protocol::{Change, Event};
-use floorboard_shared::{Issue, Report};
+use floorboard_shared::{Issue, Report, ReportId};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
@@ -29,17 +32,9 @@ pub(super) fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Reads an enum back from its wire spelling, as stored.
+/// Reads an enum back from its wire spelling, as stored (written with its `as_str`).
 pub(super) fn wire<T: DeserializeOwned>(s: String) -> Result<T, StoreError> {
     Ok(serde_json::from_value(serde_json::Value::String(s))?)
-}
-
-/// An enum's wire spelling, as stored.
-pub(super) fn spelled<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => unreachable!("enums stored in columns serialise as strings"),
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -97,17 +92,68 @@ impl TryFrom<IssueRow> for Issue {
     }
 }
 
-/// An event row back into an event.
-pub(super) fn event_of((seq, at, from, issue): (i64, i64, Option<String>, String)) -> Result<Event, StoreError> {
-    let change = match from {
-        Some(from) => Change::StatusChanged { from: wire(from)? },
-        None => Change::Reported,
-    };
-    Ok(Event { seq: seq as u64, at: from_micros(at)?, change, issue: serde_json::from_str(&issue)? })
+/// An event as the log stores it. A `reported` event keeps no copy of its issue (`issue` is
+/// NULL): the report's row holds it, which halves what a report writes.
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    seq: i64,
+    at: i64,
+    report_id: String,
+    from_status: Option<String>,
+    issue: Option<String>,
 }
 
-/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` and the hooks
-/// `lock_log(&mut $db::Connection)` and `announce(&mut $db::Connection, last_seq)`.
+impl EventRow {
+    /// The report whose row holds this event's issue, if the event keeps no copy.
+    pub(super) fn issue_by_reference(&self) -> Result<Option<ReportId>, StoreError> {
+        match self.issue {
+            Some(_) => Ok(None),
+            None => Ok(Some(wire(self.report_id.clone())?)),
+        }
+    }
+
+    /// The event, given the stored issues its `issue_by_reference` names.
+    pub(super) fn into_event(self, stored: &HashMap<ReportId, Issue>) -> Result<Event, StoreError> {
+        let (seq, at) = (self.seq as u64, from_micros(self.at)?);
+        let change = match self.from_status {
+            Some(from) => Change::StatusChanged { from: wire(from)? },
+            None => Change::Reported,
+        };
+        let issue = match (self.issue, &change) {
+            (Some(issue), _) => serde_json::from_str(&issue)?,
+            (None, Change::Reported) => {
+                let id: ReportId = wire(self.report_id)?;
+                let stored =
+                    stored.get(&id).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report {id}")))?;
+                as_reported(stored, seq, at)?
+            }
+            (None, Change::StatusChanged { .. }) => {
+                return Err(StoreError::Corrupt(format!("event {seq}: a status change without its issue")));
+            }
+        };
+        Ok(Event { seq, at, change, issue })
+    }
+}
+
+/// The issue as event `seq` reported it, from its row as it stands now. Only status, note,
+/// update time and seq of a row ever change, and at its report they were the report's
+/// initial status, no note, the receipt time and the report's own seq.
+fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, StoreError> {
+    if (stored.reported_seq, stored.received_at) != (seq, at) {
+        return Err(StoreError::Corrupt(format!("event {seq} does not match its report's seq and receipt time")));
+    }
+    Ok(Issue {
+        status: stored.report.initial_status(),
+        note: None,
+        updated_at: stored.received_at,
+        seq: stored.reported_seq,
+        ..stored.clone()
+    })
+}
+
+/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads) and the
+/// hooks `writer() -> &Pool<$db>` (where batches are written), `lock_log(&mut
+/// $db::Connection)` and `announce(&mut $db::Connection, last_seq)`.
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -156,46 +202,53 @@ macro_rules! sql_store {
                 Ok(floorboard_shared::protocol::IssuesAt { seq, issues })
             }
 
+            /// Writes a plan. False, with the transaction to be rolled back, if a report
+            /// planned as new was stored already (see `Reads::StatusTargets`).
             async fn write_plan(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 plan: &$crate::store::batch::Plan,
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<bool, $crate::store::StoreError> {
                 use $crate::store::sql::*;
                 for chunk in plan.new.chunks(INSERT_CHUNK) {
+                    // Bound by reference: the rows are built once, here, not cloned per value.
+                    let ids: Vec<String> = chunk.iter().map(|i| i.report.id.to_string()).collect();
+                    let queues =
+                        chunk.iter().map(|i| serde_json::to_string(&i.queues)).collect::<Result<Vec<_>, _>>()?;
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO reports ({ISSUE_COLUMNS}) "));
-                    let rows = chunk
-                        .iter()
-                        .map(|i| Ok((i, serde_json::to_string(&i.queues)?)))
-                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
-                    q.push_values(rows, |mut row, (i, queues)| {
+                    q.push_values(chunk.iter().zip(&ids).zip(&queues), |mut row, ((i, id), queues)| {
                         let r = &i.report;
-                        row.push_bind(r.id.to_string())
-                            .push_bind(r.facility.to_string())
-                            .push_bind(r.unit.to_string())
-                            .push_bind(r.module.to_string())
-                            .push_bind(spelled(&r.kind))
-                            .push_bind(spelled(&r.severity))
-                            .push_bind(r.summary.clone())
-                            .push_bind(r.details.clone())
-                            .push_bind(r.affected_role.clone())
+                        row.push_bind(id.as_str())
+                            .push_bind(r.facility.as_str())
+                            .push_bind(r.unit.as_str())
+                            .push_bind(r.module.as_str())
+                            .push_bind(r.kind.as_str())
+                            .push_bind(r.severity.as_str())
+                            .push_bind(r.summary.as_str())
+                            .push_bind(r.details.as_deref())
+                            .push_bind(r.affected_role.as_deref())
                             .push_bind(i64::from(r.affected_users))
                             .push_bind(r.resolved_at_elbow)
-                            .push_bind(r.reporter.to_string())
+                            .push_bind(r.reporter.as_str())
                             .push_bind(micros(r.reported_at))
                             .push_bind(micros(i.received_at))
-                            .push_bind(queues)
-                            .push_bind(spelled(&i.status))
-                            .push_bind(i.note.clone())
+                            .push_bind(queues.as_str())
+                            .push_bind(i.status.as_str())
+                            .push_bind(i.note.as_deref())
                             .push_bind(micros(i.updated_at))
                             .push_bind(i.reported_seq as i64)
                             .push_bind(i.seq as i64);
                     });
-                    q.build().execute(&mut *conn).await?;
+                    // The primary key is the duplicate check: a row it skips was stored before.
+                    q.push(" ON CONFLICT (id) DO NOTHING");
+                    if q.build().execute(&mut *conn).await?.rows_affected() != chunk.len() as u64 {
+                        return Ok(false);
+                    }
 
                     let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO report_queues (queue, report_id) ");
                     let rows = chunk
                         .iter()
-                        .flat_map(|i| i.queues.iter().map(move |queue| (queue.to_string(), i.report.id.to_string())));
+                        .zip(&ids)
+                        .flat_map(|(i, id)| i.queues.iter().map(move |queue| (queue.as_str(), id.as_str())));
                     q.push_values(rows, |mut row, (queue, id)| {
                         row.push_bind(queue).push_bind(id);
                     });
@@ -203,9 +256,9 @@ macro_rules! sql_store {
                 }
                 for issue in &plan.changed {
                     let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE reports SET status = ");
-                    q.push_bind(spelled(&issue.status))
+                    q.push_bind(issue.status.as_str())
                         .push(", note = ")
-                        .push_bind(issue.note.clone())
+                        .push_bind(issue.note.as_deref())
                         .push(", updated_at = ")
                         .push_bind(micros(issue.updated_at))
                         .push(", seq = ")
@@ -214,31 +267,70 @@ macro_rules! sql_store {
                         .push_bind(issue.report.id.to_string());
                     q.build().execute(&mut *conn).await?;
                 }
-                for chunk in plan.events.chunks(INSERT_CHUNK) {
+                let events: Vec<_> = plan.events().collect();
+                for chunk in events.chunks(INSERT_CHUNK) {
+                    // A status change keeps the issue as it then stood (its note, its status);
+                    // a report's is in its row, which the change leaves as it was.
+                    let rows = chunk
+                        .iter()
+                        .map(|e| {
+                            let issue = match e.change {
+                                floorboard_shared::protocol::Change::Reported => None,
+                                floorboard_shared::protocol::Change::StatusChanged { .. } => {
+                                    Some(serde_json::to_string(&e.issue)?)
+                                }
+                            };
+                            Ok((e, e.issue.report.id.to_string(), issue))
+                        })
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
                     let mut q = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO events (seq, at, report_id, change, from_status, issue) ",
                     );
-                    let rows = chunk
-                        .iter()
-                        .map(|e| Ok((e, serde_json::to_string(&e.issue)?)))
-                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
-                    q.push_values(rows, |mut row, (e, issue)| {
+                    q.push_values(&rows, |mut row, (e, id, issue)| {
                         let (change, from) = match e.change {
                             floorboard_shared::protocol::Change::StatusChanged { from } => {
-                                ("status_changed", Some(spelled(&from)))
+                                ("status_changed", Some(from.as_str()))
                             }
                             floorboard_shared::protocol::Change::Reported => ("reported", None),
                         };
                         row.push_bind(e.seq as i64)
                             .push_bind(micros(e.at))
-                            .push_bind(e.issue.report.id.to_string())
+                            .push_bind(id.as_str())
                             .push_bind(change)
                             .push_bind(from)
-                            .push_bind(issue);
+                            .push_bind(issue.as_deref());
                     });
                     q.build().execute(&mut *conn).await?;
                 }
-                Ok(())
+                Ok(true)
+            }
+
+            /// One attempt at a batch: plans it against the issues `reads` names and writes it
+            /// in one transaction. None, with nothing written, if a report planned as new was
+            /// stored already.
+            async fn try_apply(
+                &self,
+                batch: &[$crate::store::Command],
+                at: time::OffsetDateTime,
+                reads: $crate::store::batch::Reads,
+            ) -> Result<Option<Vec<$crate::store::Applied>>, $crate::store::StoreError> {
+                use $crate::store::batch;
+                let mut tx = self.writer().begin().await?;
+                Self::lock_log(&mut tx).await?;
+                let first_seq = Self::head(&mut tx).await? + 1;
+                let stored = Self::fetch_issues(&mut tx, &batch::reads(batch, reads)).await?;
+                let plan = batch::plan(batch, stored, first_seq, at);
+                let Some(last) = plan.last_seq() else {
+                    tx.rollback().await?;
+                    return Ok(Some(plan.outcomes));
+                };
+                if !Self::write_plan(&mut tx, &plan).await? {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                Self::announce(&mut tx, last).await?;
+                tx.commit().await?;
+                Ok(Some(plan.outcomes))
             }
         }
 
@@ -249,19 +341,15 @@ macro_rules! sql_store {
                 batch: &[$crate::store::Command],
                 at: time::OffsetDateTime,
             ) -> Result<Vec<$crate::store::Applied>, $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_log(&mut tx).await?;
-                let first_seq = Self::head(&mut tx).await? + 1;
-                let stored = Self::fetch_issues(&mut tx, &$crate::store::batch::touched(batch)).await?;
-                let plan = $crate::store::batch::plan(batch, stored, first_seq, at);
-                let Some(last) = plan.events.last().map(|e| e.seq) else {
-                    tx.rollback().await?;
-                    return Ok(plan.outcomes);
-                };
-                Self::write_plan(&mut tx, &plan).await?;
-                Self::announce(&mut tx, last).await?;
-                tx.commit().await?;
-                Ok(plan.outcomes)
+                use $crate::store::batch::Reads;
+                if let Some(outcomes) = self.try_apply(batch, at, Reads::StatusTargets).await? {
+                    return Ok(outcomes);
+                }
+                // A retry of a stored report is in the batch: plan it again knowing every
+                // stored issue it touches. Writers are serialised, so this attempt is exact.
+                self.try_apply(batch, at, Reads::Touched).await?.ok_or_else(|| {
+                    $crate::store::StoreError::Unavailable("a report planned as new was stored meanwhile".into())
+                })
             }
 
             async fn issue(
@@ -309,7 +397,7 @@ macro_rules! sql_store {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT * FROM reports WHERE unit = ");
                 q.push_bind(unit.to_string());
                 if let Some(kind) = kind {
-                    q.push(" AND kind = ").push_bind($crate::store::sql::spelled(&kind));
+                    q.push(" AND kind = ").push_bind(kind.as_str());
                 }
                 q.push(" ORDER BY status IN ('resolved', 'closed'), received_at DESC, reported_seq DESC LIMIT ")
                     .push_bind(i64::from(limit));
@@ -321,11 +409,19 @@ macro_rules! sql_store {
                 seq: u64,
                 limit: u32,
             ) -> Result<Vec<floorboard_shared::protocol::Event>, $crate::store::StoreError> {
-                let mut q =
-                    sqlx::QueryBuilder::<$db>::new("SELECT seq, at, from_status, issue FROM events WHERE seq > ");
+                use $crate::store::sql::EventRow;
+                let mut conn = self.pool.acquire().await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT seq, at, report_id, from_status, issue FROM events WHERE seq > ",
+                );
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
-                let rows: Vec<(i64, i64, Option<String>, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-                rows.into_iter().map($crate::store::sql::event_of).collect()
+                let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+                // Reports' immutable columns never change once committed: no need to read
+                // them in the transaction that read the events.
+                let reported =
+                    rows.iter().filter_map(|r| r.issue_by_reference().transpose()).collect::<Result<Vec<_>, _>>()?;
+                let stored = Self::fetch_issues(&mut conn, &reported).await?;
+                rows.into_iter().map(|row| row.into_event(&stored)).collect()
             }
 
             async fn heatmap_facts(
@@ -380,3 +476,26 @@ macro_rules! sql_store {
 }
 
 pub(super) use sql_store;
+
+#[cfg(test)]
+mod tests {
+    use floorboard_shared::{Kind, Severity, Status};
+
+    fn spelled<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_value(v).expect("serialises").as_str().expect("a string").to_owned()
+    }
+
+    /// Columns are written with `as_str` and read back with serde: the two must agree.
+    #[test]
+    fn stored_spellings_are_the_wire_spellings() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.as_str(), spelled(&kind));
+        }
+        for severity in Severity::ALL {
+            assert_eq!(severity.as_str(), spelled(&severity));
+        }
+        for status in Status::ALL {
+            assert_eq!(status.as_str(), spelled(&status));
+        }
+    }
+}
