@@ -66,28 +66,22 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             Ok(upgraded) => upgraded,
             Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
         };
-        let Ok(parts) = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded) else {
+        let Some((stream, prefix)) = tcp_of(upgraded) else {
             return tracing::error!("websocket upgrade on a connection that is not a TCP socket");
         };
-        let stream = parts.io.into_inner();
         // Each frame is a complete update: send it now rather than wait for the last one's ACK.
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
         let wire = Wire::new(stream);
         let config = WebSocketConfig::default()
-            .read_buffer_size(1024)
+            .read_buffer_size(512)
             .write_buffer_size(0)
             .max_write_buffer_size(crate::wire::QUEUE_LIMIT)
             .max_message_size(Some(HARD_FRAME_LIMIT))
             .max_frame_size(Some(HARD_FRAME_LIMIT));
-        let socket = WebSocketStream::from_partially_read(
-            WireIo(wire.clone()),
-            parts.read_buf.to_vec(),
-            Role::Server,
-            Some(config),
-        )
-        .await;
+        let socket =
+            WebSocketStream::from_partially_read(WireIo(wire.clone()), prefix, Role::Server, Some(config)).await;
         Connection::new(state, wire, socket, permit).run().await
     });
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
@@ -96,6 +90,14 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
     headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     response
+}
+
+/// The upgraded connection's TCP socket and the bytes hyper read past the handshake. The
+/// bytes are copied out: hyper's read buffer they share would otherwise stay allocated for
+/// the life of the connection (8 KiB per idle board).
+fn tcp_of(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
+    let parts = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded).ok()?;
+    Some((parts.io.into_inner(), parts.read_buf.to_vec()))
 }
 
 /// Checks a websocket upgrade request and derives its `Sec-WebSocket-Accept`.
