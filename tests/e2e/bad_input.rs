@@ -135,3 +135,15 @@ async fn bad_http_bodies_get_the_same_error_codes() {
     let queue: IssuesAt = http.get_json("/api/v1/queues/it-access/issues").await;
     assert_eq!(queue.seq, 0, "nothing was stored");
 }
+
+#[tokio::test]
+async fn a_plain_request_to_the_websocket_endpoint_is_told_to_upgrade() {
+    let server = TestServer::spawn().await;
+    let response = server.http().get("/ws").await;
+    assert_eq!(response.status(), 426);
+    assert_eq!(response.headers()["upgrade"], "websocket");
+    let err: ErrorBody = response.json().await.unwrap();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some("Connection")));
+    // A proper handshake still works.
+    server.client().await;
+}
