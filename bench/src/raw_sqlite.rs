@@ -6,9 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use floorboard_server::store::SqliteStore;
 use floorboard_shared::routing::route_report;
 use floorboard_shared::{GoLive, Issue, Status};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
@@ -25,16 +25,8 @@ const CHUNK: usize = 500;
 
 /// Inserts batches of `batch` reports for `duration`; the reports stored and the seconds taken.
 pub async fn ingest(dir: &Path, batch: usize, duration: Duration) -> anyhow::Result<(u64, f64)> {
-    let options = SqliteConnectOptions::new()
-        .filename(dir.join("raw.db"))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        // As `server/src/store/sqlite.rs` opens its database.
-        .pragma("temp_store", "memory")
-        .pragma("cache_size", "-65536")
-        .pragma("wal_autocheckpoint", "10000");
+    // Opened exactly as the server opens its database.
+    let options = SqliteStore::connect_options(&dir.join("raw.db"));
     let mut conn = SqliteConnection::connect_with(&options).await?;
     for migration in MIGRATIONS {
         sqlx::raw_sql(migration).execute(&mut conn).await?;

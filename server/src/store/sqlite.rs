@@ -21,10 +21,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `floorboard.db` in `dir` and applies pending migrations.
-    pub async fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        let options = SqliteConnectOptions::new()
-            .filename(dir.join("floorboard.db"))
+    /// How the database file is opened: durable (WAL, synchronous=FULL) and tuned for
+    /// group commits. Public so the benchmark's raw-SQLite baseline opens its file the same way.
+    pub fn connect_options(path: &Path) -> SqliteConnectOptions {
+        SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -42,7 +43,12 @@ impl SqliteStore {
             // 1,000 pages that is nearly every batch, each copying the same hot index pages
             // and syncing the database file again; every 10,000 pages (a 40 MiB WAL) copies
             // each page once for many batches.
-            .pragma("wal_autocheckpoint", "10000");
+            .pragma("wal_autocheckpoint", "10000")
+    }
+
+    /// Opens (creating if needed) `floorboard.db` in `dir` and applies pending migrations.
+    pub async fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        let options = Self::connect_options(&dir.join("floorboard.db"));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         sqlx::migrate!("migrations/sqlite")
             .run(&pool)
