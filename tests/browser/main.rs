@@ -132,9 +132,10 @@ async fn a_status_change_on_the_queues_shows_under_my_reports() {
     queues.screenshot("queues-detail").await;
     queues.click(&format!(".status-actions button[data-status='{}']", Status::Resolved.as_str())).await;
 
-    let mine = tablet.find_text(".mine .issue", "Badge tap login fails").await;
     tablet.find_text(".mine .issue .status-badge", "Resolved").await;
     tablet.find_text(".mine .issue .note", "Badge reader re-paired").await;
+    // Found after the live updates: a row found before them is re-rendered under the handle.
+    let mine = tablet.find_text(".mine .issue", "Badge tap login fails").await;
     assert!(mine.text().await.unwrap().contains("Resolved"));
     queues.wait_gone(".issue-row", "Badge tap login fails").await;
 }
