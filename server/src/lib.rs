@@ -13,6 +13,7 @@ pub mod follower;
 pub mod http;
 pub mod hub;
 pub mod intake;
+pub mod listener;
 pub mod simulate;
 pub mod state;
 pub mod store;

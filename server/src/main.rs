@@ -3,8 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use floorboard_server::cli::{Cli, Command};
-use floorboard_server::{config, run, shutdown_signal, simulate, telemetry};
-use tokio::net::TcpListener;
+use floorboard_server::{config, listener, run, shutdown_signal, simulate, telemetry};
 
 /// Every report allocates a few dozen short-lived strings and buffers across worker
 /// threads; mimalloc's thread-local free lists serve that pattern far better than glibc's
@@ -30,6 +29,6 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init_logging(args.log_json);
     let bind = args.bind;
     let config = args.into_config()?;
-    let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let listener = listener::listen(bind).with_context(|| format!("cannot listen on {bind}"))?;
     run(config, listener, shutdown_signal()).await
 }
