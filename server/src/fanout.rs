@@ -13,7 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::{BoardFrame, Hub};
+use crate::hub::{BoardFrame, BoardResume, Hub};
 use crate::telemetry;
 use crate::wire::{TextFrame, Wire};
 
@@ -149,12 +149,12 @@ pub struct Membership {
 }
 
 impl Membership {
-    /// Subscribes a board (again, if it was): writes its snapshot, then every newer frame.
-    /// The snapshot is written under the board's lock, so no frame overtakes it.
-    pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, reason: SnapshotReason) {
+    /// Subscribes a board (again, if it was): writes its snapshot or `resumed`, then every
+    /// newer frame. The answer is written under the board's lock, so no frame overtakes it.
+    pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, resume: Option<BoardResume>) {
         let mut boards = self.watcher.boards();
-        let (version, snapshot) = hub.board_snapshot_frame(facility.as_ref(), reason);
-        self.watcher.wire.push(snapshot.bytes());
+        let (version, answer) = hub.board_answer(facility.as_ref(), resume);
+        self.watcher.wire.push(answer.bytes());
         boards.subscribed.retain(|b| b.facility != facility);
         boards.subscribed.push(Board { facility, version });
     }
@@ -229,7 +229,7 @@ mod tests {
         let fanout = BoardFanout::new(1);
         let shard = fanout.shards[0].clone();
         let member = fanout.join(7, wire.clone());
-        member.subscribe(&hub, None, SnapshotReason::Subscribed);
+        member.subscribe(&hub, None, None);
 
         // Updates while the client reads nothing: the kernel's buffers fill, then the queue.
         let mut seq = 1;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use floorboard_shared::heatmap::{Cell, Fact, Heatmap};
+use floorboard_shared::heatmap::{BoardDigest, Cell, Fact, Heatmap};
 use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{FacilityId, GoLive, Issue};
 use time::OffsetDateTime;
@@ -58,6 +58,15 @@ pub struct BoardSnapshot {
     pub version: u64,
     pub seq: u64,
     pub cells: Vec<Cell>,
+    pub digest: BoardDigest,
+}
+
+/// How a board subscriber asked to resume: from a sequence number, with the digest of the
+/// board it holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BoardResume {
+    pub from: Option<u64>,
+    pub digest: Option<BoardDigest>,
 }
 
 /// What a resuming subscriber can be given.
@@ -84,6 +93,23 @@ struct Board {
     shown_seq: u64,
     /// When the last event folded in was committed (for commit-to-send latency).
     applied_at: Option<Instant>,
+    /// Digests of the board as handed out, by filter, with the version they were taken at.
+    digests: HashMap<Option<FacilityId>, (u64, BoardDigest)>,
+}
+
+impl Board {
+    /// The digest of the board as handed out, for every facility or one.
+    fn digest(&mut self, facility: Option<&FacilityId>) -> BoardDigest {
+        let version = self.version;
+        match self.digests.get(&facility.cloned()) {
+            Some((v, digest)) if *v == version => *digest,
+            _ => {
+                let digest = self.heatmap.digest(facility);
+                self.digests.insert(facility.cloned(), (version, digest));
+                digest
+            }
+        }
+    }
 }
 
 pub struct Hub {
@@ -115,6 +141,7 @@ impl Hub {
                 applied_seq: 0,
                 shown_seq: 0,
                 applied_at: None,
+                digests: HashMap::new(),
             }),
             // Boards only ever need the latest frames; a board that misses one resyncs.
             boards: broadcast::channel(16).0,
@@ -206,10 +233,29 @@ impl Hub {
     }
 
     pub fn board_snapshot(&self, facility: Option<&FacilityId>) -> BoardSnapshot {
-        let board = self.board.lock().expect("board lock");
+        let mut board = self.board.lock().expect("board lock");
         let cells =
             board.heatmap.snapshot().into_iter().filter(|c| facility.is_none_or(|f| *f == c.facility)).collect();
-        BoardSnapshot { version: board.version, seq: board.shown_seq, cells }
+        let digest = board.digest(facility);
+        BoardSnapshot { version: board.version, seq: board.shown_seq, cells, digest }
+    }
+
+    /// The answer to a board subscription, and the board version it covers: `resumed` when
+    /// the client's digest shows it holds the current board (a reconnect storm after a
+    /// restart then costs a hundred bytes per board, not the board), otherwise a snapshot.
+    pub fn board_answer(&self, facility: Option<&FacilityId>, resume: Option<BoardResume>) -> (u64, TextFrame) {
+        if let Some(digest) = resume.and_then(|r| r.digest) {
+            let mut board = self.board.lock().expect("board lock");
+            if board.digest(facility) == digest {
+                let (version, seq) = (board.version, board.shown_seq);
+                drop(board);
+                let topic = Topic::Board { facility: facility.cloned() };
+                let from = resume.and_then(|r| r.from).unwrap_or(seq);
+                return (version, TextFrame::json(&ServerMsg::Resumed { topic, from, seq, replayed: 0 }));
+            }
+        }
+        let reason = if resume.is_some() { SnapshotReason::Resumed } else { SnapshotReason::Subscribed };
+        self.board_snapshot_frame(facility, reason)
     }
 
     /// A board subscriber's `snapshot` message, encoded once per board version, filter and
@@ -225,7 +271,14 @@ impl Hub {
         }
         let snapshot = self.board_snapshot(facility);
         let topic = Topic::Board { facility: facility.cloned() };
-        let msg = ServerMsg::Snapshot { topic, seq: snapshot.seq, reason, cells: snapshot.cells, issues: Vec::new() };
+        let msg = ServerMsg::Snapshot {
+            topic,
+            seq: snapshot.seq,
+            reason,
+            cells: snapshot.cells,
+            issues: Vec::new(),
+            digest: Some(snapshot.digest),
+        };
         let bytes = TextFrame::json(&msg);
         self.snapshot_frames.lock().expect("snapshot cache").insert(key, (snapshot.version, bytes.clone()));
         (snapshot.version, bytes)
@@ -248,13 +301,15 @@ impl Hub {
         let by_facility = per_facility
             .into_iter()
             .map(|(f, cells)| {
-                let bytes = TextFrame::json(&ServerMsg::BoardUpdate { facility: Some(f.clone()), seq, cells });
+                let digest = board.digest(Some(&f));
+                let bytes = TextFrame::json(&ServerMsg::BoardUpdate { facility: Some(f.clone()), seq, cells, digest });
                 (f, bytes)
             })
             .collect();
+        let digest = board.digest(None);
         let frame = Arc::new(BoardFrame {
             version: board.version,
-            all: TextFrame::json(&ServerMsg::BoardUpdate { facility: None, seq, cells }),
+            all: TextFrame::json(&ServerMsg::BoardUpdate { facility: None, seq, cells, digest }),
             by_facility,
             committed: board.applied_at.unwrap_or_else(Instant::now),
         });

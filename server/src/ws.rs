@@ -12,6 +12,7 @@ use std::time::Instant;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode};
 use futures_util::stream::FuturesUnordered;
@@ -28,7 +29,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::error::{AppError, decode_json};
 use crate::fanout::Membership;
-use crate::hub::{Published, Replay};
+use crate::hub::{BoardResume, Published, Replay};
 use crate::intake;
 use crate::state::{AppState, ConnectionGuard};
 use crate::telemetry;
@@ -333,7 +334,7 @@ impl Connection {
                 }));
                 Ok(())
             }
-            ClientMsg::Subscribe { topic, resume_from } => self.subscribe(topic, resume_from).await,
+            ClientMsg::Subscribe { topic, resume_from, digest } => self.subscribe(topic, resume_from, digest).await,
             ClientMsg::Unsubscribe { topic } => {
                 self.subscriptions.retain(|s| s.topic != topic);
                 if let Topic::Board { facility } = &topic
@@ -350,7 +351,12 @@ impl Connection {
         }
     }
 
-    async fn subscribe(&mut self, topic: Topic, resume_from: Option<u64>) -> Result<(), Ending> {
+    async fn subscribe(
+        &mut self,
+        topic: Topic,
+        resume_from: Option<u64>,
+        digest: Option<BoardDigest>,
+    ) -> Result<(), Ending> {
         if let Err(body) = self.check_topic(&topic) {
             return self.send_error(body).await;
         }
@@ -363,9 +369,8 @@ impl Connection {
             );
             return self.send_error(body).await;
         }
-        let reason = if resume_from.is_some() { SnapshotReason::Resumed } else { SnapshotReason::Subscribed };
         match (&topic, resume_from) {
-            (Topic::Board { .. }, _) => self.board_snapshot(topic, reason).await,
+            (Topic::Board { .. }, _) => self.watch_board(topic, resume_from, digest).await,
             (_, Some(after)) => self.resume(vec![topic], after, SnapshotReason::ResumeTooOld).await,
             (_, None) => self.issues_snapshot(topic, SnapshotReason::Subscribed).await,
         }
@@ -385,12 +390,19 @@ impl Connection {
         }
     }
 
-    async fn board_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
+    /// Starts a board: a snapshot, or `resumed` when the client shows it holds the board.
+    async fn watch_board(
+        &mut self,
+        topic: Topic,
+        resume_from: Option<u64>,
+        digest: Option<BoardDigest>,
+    ) -> Result<(), Ending> {
         let Topic::Board { facility } = &topic else { unreachable!("board topics only") };
         let (state, wire) = (&self.state, &self.wire);
         let boards = self.boards.get_or_insert_with(|| state.fanout.join(self.guard.id(), wire.clone()));
         telemetry::hot().fanned_out.increment(1);
-        boards.subscribe(&state.hub, facility.clone(), reason);
+        let resume = (resume_from.is_some() || digest.is_some()).then_some(BoardResume { from: resume_from, digest });
+        boards.subscribe(&state.hub, facility.clone(), resume);
         self.subscriptions.push(Subscription { topic, since: 0 });
         self.drain().await
     }
@@ -409,7 +421,8 @@ impl Connection {
         };
         self.subscriptions.retain(|s| s.topic != topic);
         self.subscriptions.push(Subscription { topic: topic.clone(), since: at.seq });
-        let msg = ServerMsg::Snapshot { topic, seq: at.seq, reason, cells: Vec::new(), issues: at.issues };
+        let msg =
+            ServerMsg::Snapshot { topic, seq: at.seq, reason, cells: Vec::new(), issues: at.issues, digest: None };
         self.send_msg(&msg).await
     }
 
@@ -495,6 +508,18 @@ fn read_failure(e: &tungstenite::Error) -> Ending {
     }
 }
 
+/// The error of `value[key]` decoded alone as a `T`, with its field named from the message's
+/// top; `None` when the key is absent or decodes.
+fn nested_fault<T: serde::de::DeserializeOwned>(value: &serde_json::Value, key: &str) -> Option<ErrorBody> {
+    let inner = decode_json::<T>(value.get(key)?.to_string().as_bytes()).err()?;
+    let field = match &inner.field {
+        Some(field) => format!("{key}.{field}"),
+        None => key.to_owned(),
+    };
+    let what = inner.message.split_once(": ").map_or(inner.message.as_str(), |(_, what)| what);
+    Some(ErrorBody::new(inner.code, format!("field `{field}`: {what}")).with_field(&field))
+}
+
 /// Decodes a client frame, telling an unknown `type` apart from a bad body, and pinning a
 /// refused submission's error to its report id when the id can be read.
 pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
@@ -507,21 +532,15 @@ pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
         };
         match value.get("type").and_then(|t| t.as_str()) {
             Some(kind) if ClientMsg::TYPES.contains(&kind) => {
-                // Tagged enums lose the path of a nested fault: decode the report alone to find it.
-                let body = match value
-                    .get("report")
-                    .map(|r| decode_json::<floorboard_shared::ReportDraft>(r.to_string().as_bytes()))
-                {
-                    Some(Err(inner)) => match inner.field {
-                        Some(field) => {
-                            let what = inner.message.split_once(": ").map_or(inner.message.as_str(), |(_, what)| what);
-                            ErrorBody::new(inner.code, format!("field `report.{field}`: {what}"))
-                                .with_field(&format!("report.{field}"))
-                        }
-                        None => inner,
-                    },
-                    _ => body,
+                // Tagged enums lose the path of a nested fault: decode the parts alone to find it.
+                let fault = match kind {
+                    "submit" => nested_fault::<floorboard_shared::ReportDraft>(&value, "report"),
+                    "subscribe" | "unsubscribe" => nested_fault::<Topic>(&value, "topic")
+                        .or_else(|| nested_fault::<u64>(&value, "resume_from"))
+                        .or_else(|| nested_fault::<BoardDigest>(&value, "digest")),
+                    _ => None,
                 };
+                let body = fault.unwrap_or(body);
                 let id = value.pointer("/report/id").and_then(|id| serde_json::from_value(id.clone()).ok());
                 match id {
                     Some(id) => body.with_id(id),

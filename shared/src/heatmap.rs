@@ -126,6 +126,59 @@ impl Bounds {
     }
 }
 
+/// A fingerprint of a board's cells: equal boards have equal digests on every node and
+/// version, so a board that reconnects can show it still holds the current board and be
+/// answered `resumed` instead of sent the whole board again. Cells with nothing to show
+/// are left out, so a snapshot and the updates that led to the same board agree.
+/// On the wire: 32 lowercase hex digits (XXH3-128 of the cells in (unit, kind) order;
+/// docs/protocol.md §7.5 gives the exact bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+#[serde(try_from = "String", into = "String")]
+pub struct BoardDigest(u128);
+
+impl BoardDigest {
+    /// The digest of cells given in (unit, kind) order.
+    fn of<'a>(cells: impl Iterator<Item = (&'a FacilityId, &'a UnitId, Kind, &'a CellCounts)>) -> BoardDigest {
+        let mut bytes = Vec::new();
+        for (facility, unit, kind, counts) in cells.filter(|(.., counts)| **counts != CellCounts::default()) {
+            for text in [facility.as_str(), unit.as_str(), kind.as_str()] {
+                bytes.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                bytes.extend_from_slice(text.as_bytes());
+            }
+            let CellCounts { open, safety_open, last_hour, this_shift, today, since_go_live } = *counts;
+            for n in [open, safety_open, last_hour, this_shift, today, since_go_live] {
+                bytes.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        BoardDigest(xxhash_rust::xxh3::xxh3_128(&bytes))
+    }
+}
+
+impl std::fmt::Display for BoardDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl From<BoardDigest> for String {
+    fn from(digest: BoardDigest) -> String {
+        digest.to_string()
+    }
+}
+
+impl TryFrom<String> for BoardDigest {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<BoardDigest, Self::Error> {
+        let hex = text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        match u128::from_str_radix(&text, 16) {
+            Ok(n) if hex => Ok(BoardDigest(n)),
+            _ => Err("expected a board digest: 32 lowercase hex digits"),
+        }
+    }
+}
+
 /// The folded board of one go-live.
 #[derive(Debug, Default)]
 pub struct Heatmap {
@@ -191,6 +244,12 @@ impl Heatmap {
         changed
     }
 
+    /// The digest of the board as last handed out, for every facility or one.
+    pub fn digest(&self, facility: Option<&FacilityId>) -> BoardDigest {
+        let shown = self.cells.iter().filter(|(_, c)| facility.is_none_or(|f| *f == c.facility));
+        BoardDigest::of(shown.map(|((unit, kind), c)| (&c.facility, unit, *kind, &c.shown)))
+    }
+
     /// Every cell with anything to show, as last handed out by [`Heatmap::changes`].
     pub fn snapshot(&self) -> Vec<Cell> {
         self.cells
@@ -224,6 +283,12 @@ impl BoardView {
         for cell in cells {
             self.cells.insert((cell.unit.clone(), cell.kind), cell);
         }
+    }
+
+    /// The digest of the cells held: equal to the server's board digest when this view
+    /// holds exactly the board it was sent.
+    pub fn digest(&self) -> BoardDigest {
+        BoardDigest::of(self.cells.iter().map(|((unit, kind), c)| (&c.facility, unit, *kind, &c.counts)))
     }
 
     pub fn get(&self, unit: &UnitId, kind: Kind) -> CellCounts {
@@ -346,5 +411,60 @@ mod tests {
         assert_eq!(view.total(Some(&"rmc".into()), None, Window::Today), 2);
         assert_eq!(view.total(None, Some(Kind::Process), Window::SinceGoLive), 1);
         assert_eq!(view.get(&"rmc-4w".into(), Kind::Access).open, 1);
+    }
+
+    #[test]
+    fn a_view_built_from_updates_has_the_boards_digest() {
+        let golive = GoLive::example();
+        let mut h = Heatmap::new();
+        h.apply(&reported("rmc-4w", Kind::Access, Severity::High, Status::New, T0));
+        h.apply(&reported("sjh-ed", Kind::Process, Severity::High, Status::New, T0));
+        let mut view = BoardView::from_cells(h.changes(&golive, T0));
+        let first = h.digest(None);
+        assert_eq!(view.digest(), first);
+
+        // An update applied to the view keeps them equal; the board's digest moved.
+        h.apply(&reported("rmc-4w", Kind::Access, Severity::Low, Status::New, T0));
+        view.apply(h.changes(&golive, T0));
+        assert_ne!(h.digest(None), first, "a changed count changes the digest");
+        assert_eq!(view.digest(), h.digest(None));
+        assert_eq!(view, BoardView::from_cells(h.snapshot()));
+
+        // A window moving with the clock changes the digest too.
+        let later = T0 + Duration::hours(2);
+        let before = h.digest(None);
+        view.apply(h.changes(&golive, later));
+        assert_ne!(h.digest(None), before);
+        assert_eq!(view.digest(), h.digest(None));
+    }
+
+    #[test]
+    fn a_facility_boards_digest_covers_that_facility_only() {
+        let golive = GoLive::example();
+        let mut h = Heatmap::new();
+        h.apply(&reported("rmc-4w", Kind::Access, Severity::High, Status::New, T0));
+        h.apply(&reported("sjh-ed", Kind::Process, Severity::High, Status::New, T0));
+        let cells = h.changes(&golive, T0);
+        let rmc: FacilityId = "rmc".into();
+        let rmc_view = BoardView::from_cells(cells.iter().filter(|c| c.facility == rmc).cloned());
+        assert_eq!(rmc_view.digest(), h.digest(Some(&rmc)));
+        assert_ne!(h.digest(Some(&rmc)), h.digest(None));
+
+        // Another facility's change leaves this one's digest alone.
+        let before = h.digest(Some(&rmc));
+        h.apply(&reported("sjh-ed", Kind::Process, Severity::High, Status::New, T0));
+        h.changes(&golive, T0);
+        assert_eq!(h.digest(Some(&rmc)), before);
+    }
+
+    #[test]
+    fn digests_are_32_hex_digits_on_the_wire() {
+        let digest = BoardView::default().digest();
+        let text = serde_json::to_string(&digest).unwrap();
+        assert_eq!(text.len(), 34);
+        assert_eq!(serde_json::from_str::<BoardDigest>(&text).unwrap(), digest);
+        for bad in ["\"abc\"", "\"0123456789ABCDEF0123456789abcdef\"", "\"+123456789abcdef0123456789abcdef\"", "7"] {
+            assert!(serde_json::from_str::<BoardDigest>(bad).is_err(), "{bad} accepted");
+        }
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::ErrorBody;
-use crate::heatmap::Cell;
+use crate::heatmap::{BoardDigest, Cell};
 use crate::ids::{FacilityId, QueueId, ReportId, ReporterId};
 use crate::report::{Issue, ReportDraft, Status};
 
@@ -23,11 +23,16 @@ pub enum ClientMsg {
         report: ReportDraft,
     },
     /// Start receiving a topic. With `resume_from`, receive what was missed since that
-    /// sequence number instead of a snapshot, when the server still has it.
+    /// sequence number instead of a snapshot, when the server still has it. Boards resume
+    /// by `digest` instead: the digest of the board the client holds (the last one it was
+    /// sent, or `BoardView::digest`); when the board is unchanged the answer is `resumed`
+    /// with nothing replayed, otherwise a snapshot.
     Subscribe {
         topic: Topic,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume_from: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<BoardDigest>,
     },
     Unsubscribe {
         topic: Topic,
@@ -198,6 +203,9 @@ pub enum ServerMsg {
         /// For queue topics, the open issues; for `mine`, the reporter's latest issues.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         issues: Vec<Issue>,
+        /// For board topics: the board's digest, to resume with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<BoardDigest>,
     },
     /// Every missed event of `topic` after `from` has been sent; live events follow.
     Resumed {
@@ -213,6 +221,8 @@ pub enum ServerMsg {
         facility: Option<FacilityId>,
         seq: u64,
         cells: Vec<Cell>,
+        /// The digest of the board with these cells applied.
+        digest: BoardDigest,
     },
     Unsubscribed {
         topic: Topic,
@@ -238,7 +248,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             msg,
-            ClientMsg::Subscribe { topic: Topic::Queue { queue: "it-access".into() }, resume_from: Some(41) }
+            ClientMsg::Subscribe {
+                topic: Topic::Queue { queue: "it-access".into() },
+                resume_from: Some(41),
+                digest: None
+            }
         );
         let board: Topic = serde_json::from_value(json!({"name": "board"})).unwrap();
         assert_eq!(board, Topic::Board { facility: None });

@@ -70,6 +70,7 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
         .send(&floorboard_shared::protocol::ClientMsg::Subscribe {
             topic: Topic::Queue { queue: QueueId::new("nope") },
             resume_from: None,
+            digest: None,
         })
         .await;
     assert_eq!(client.error().await.code, ErrorCode::UnknownQueue);
@@ -77,9 +78,15 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
         .send(&floorboard_shared::protocol::ClientMsg::Subscribe {
             topic: Topic::Board { facility: Some("nope".into()) },
             resume_from: None,
+            digest: None,
         })
         .await;
     assert_eq!(client.error().await.code, ErrorCode::UnknownFacility);
+
+    let bad_digest = serde_json::json!({"type": "subscribe", "topic": {"name": "board"}, "digest": "not-a-digest"});
+    let err = refused(&mut client, &bad_digest.to_string(), ErrorCode::InvalidValue).await;
+    assert_eq!(err.field.as_deref(), Some("digest"), "{err:?}");
+    assert!(err.message.contains("32 lowercase hex digits") && !err.message.contains("not-a-digest"), "{err:?}");
 
     client.stream.send(Message::binary(vec![1, 2, 3])).await.unwrap();
     assert_eq!(client.error().await.code, ErrorCode::MalformedJson);

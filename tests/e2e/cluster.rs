@@ -92,7 +92,7 @@ async fn a_reader_resuming_on_either_node_misses_nothing_while_both_commit() {
     while last < total {
         let mut reader = WsClient::connect(&nodes[hop % 2].ws_url()).await;
         hop += 1;
-        reader.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last) }).await;
+        reader.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last), digest: None }).await;
         let mut taken = 0;
         while taken < 7 && last < total {
             match reader.recv().await {
@@ -157,7 +157,7 @@ async fn killing_a_node_under_load_loses_nothing() {
 
     // A's watcher resumes on B from where it was and gets exactly the rest.
     let mut watcher_a = WsClient::connect(&b.ws_url()).await;
-    watcher_a.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last_a) }).await;
+    watcher_a.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last_a), digest: None }).await;
     let mut next = last_a + 1;
     while next <= 300 {
         match watcher_a.recv().await {

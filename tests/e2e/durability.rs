@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use floorboard_shared::heatmap::{BoardView, Window};
-use floorboard_shared::protocol::{BoardAt, ClientMsg, IssuesAt, ServerMsg};
+use floorboard_shared::protocol::{BoardAt, ClientMsg, IssuesAt, ServerMsg, Topic};
 use floorboard_shared::{Kind, ReportId, Severity};
 use floorboard_tests::{ServerProcess, TestServer, TestStore, WsClient, draft};
 
@@ -20,7 +20,7 @@ async fn a_restart_on_the_same_data_directory_keeps_everything() {
     let board_before: BoardAt = {
         // Wait for the board to show all three before comparing.
         let mut wall = server.client().await;
-        wall.subscribe(floorboard_shared::protocol::Topic::Board { facility: None }, None).await;
+        wall.subscribe(Topic::Board { facility: None }, None).await;
         let http = server.http();
         loop {
             let b: BoardAt = http.get_json("/api/v1/board").await;
@@ -38,6 +38,12 @@ async fn a_restart_on_the_same_data_directory_keeps_everything() {
     assert_eq!(queue.issues.iter().map(|i| i.report.id).collect::<HashSet<_>>(), ids.iter().copied().collect());
     let board_after: BoardAt = server.http().get_json("/api/v1/board").await;
     assert_eq!(board_after, board_before);
+
+    // A board that held the board before the restart resumes with nothing sent again.
+    let mut wall = server.client().await;
+    let digest = Some(BoardView::from_cells(board_before.cells).digest());
+    wall.send(&ClientMsg::Subscribe { topic: Topic::Board { facility: None }, resume_from: Some(3), digest }).await;
+    assert!(matches!(wall.recv().await, ServerMsg::Resumed { seq: 3, replayed: 0, .. }));
 
     // Sequence numbers keep growing after the restart.
     let next = server.client().await.submit(&draft("rmc-4w", Kind::Access, Severity::High)).await.unwrap();

@@ -44,7 +44,7 @@ async fn queue_and_board_watchers_receive_a_new_report() {
             (receipt.seq, Change::Reported, report.id)
         );
     }
-    let ServerMsg::BoardUpdate { seq, cells, facility: None } = wall.recv().await else {
+    let ServerMsg::BoardUpdate { seq, cells, facility: None, .. } = wall.recv().await else {
         panic!("expected a board update")
     };
     assert_eq!(seq, receipt.seq);
@@ -202,6 +202,89 @@ async fn a_board_resumes_with_the_current_board() {
     };
     assert_eq!((reason, seq), (SnapshotReason::Resumed, receipt.seq));
     assert_eq!(BoardView::from_cells(cells).get(&UnitId::new("lch-nicu"), Kind::Access).open, 2);
+}
+
+/// Follows the board from a snapshot until it reflects `seq`; the board as the client holds it.
+async fn board_as_of(wall: &mut WsClient, seq: u64) -> BoardView {
+    let mut view = match wall.subscribe(board(), None).await {
+        ServerMsg::Snapshot { cells, seq: at, digest, .. } => {
+            let view = BoardView::from_cells(cells);
+            assert_eq!(digest, Some(view.digest()), "a snapshot's digest is its cells'");
+            if at >= seq {
+                return view;
+            }
+            view
+        }
+        other => panic!("expected a snapshot, got {other:?}"),
+    };
+    loop {
+        if let ServerMsg::BoardUpdate { cells, seq: at, digest, .. } = wall.recv().await {
+            view.apply(cells);
+            assert_eq!(digest, view.digest(), "an update's digest is the board's after it");
+            if at >= seq {
+                return view;
+            }
+        }
+    }
+}
+
+fn board_resume(resume_from: u64, view: &BoardView) -> ClientMsg {
+    ClientMsg::Subscribe { topic: board(), resume_from: Some(resume_from), digest: Some(view.digest()) }
+}
+
+#[tokio::test]
+async fn a_board_that_holds_the_current_board_resumes_without_it() {
+    let server = TestServer::spawn().await;
+    let mut tablet = server.client().await;
+    let receipt = tablet.submit(&draft("rmc-ed", Kind::Access, Severity::High)).await.unwrap();
+    let mut wall = server.client().await;
+    let mut view = board_as_of(&mut wall, receipt.seq).await;
+    drop(wall);
+
+    // Back with the same board: `resumed`, nothing replayed, no cells sent.
+    let mut wall = server.client().await;
+    wall.send(&board_resume(receipt.seq, &view)).await;
+    match wall.recv().await {
+        ServerMsg::Resumed { topic, from, seq, replayed } => {
+            assert_eq!((topic, from, seq, replayed), (board(), receipt.seq, receipt.seq, 0));
+        }
+        other => panic!("expected resumed, got {other:?}"),
+    }
+
+    // Live updates follow, and keep the board the client held exact.
+    let next = tablet.submit(&draft("rmc-ed", Kind::Access, Severity::High)).await.unwrap();
+    let ServerMsg::BoardUpdate { cells, seq, digest, .. } =
+        wall.recv_until(|m| matches!(m, ServerMsg::BoardUpdate { .. })).await
+    else {
+        unreachable!()
+    };
+    view.apply(cells);
+    assert_eq!((seq, digest), (next.seq, view.digest()));
+    let fresh = board_as_of(&mut server.client().await, next.seq).await;
+    assert_eq!(view, fresh);
+}
+
+#[tokio::test]
+async fn a_board_that_missed_a_change_gets_the_current_board() {
+    let server = TestServer::spawn().await;
+    let mut tablet = server.client().await;
+    let first = tablet.submit(&draft("sjh-icu", Kind::Process, Severity::Low)).await.unwrap();
+    let mut wall = server.client().await;
+    let held = board_as_of(&mut wall, first.seq).await;
+    drop(wall);
+    let missed = tablet.submit(&draft("sjh-icu", Kind::Process, Severity::Low)).await.unwrap();
+    let current = board_as_of(&mut server.client().await, missed.seq).await;
+
+    let mut wall = server.client().await;
+    wall.send(&board_resume(first.seq, &held)).await;
+    match wall.recv().await {
+        ServerMsg::Snapshot { reason, seq, cells, digest, .. } => {
+            assert_eq!((reason, seq), (SnapshotReason::Resumed, missed.seq));
+            assert_eq!(BoardView::from_cells(cells), current);
+            assert_eq!(digest, Some(current.digest()));
+        }
+        other => panic!("expected a snapshot, got {other:?}"),
+    }
 }
 
 #[tokio::test]

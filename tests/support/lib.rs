@@ -191,7 +191,7 @@ impl WsClient {
 
     /// Subscribes and returns the first answer (snapshot, replayed event, or error).
     pub async fn subscribe(&mut self, topic: Topic, resume_from: Option<u64>) -> ServerMsg {
-        self.send(&ClientMsg::Subscribe { topic, resume_from }).await;
+        self.send(&ClientMsg::Subscribe { topic, resume_from, digest: None }).await;
         self.recv_until(|m| !matches!(m, ServerMsg::BoardUpdate { .. })).await
     }
 

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
 use floorboard_shared::{ErrorCode, ReportDraft};
 use leptos::prelude::*;
@@ -29,6 +30,9 @@ pub enum ConnStatus {
 struct Held {
     topic: Topic,
     covered: Option<u64>,
+    /// For boards: the digest of the board last sent, so a reconnect that finds the board
+    /// unchanged is answered `resumed` instead of with the whole board.
+    digest: Option<BoardDigest>,
     holders: usize,
 }
 
@@ -240,7 +244,7 @@ impl Live {
             let msgs = i
                 .held
                 .iter()
-                .map(|h| ClientMsg::Subscribe { topic: h.topic.clone(), resume_from: h.covered })
+                .map(|h| ClientMsg::Subscribe { topic: h.topic.clone(), resume_from: h.covered, digest: h.digest })
                 .collect();
             i.answering = topics.into();
             msgs
@@ -266,6 +270,9 @@ impl Live {
                 }
                 if let Some(h) = i.held.iter_mut().find(|h| h.topic == *topic) {
                     h.covered = Some(*seq);
+                    if let ServerMsg::Snapshot { digest, .. } = msg {
+                        h.digest = *digest;
+                    }
                 }
             }
             ServerMsg::Event(event) => {
@@ -276,10 +283,11 @@ impl Live {
                     }
                 }
             }
-            ServerMsg::BoardUpdate { facility, seq, .. } => {
+            ServerMsg::BoardUpdate { facility, seq, digest, .. } => {
                 let topic = Topic::Board { facility: facility.clone() };
                 if let Some(h) = i.held.iter_mut().find(|h| h.topic == topic) {
                     h.covered = Some(*seq);
+                    h.digest = Some(*digest);
                 }
             }
             _ => {}
@@ -297,12 +305,12 @@ impl Live {
                     false
                 }
                 None => {
-                    i.held.push(Held { topic: topic.clone(), covered: None, holders: 1 });
+                    i.held.push(Held { topic: topic.clone(), covered: None, digest: None, holders: 1 });
                     true
                 }
             }
         };
-        if fresh && self.send(&ClientMsg::Subscribe { topic: topic.clone(), resume_from: None }) {
+        if fresh && self.send(&ClientMsg::Subscribe { topic: topic.clone(), resume_from: None, digest: None }) {
             self.inner().borrow_mut().answering.push_back(topic);
         }
     }

@@ -45,7 +45,7 @@ pub async fn recv_text(ws: &mut Socket) -> anyhow::Result<Utf8Bytes> {
 
 /// Subscribes and returns the answer's sequence number (snapshot or resume point).
 pub async fn subscribe(ws: &mut Socket, topic: Topic, resume_from: Option<u64>) -> anyhow::Result<ServerMsg> {
-    send(ws, &ClientMsg::Subscribe { topic, resume_from }).await?;
+    send(ws, &ClientMsg::Subscribe { topic, resume_from, digest: None }).await?;
     loop {
         match recv(ws).await? {
             ServerMsg::BoardUpdate { .. } | ServerMsg::Event(_) => continue,

@@ -197,9 +197,14 @@ pub async fn open_broadcast(
 
 /// Waits until every watcher has seen `target`, or `timeout` passes. True when all have.
 pub async fn wait_all_seen<W: Borrow<Watcher>>(watchers: &[W], target: u64, timeout: Duration) -> bool {
+    wait_until(|| watchers.iter().all(|w| w.borrow().seen() >= target), timeout).await
+}
+
+/// Checks `done` every 20 ms until it holds or `timeout` passes. True when it held.
+pub async fn wait_until(done: impl Fn() -> bool, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
-        if watchers.iter().all(|w| w.borrow().seen() >= target) {
+        if done() {
             return true;
         }
         if Instant::now() >= deadline {

@@ -1,14 +1,17 @@
-//! S7: a reconnect storm. 10,000 boards hold a board with issues on it, all drop at once
-//! and resume (`subscribe` with `resume_from`); the time until every one has its resumed
-//! snapshot with exactly the current board, against the time uWebSockets.js takes to
+//! S7: a reconnect storm. 10,000 boards hold a board with issues on it, each folding the
+//! updates it is sent into its own copy, all drop at once and resume as a display does
+//! (`subscribe` with `resume_from` and the digest of the board it holds); the time until
+//! every one holds exactly the current board, against the time uWebSockets.js takes to
 //! accept as many connections from the same dialer.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use floorboard_shared::protocol::{ClientMsg, Topic};
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use anyhow::bail;
+use floorboard_shared::heatmap::{BoardDigest, BoardView};
+use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::clients::protocol;
@@ -22,26 +25,6 @@ use crate::sockets::{self, Dial, OPEN_CONCURRENCY, Socket};
 
 const TARGET_RATIO: f64 = 1.5;
 
-/// The board every resumed board must show: its sequence number and its cells as sent.
-/// Snapshots are encoded from one ordered map, so the same board is the same bytes; the
-/// bytes are compared rather than decoded, which keeps the dialer's share of the storm small.
-#[derive(PartialEq)]
-struct Board {
-    seq: u64,
-    cells: String,
-}
-
-/// A subscription's answer, read without decoding the cells.
-#[derive(Deserialize)]
-struct Answer<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    #[serde(default)]
-    seq: u64,
-    #[serde(borrow)]
-    cells: Option<&'a RawValue>,
-}
-
 pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::new("S7", "reconnect storm");
     let boards = bench.size(10_000, 20);
@@ -49,8 +32,8 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     let server = bench.floorboard(&Serve { board_interval_ms: 50, ..Serve::default() }).await?;
     let found = storm(bench, &server, boards).await;
     server.stop().await;
-    let (secs, exact) = found?;
-    outcome.row("Floorboard", &case, vec![Figure::new("all resumed with exact state", "s", secs)]);
+    let storm = found?;
+    outcome.row("Floorboard", &case, vec![Figure::new("all resumed with exact state", "s", storm.secs)]);
     // The share of the handshake alone, from the same dialer, on a fresh server.
     let server = bench.floorboard(&Serve::default()).await?;
     let accepted = accept_time(&server, boards).await;
@@ -58,7 +41,7 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     outcome.row("Floorboard, handshake only", &case, vec![Figure::new("all connections accepted", "s", accepted?)]);
     outcome
         .deliveries
-        .push(Delivery::new("resumed with the exact board", boards as u64, exact).of("Floorboard", &case));
+        .push(Delivery::new("resumed with the exact board", boards as u64, storm.exact).of("Floorboard", &case));
 
     let mut uws_secs = None;
     for peer in bench.peers() {
@@ -71,7 +54,7 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
             uws_secs = Some(secs);
         }
     }
-    let ratio = uws_secs.map(|u| secs / u);
+    let ratio = uws_secs.map(|u| storm.secs / u);
     if let Some(r) = ratio {
         outcome.row("Floorboard / uWebSockets.js", &case, vec![Figure::new("ratio", "x", r)]);
     }
@@ -79,64 +62,140 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     outcome.targets.push(Target::check(goal, ratio, TARGET_RATIO, true, "x"));
     outcome.notes.push(format!(
         "The same dialer for both: {OPEN_CONCURRENCY} handshakes in flight, one loopback source address per \
-         connection. Floorboard's time runs from dropping every socket to the last verified snapshot."
+         connection. Floorboard's time runs from dropping every socket to the last resume answer; each board \
+         then holds its own folded copy (kept if answered `resumed`, replaced if sent a snapshot), checked \
+         cell by cell against a fresh subscriber's board. {} of {boards} were answered `resumed` (the board \
+         was unchanged), {} were sent the board.",
+        storm.unchanged,
+        boards as u64 - storm.unchanged,
     ));
     outcome.notes.extend(bench.no_peers_note());
     Ok(outcome)
 }
 
-/// Fills the board, drops every board at once and resumes them; the seconds until all had
-/// their snapshot, and how many matched the board exactly.
-async fn storm(bench: &Bench, server: &Server, boards: usize) -> anyhow::Result<(f64, u64)> {
+/// What the storm measured.
+struct Storm {
+    secs: f64,
+    /// Boards that held exactly the current board after resuming.
+    exact: u64,
+    /// Boards answered `resumed`: they already held the current board.
+    unchanged: u64,
+}
+
+/// A board display: its own copy of the board, folded from a snapshot and every update.
+struct Display {
+    seen: Arc<AtomicU64>,
+    task: JoinHandle<(Option<Socket>, BoardView, u64)>,
+}
+
+/// A resumed board's answer: it keeps its copy, or replaces it with the board it was sent.
+enum Answer {
+    Unchanged,
+    Board(BoardView),
+}
+
+/// Fills the board, drops every board at once and resumes them.
+async fn storm(bench: &Bench, server: &Server, boards: usize) -> anyhow::Result<Storm> {
     let dial = Dial::to(server.addr);
     let stop = CancellationToken::new();
-    let watchers = watcher::open_boards(&dial, boards, 0, &stop).await?;
+    let displays = sockets::open_many(boards, |i| open_display(dial, i, stop.clone())).await?;
     let reports = bench.size(Duration::from_millis(500), Duration::from_millis(200));
     let pace = Pace { rate: Some(400.0), in_flight: 64, duration: reports };
     let logs = tablet::run_tablets(&dial, 1, boards, pace, tablet::hot_units(40)).await?;
     let last = Acked::from_tablets(&logs).last_seq();
-    if !watcher::wait_all_seen(&watchers, last, Duration::from_secs(30)).await {
+    let all_seen = || displays.iter().all(|d| d.seen.load(Ordering::Relaxed) >= last);
+    if !watcher::wait_until(all_seen, Duration::from_secs(30)).await {
         bail!("boards did not all see the reports before the storm");
     }
     let expected = current_board(&dial, boards + 1).await?;
     stop.cancel();
     let mut held = Vec::with_capacity(boards);
-    for w in watchers {
-        held.extend(w.finish().await.0);
+    let mut views = Vec::with_capacity(boards);
+    let mut resume_points = Vec::with_capacity(boards);
+    for display in displays {
+        let (socket, view, seq) = display.task.await?;
+        held.extend(socket);
+        resume_points.push((seq, view.digest()));
+        views.push(view);
     }
+    let resume_points = Arc::new(resume_points);
 
     let started = Instant::now();
     drop(held);
-    let resumed = sockets::open_many(boards, |i| async move {
-        let mut ws = protocol::connect(&dial, boards + 2 + i).await?;
-        let board = board_answer(&mut ws, Some(last)).await?;
-        Ok((board, ws))
+    let resumed = sockets::open_many(boards, |i| {
+        let (seq, digest) = resume_points[i];
+        async move {
+            let mut ws = protocol::connect(&dial, boards + 2 + i).await?;
+            let answer = resume(&mut ws, seq, digest).await?;
+            Ok((i, answer, ws))
+        }
     })
     .await?;
     let secs = started.elapsed().as_secs_f64();
-    let exact = resumed.iter().filter(|(b, _)| b.as_ref() == Some(&expected)).count() as u64;
-    Ok((secs, exact))
+
+    let (mut exact, mut unchanged) = (0, 0);
+    for (i, answer, _) in &resumed {
+        let now_holds = match answer {
+            Answer::Unchanged => {
+                unchanged += 1;
+                &views[*i]
+            }
+            Answer::Board(view) => view,
+        };
+        exact += u64::from(*now_holds == expected);
+    }
+    Ok(Storm { secs, exact, unchanged })
+}
+
+/// Opens board display `index`: subscribes, then folds every update into its copy until `stop`.
+async fn open_display(dial: Dial, index: usize, stop: CancellationToken) -> anyhow::Result<Display> {
+    let mut ws = protocol::connect(&dial, index).await?;
+    let ServerMsg::Snapshot { cells, seq, .. } = protocol::subscribe(&mut ws, board(), None).await? else {
+        bail!("a board subscription was not answered with a snapshot");
+    };
+    let seen = Arc::new(AtomicU64::new(seq));
+    let mark = seen.clone();
+    let task = tokio::spawn(async move {
+        let mut view = BoardView::from_cells(cells);
+        let mut shown = seq;
+        let ws = sockets::read_until(ws, stop, |text, _| {
+            if let Ok(ServerMsg::BoardUpdate { cells, seq, .. }) = serde_json::from_str(text) {
+                view.apply(cells);
+                shown = shown.max(seq);
+                mark.fetch_max(seq, Ordering::Relaxed);
+            }
+        })
+        .await;
+        (ws, view, shown)
+    });
+    Ok(Display { seen, task })
+}
+
+/// Resubscribes a board that holds the board with `digest`, shown as of `seq`.
+async fn resume(ws: &mut Socket, seq: u64, digest: BoardDigest) -> anyhow::Result<Answer> {
+    let subscribe = ClientMsg::Subscribe { topic: board(), resume_from: Some(seq), digest: Some(digest) };
+    protocol::send(ws, &subscribe).await?;
+    loop {
+        match protocol::recv(ws).await? {
+            ServerMsg::Resumed { .. } => return Ok(Answer::Unchanged),
+            ServerMsg::Snapshot { cells, .. } => return Ok(Answer::Board(BoardView::from_cells(cells))),
+            ServerMsg::BoardUpdate { .. } => continue,
+            other => bail!("a board resume was answered with {}", protocol::kind(&other)),
+        }
+    }
 }
 
 /// The board as a fresh subscriber sees it.
-async fn current_board(dial: &Dial, index: usize) -> anyhow::Result<Board> {
+async fn current_board(dial: &Dial, index: usize) -> anyhow::Result<BoardView> {
     let mut ws = protocol::connect(dial, index).await?;
-    let board = board_answer(&mut ws, None).await?;
-    board.ok_or_else(|| anyhow::anyhow!("no board snapshot"))
+    match protocol::subscribe(&mut ws, board(), None).await? {
+        ServerMsg::Snapshot { cells, .. } => Ok(BoardView::from_cells(cells)),
+        other => bail!("a board subscription was answered with {}", protocol::kind(&other)),
+    }
 }
 
-/// Subscribes to the whole board; the snapshot it answers with, if it is one.
-async fn board_answer(ws: &mut Socket, resume_from: Option<u64>) -> anyhow::Result<Option<Board>> {
-    protocol::send(ws, &ClientMsg::Subscribe { topic: Topic::Board { facility: None }, resume_from }).await?;
-    loop {
-        let text = protocol::recv_text(ws).await?;
-        let answer: Answer = serde_json::from_str(text.as_str()).context("unreadable server message")?;
-        match (answer.kind, answer.cells) {
-            ("board_update", _) => continue,
-            ("snapshot", Some(cells)) => return Ok(Some(Board { seq: answer.seq, cells: cells.get().to_owned() })),
-            _ => return Ok(None),
-        }
-    }
+fn board() -> Topic {
+    Topic::Board { facility: None }
 }
 
 /// Seconds for a hub to accept `n` websocket connections from the same dialer.

@@ -1,9 +1,9 @@
 //! The optional board watcher: follows the all-facility board and prints one line per
-//! coalesced `board_update`.
+//! coalesced `board_update`; after a drop it resumes with the digest of the board it holds.
 
 use std::convert::Infallible;
 
-use floorboard_shared::heatmap::Cell;
+use floorboard_shared::heatmap::{BoardDigest, Cell};
 use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -18,8 +18,9 @@ const SHOWN_CELLS: usize = 3;
 /// many `board_update`s arrived.
 pub(super) async fn watch_board(url: String, stop: CancellationToken) -> u64 {
     let mut updates = 0;
+    let mut digest = None;
     while let Some(ws) = connect(&url, &stop).await {
-        match stop.run_until_cancelled(follow_board(ws, &mut updates)).await {
+        match stop.run_until_cancelled(follow_board(ws, &mut updates, &mut digest)).await {
             None => break,
             Some(Err(e)) => tracing::warn!(error = %e, "board connection lost; resubscribing"),
         }
@@ -27,16 +28,19 @@ pub(super) async fn watch_board(url: String, stop: CancellationToken) -> u64 {
     updates
 }
 
-async fn follow_board(mut ws: Ws, updates: &mut u64) -> anyhow::Result<Infallible> {
-    let subscribe = ClientMsg::Subscribe { topic: Topic::Board { facility: None }, resume_from: None };
+async fn follow_board(mut ws: Ws, updates: &mut u64, digest: &mut Option<BoardDigest>) -> anyhow::Result<Infallible> {
+    let subscribe = ClientMsg::Subscribe { topic: Topic::Board { facility: None }, resume_from: None, digest: *digest };
     ws.send(Message::Text(encode(&subscribe)?)).await?;
     loop {
         match parse(&next_text(&mut ws).await?) {
-            Some(ServerMsg::Snapshot { seq, cells, .. }) => {
+            Some(ServerMsg::Snapshot { seq, cells, digest: sent, .. }) => {
+                *digest = sent;
                 println!("board snapshot seq={seq}: {} cells", cells.len())
             }
-            Some(ServerMsg::BoardUpdate { seq, cells, .. }) => {
+            Some(ServerMsg::Resumed { seq, .. }) => println!("board resumed seq={seq}: unchanged"),
+            Some(ServerMsg::BoardUpdate { seq, cells, digest: sent, .. }) => {
                 *updates += 1;
+                *digest = Some(sent);
                 println!("board update seq={seq}: {}", describe_cells(&cells));
             }
             Some(ServerMsg::Error(body)) => {
