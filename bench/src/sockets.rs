@@ -42,10 +42,15 @@ impl Dial {
 
     /// Opens connection number `index` to `/ws`, retrying refusals and timeouts with back-off.
     pub async fn open(&self, index: usize) -> anyhow::Result<Socket> {
+        self.open_at(index, "/ws").await
+    }
+
+    /// Opens connection number `index` to `path` (with its query), as `open` does.
+    pub async fn open_at(&self, index: usize, path: &str) -> anyhow::Result<Socket> {
         let mut delay = Duration::from_millis(50);
         let mut attempt = 1;
         loop {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, self.open_once(index)).await {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, self.open_once(index, path)).await {
                 Ok(Ok(socket)) => return Ok(socket),
                 Ok(Err(e)) if attempt >= ATTEMPTS => return Err(e),
                 Err(_) if attempt >= ATTEMPTS => anyhow::bail!("websocket handshake timed out {ATTEMPTS} times"),
@@ -57,7 +62,7 @@ impl Dial {
         }
     }
 
-    async fn open_once(&self, index: usize) -> anyhow::Result<Socket> {
+    async fn open_once(&self, index: usize, path: &str) -> anyhow::Result<Socket> {
         let socket = TcpSocket::new_v4()?;
         if let Some(bytes) = self.recv_buffer {
             socket.set_recv_buffer_size(bytes)?;
@@ -65,7 +70,7 @@ impl Dial {
         socket.bind(SocketAddr::new(source_address(index).into(), 0))?;
         let stream = socket.connect(self.addr).await.with_context(|| format!("connect to {}", self.addr))?;
         stream.set_nodelay(true)?;
-        let url = format!("ws://{}/ws", self.addr);
+        let url = format!("ws://{}{path}", self.addr);
         let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(client_config())).await?;
         Ok(ws)
     }

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic};
-use floorboard_shared::{ErrorBody, ErrorCode};
+use floorboard_shared::{ErrorBody, ErrorCode, FacilityId};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
@@ -56,6 +56,10 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             return (StatusCode::UPGRADE_REQUIRED, headers, axum::Json(body)).into_response();
         }
     };
+    let on_connect = match board_on_connect(request.uri().query()) {
+        Ok(msg) => msg,
+        Err(body) => return AppError::from(body).into_response(),
+    };
     let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
         return AppError::new(ErrorCode::Unavailable, "the server is at its connection limit; retry shortly")
             .into_response();
@@ -83,7 +87,7 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             .max_frame_size(Some(HARD_FRAME_LIMIT));
         let socket =
             WebSocketStream::from_partially_read(WireIo(wire.clone()), prefix, Role::Server, Some(config)).await;
-        Connection::new(state, wire, socket, permit).run().await
+        Connection::new(state, wire, socket, permit).run(on_connect).await
     });
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let headers = response.headers_mut();
@@ -99,6 +103,37 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
 fn tcp_of(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
     let parts = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded).ok()?;
     Some((parts.io.into_inner(), parts.read_buf.to_vec()))
+}
+
+/// A board subscription made with the upgrade request: `/ws?board` (every facility) or
+/// `/ws?board=rmc`, with `digest` and `resume_from` as in `subscribe`, answered right after
+/// the `welcome`. A display that follows one board then resumes with the handshake and one
+/// answer. Other query parameters are ignored (cache-busters); a bad value refuses the
+/// upgrade with `invalid_value` naming it.
+fn board_on_connect(query: Option<&str>) -> Result<Option<ClientMsg>, ErrorBody> {
+    let (mut board, mut digest, mut resume_from) = (None, None, None);
+    let invalid = |field: &str, what: &str| {
+        ErrorBody::new(ErrorCode::InvalidValue, format!("query parameter `{field}`: {what}")).with_field(field)
+    };
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*key {
+            "board" => board = Some((!value.is_empty()).then(|| FacilityId::new(value.into_owned()))),
+            "digest" => {
+                let parsed = BoardDigest::try_from(value.into_owned()).map_err(|what| invalid("digest", what))?;
+                digest = Some(parsed);
+            }
+            "resume_from" => {
+                let parsed = value.parse::<u64>().map_err(|_| invalid("resume_from", "expected an integer >= 0"))?;
+                resume_from = Some(parsed);
+            }
+            _ => {}
+        }
+    }
+    match board {
+        Some(facility) => Ok(Some(ClientMsg::Subscribe { topic: Topic::Board { facility }, resume_from, digest })),
+        None if digest.is_none() && resume_from.is_none() => Ok(None),
+        None => Err(invalid("board", "`digest` and `resume_from` resume a board named by `board`")),
+    }
 }
 
 /// Checks a websocket upgrade request and derives its `Sec-WebSocket-Accept`.
@@ -191,8 +226,9 @@ impl Connection {
         }
     }
 
-    async fn run(mut self) {
-        let Err(ending) = self.serve().await;
+    /// Serves the connection; `on_connect` is a subscription made with the upgrade request.
+    async fn run(mut self, on_connect: Option<ClientMsg>) {
+        let Err(ending) = self.serve(on_connect).await;
         let id = self.guard.id();
         // Out of the fan-out before the socket closes.
         self.boards = None;
@@ -212,7 +248,7 @@ impl Connection {
         }
     }
 
-    async fn serve(&mut self) -> Result<std::convert::Infallible, Ending> {
+    async fn serve(&mut self, on_connect: Option<ClientMsg>) -> Result<std::convert::Infallible, Ending> {
         let welcome = ServerMsg::Welcome {
             server: concat!("floorboard/", env!("CARGO_PKG_VERSION")).into(),
             head_seq: self.state.hub.head(),
@@ -220,6 +256,9 @@ impl Connection {
             max_frame_bytes: MAX_FRAME_BYTES,
         };
         Box::pin(self.send_msg(&welcome)).await?;
+        if let Some(msg) = on_connect {
+            Box::pin(self.on_client_msg(msg)).await?;
+        }
         let shutdown = self.state.shutdown.clone();
         let wire = self.wire.clone();
         let mut heartbeat = tokio::time::interval(self.state.config.heartbeat);

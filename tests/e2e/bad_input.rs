@@ -154,3 +154,29 @@ async fn a_plain_request_to_the_websocket_endpoint_is_told_to_upgrade() {
     // A proper handshake still works.
     server.client().await;
 }
+
+#[tokio::test]
+async fn a_bad_board_in_the_upgrade_request_refuses_the_upgrade() {
+    let server = TestServer::spawn().await;
+    for (query, field) in
+        [("board&digest=not-hex", "digest"), ("board&resume_from=-1", "resume_from"), ("digest=", "digest")]
+    {
+        let url = format!("{}?{query}", server.ws_url());
+        let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = tokio_tungstenite::connect_async(&url).await
+        else {
+            panic!("{query}: the upgrade was not refused");
+        };
+        assert_eq!(response.status(), 422, "{query}");
+        let err: ErrorBody = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+        assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some(field)), "{query}: {err:?}");
+        assert!(!err.message.contains("not-hex"), "{err:?}");
+    }
+    let err_without_board = format!("{}?resume_from=3", server.ws_url());
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) =
+        tokio_tungstenite::connect_async(&err_without_board).await
+    else {
+        panic!("a resume point without a board was accepted");
+    };
+    let err: ErrorBody = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+    assert_eq!(err.field.as_deref(), Some("board"));
+}

@@ -265,6 +265,31 @@ async fn a_board_that_holds_the_current_board_resumes_without_it() {
 }
 
 #[tokio::test]
+async fn a_board_can_subscribe_and_resume_with_the_upgrade_request() {
+    let server = TestServer::spawn().await;
+    let mut tablet = server.client().await;
+    let receipt = tablet.submit(&draft("wrh-or", Kind::Configuration, Severity::Medium)).await.unwrap();
+    let held = board_as_of(&mut server.client().await, receipt.seq).await;
+
+    // No `subscribe` sent: the answer follows the welcome.
+    let url = format!("{}?board&resume_from={}&digest={}", server.ws_url(), receipt.seq, held.digest());
+    let mut wall = WsClient::connect(&url).await;
+    assert!(matches!(wall.recv().await, ServerMsg::Resumed { replayed: 0, seq, .. } if seq == receipt.seq));
+
+    // A plain one gets the snapshot; a facility board only its facility; live updates follow.
+    let mut wall = WsClient::connect(&format!("{}?board=wrh", server.ws_url())).await;
+    let ServerMsg::Snapshot { topic, cells, .. } = wall.recv().await else { panic!("expected a snapshot") };
+    assert_eq!(topic, Topic::Board { facility: Some("wrh".into()) });
+    assert_eq!(BoardView::from_cells(cells), held);
+    tablet.submit(&draft("wrh-or", Kind::Configuration, Severity::Medium)).await.unwrap();
+    assert!(matches!(wall.recv().await, ServerMsg::BoardUpdate { facility: Some(_), .. }));
+
+    // An unknown facility is refused like a `subscribe` for it, after the welcome.
+    let mut wall = WsClient::connect(&format!("{}?board=nope", server.ws_url())).await;
+    assert_eq!(wall.error().await.code, floorboard_shared::ErrorCode::UnknownFacility);
+}
+
+#[tokio::test]
 async fn a_board_that_missed_a_change_gets_the_current_board() {
     let server = TestServer::spawn().await;
     let mut tablet = server.client().await;

@@ -14,7 +14,12 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Opens connection `index` and reads its `welcome`.
 pub async fn connect(dial: &Dial, index: usize) -> anyhow::Result<Socket> {
-    let mut ws = dial.open(index).await?;
+    connect_at(dial, index, "/ws").await
+}
+
+/// Opens connection `index` to `path` (a subscription in its query, say) and reads its `welcome`.
+pub async fn connect_at(dial: &Dial, index: usize, path: &str) -> anyhow::Result<Socket> {
+    let mut ws = dial.open_at(index, path).await?;
     match recv(&mut ws).await? {
         ServerMsg::Welcome { .. } => Ok(ws),
         other => bail!("expected welcome, got {}", kind(&other)),

@@ -1,16 +1,16 @@
 //! S7: a reconnect storm. 10,000 boards hold a board with issues on it, each folding the
 //! updates it is sent into its own copy, all drop at once and resume as a display does
-//! (`subscribe` with `resume_from` and the digest of the board it holds); the time until
-//! every one holds exactly the current board, against the time uWebSockets.js takes to
-//! accept as many connections from the same dialer.
+//! (reconnecting to `/ws?board` with `resume_from` and the digest of the board it holds, so
+//! no `subscribe` is sent); the time until every one holds exactly the current board,
+//! against the time uWebSockets.js takes to accept as many connections from the same dialer.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use floorboard_shared::heatmap::{BoardDigest, BoardView};
-use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
+use floorboard_shared::heatmap::BoardView;
+use floorboard_shared::protocol::{ServerMsg, Topic};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -129,8 +129,9 @@ async fn storm(bench: &Bench, server: &Server, boards: usize) -> anyhow::Result<
     let resumed = sockets::open_many(boards, |i| {
         let (seq, digest) = resume_points[i];
         async move {
-            let mut ws = protocol::connect(&dial, boards + 2 + i).await?;
-            let answer = resume(&mut ws, seq, digest).await?;
+            let path = format!("/ws?board&resume_from={seq}&digest={digest}");
+            let mut ws = protocol::connect_at(&dial, boards + 2 + i, &path).await?;
+            let answer = resume_answer(&mut ws).await?;
             Ok((i, answer, ws))
         }
     })
@@ -175,10 +176,8 @@ async fn open_display(dial: Dial, index: usize, stop: CancellationToken) -> anyh
     Ok(Display { seen, task })
 }
 
-/// Resubscribes a board that holds the board with `digest`, shown as of `seq`.
-async fn resume(ws: &mut Socket, seq: u64, digest: BoardDigest) -> anyhow::Result<Answer> {
-    let subscribe = ClientMsg::Subscribe { topic: board(), resume_from: Some(seq), digest: Some(digest) };
-    protocol::send(ws, &subscribe).await?;
+/// The answer to a board resumed with the upgrade request (`/ws?board&digest=...`).
+async fn resume_answer(ws: &mut Socket) -> anyhow::Result<Answer> {
     loop {
         match protocol::recv(ws).await? {
             ServerMsg::Resumed { .. } => return Ok(Answer::Unchanged),
