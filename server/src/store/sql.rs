@@ -234,7 +234,8 @@ macro_rules! sql_store {
                 plan: &$crate::store::batch::Plan,
             ) -> Result<bool, $crate::store::StoreError> {
                 use $crate::store::sql::*;
-                for chunk in plan.new.chunks(INSERT_CHUNK) {
+                let new = plan.new_issues();
+                for chunk in new.chunks(INSERT_CHUNK) {
                     // Bound by reference: the rows are built once, here, not cloned per value.
                     let ids: Vec<String> = chunk.iter().map(|i| i.report.id.to_string()).collect();
                     let queues =
