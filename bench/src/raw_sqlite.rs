@@ -15,10 +15,11 @@ use time::OffsetDateTime;
 use crate::clients::tablet;
 
 /// Floorboard's SQLite migrations, applied in order.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../../server/migrations/sqlite/0001_init.sql"),
     include_str!("../../server/migrations/sqlite/0002_reports_by_unit.sql"),
     include_str!("../../server/migrations/sqlite/0003_events_reference_reports.sql"),
+    include_str!("../../server/migrations/sqlite/0004_reports_keyed_by_seq.sql"),
 ];
 /// Rows per INSERT statement, as the server chunks them.
 const CHUNK: usize = 500;
@@ -75,8 +76,9 @@ async fn insert(conn: &mut SqliteConnection, issues: &[Issue]) -> anyhow::Result
     // Values bound by reference, as the server binds them.
     let ids: Vec<String> = issues.iter().map(|i| i.report.id.to_string()).collect();
     let queues = issues.iter().map(|i| serde_json::to_string(&i.queues)).collect::<Result<Vec<_>, _>>()?;
+    // OR FAIL, as the server: a statement that cannot abort halfway needs no statement journal.
     let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO reports (id, facility, unit, module, kind, severity, summary, details, affected_role, \
+        "INSERT OR FAIL INTO reports (id, facility, unit, module, kind, severity, summary, details, affected_role, \
          affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, \
          reported_seq, seq) ",
     );
@@ -105,20 +107,20 @@ async fn insert(conn: &mut SqliteConnection, issues: &[Issue]) -> anyhow::Result
     });
     q.build().execute(&mut *conn).await?;
 
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO report_queues (queue, report_id) ");
-    let pairs =
-        issues.iter().zip(&ids).flat_map(|(i, id)| i.queues.iter().map(move |queue| (queue.as_str(), id.as_str())));
-    q.push_values(pairs, |mut row, (queue, id)| {
-        row.push_bind(queue).push_bind(id);
+    // Queue rows and events refer to their report by its sequence number.
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO report_queues (queue, report_seq) ");
+    let pairs = issues.iter().flat_map(|i| i.queues.iter().map(move |queue| (queue.as_str(), i.reported_seq as i64)));
+    q.push_values(pairs, |mut row, (queue, report)| {
+        row.push_bind(queue).push_bind(report);
     });
     q.build().execute(&mut *conn).await?;
 
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO events (seq, at, report_id, change, from_status, issue) ");
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO events (seq, at, report_seq, change, from_status, issue) ");
     // A reported event refers to its report's row instead of repeating the issue.
-    q.push_values(issues.iter().zip(&ids), |mut row, (i, id)| {
+    q.push_values(issues, |mut row, i| {
         row.push_bind(i.seq as i64)
             .push_bind(micros(i.received_at))
-            .push_bind(id.as_str())
+            .push_bind(i.reported_seq as i64)
             .push_bind("reported")
             .push_bind(None::<String>)
             .push_bind(None::<String>);

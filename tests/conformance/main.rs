@@ -54,6 +54,7 @@ conformance!(
     heatmap_facts_and_queue_counts_follow_current_status,
     data_survives_reopening,
     commit_times_read_back_as_apply_returned_them,
+    a_database_made_before_reports_were_keyed_by_seq_upgrades_intact,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -832,4 +833,150 @@ async fn postgres_writers_on_two_nodes_number_the_log_without_gaps() {
     assert_eq!(reported.len() as u64, TOTAL, "every report exactly once");
     assert_eq!(seen, log, "the follower collected every event once, in order");
     assert_eq!(nodes[0].head_seq().await.expect("head"), TOTAL);
+}
+
+// ---------------------------------------------------------------------------------------
+// Upgrades
+
+/// The migrations before reports were keyed by their sequence number (sqlite/0004,
+/// postgres/0003), as files for a migrator of their own.
+const SQLITE_BEFORE_SEQ_KEYS: [(&str, &str); 3] = [
+    ("0001_init.sql", include_str!("../../server/migrations/sqlite/0001_init.sql")),
+    ("0002_reports_by_unit.sql", include_str!("../../server/migrations/sqlite/0002_reports_by_unit.sql")),
+    (
+        "0003_events_reference_reports.sql",
+        include_str!("../../server/migrations/sqlite/0003_events_reference_reports.sql"),
+    ),
+];
+const POSTGRES_BEFORE_SEQ_KEYS: [(&str, &str); 2] = [
+    ("0001_init.sql", include_str!("../../server/migrations/postgres/0001_init.sql")),
+    (
+        "0002_events_reference_reports.sql",
+        include_str!("../../server/migrations/postgres/0002_events_reference_reports.sql"),
+    ),
+];
+
+impl Db {
+    /// Makes this storage's schema as it stood before reports were keyed by sequence number,
+    /// applied by the same migrator a server of that time ran, and runs `sql` on it.
+    async fn make_before_seq_keys(&self, sql: &str) {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let files = match self.backend {
+            Backend::Sqlite => &SQLITE_BEFORE_SEQ_KEYS[..],
+            Backend::Postgres => &POSTGRES_BEFORE_SEQ_KEYS[..],
+        };
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write a migration");
+        }
+        let migrator = sqlx::migrate::Migrator::new(dir.path()).await.expect("the old migrations");
+        match self.backend {
+            Backend::Sqlite => {
+                let options = SqliteStore::connect_options(&self.storage.data_dir().join("floorboard.db"));
+                let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the old database");
+                migrator.run(&pool).await.expect("old migrations");
+                sqlx::raw_sql(sql).execute(&pool).await.expect("old rows");
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.database_url()).await.expect("open the old database");
+                migrator.run(&pool).await.expect("old migrations");
+                sqlx::raw_sql(sql).execute(&pool).await.expect("old rows");
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// A SQL string literal.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn literal_or_null(s: Option<&str>) -> String {
+    s.map_or_else(|| "NULL".into(), literal)
+}
+
+fn micros(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000) as i64
+}
+
+/// The rows a store wrote for `issues` and `log` before reports were keyed by sequence
+/// number: tables keyed by the report's UUID, a report's event with a copy of its issue
+/// (before sqlite/0003, postgres/0002) for odd sequence numbers and without for even ones.
+fn rows_before_seq_keys(issues: &[Issue], log: &[Event]) -> String {
+    let mut sql = String::new();
+    for i in issues {
+        let r = &i.report;
+        let id = literal(&r.id.to_string());
+        sql += &format!(
+            "INSERT INTO reports (id, facility, unit, module, kind, severity, summary, details, affected_role, \
+             affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, \
+             reported_seq, seq) VALUES ({id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});\n",
+            literal(r.facility.as_str()),
+            literal(r.unit.as_str()),
+            literal(r.module.as_str()),
+            literal(r.kind.as_str()),
+            literal(r.severity.as_str()),
+            literal(&r.summary),
+            literal_or_null(r.details.as_deref()),
+            literal_or_null(r.affected_role.as_deref()),
+            r.affected_users,
+            if r.resolved_at_elbow { "TRUE" } else { "FALSE" },
+            literal(r.reporter.as_str()),
+            micros(r.reported_at),
+            micros(i.received_at),
+            literal(&serde_json::to_string(&i.queues).expect("queues")),
+            literal(i.status.as_str()),
+            literal_or_null(i.note.as_deref()),
+            micros(i.updated_at),
+            i.reported_seq,
+            i.seq,
+        );
+        for queue in &i.queues {
+            sql +=
+                &format!("INSERT INTO report_queues (queue, report_id) VALUES ({}, {id});\n", literal(queue.as_str()));
+        }
+    }
+    for e in log {
+        let (change, from) = match e.change {
+            Change::Reported => ("reported", None),
+            Change::StatusChanged { from } => ("status_changed", Some(from.as_str())),
+        };
+        let copy = (from.is_some() || e.seq % 2 == 1).then(|| serde_json::to_string(&e.issue).expect("issue"));
+        sql += &format!(
+            "INSERT INTO events (seq, at, report_id, change, from_status, issue) VALUES ({}, {}, {}, {}, {}, {});\n",
+            e.seq,
+            micros(e.at),
+            literal(&e.issue.report.id.to_string()),
+            literal(change),
+            literal_or_null(from),
+            literal_or_null(copy.as_deref()),
+        );
+    }
+    sql
+}
+
+/// A database written before reports were keyed by sequence number reads back, once
+/// upgraded, exactly as the same history written by today's store, and goes on from there:
+/// retries of its reports are still duplicates, reused ids still conflict, numbers go on.
+async fn a_database_made_before_reports_were_keyed_by_seq_upgrades_intact(db: Db) {
+    let today = Db::fresh(db.backend).await;
+    let written = today.open().await;
+    let (reports, _) = morning(&*written).await;
+    let expected = Everything::read(&*written).await;
+
+    db.make_before_seq_keys(&rows_before_seq_keys(&expected.issues, &expected.log)).await;
+    let upgraded = db.open().await;
+    assert_eq!(Everything::read(&*upgraded).await, expected);
+
+    let reused = report_with("rmc-4w", Kind::Process, Severity::Low, |d| d.id = reports[2].id);
+    let next = report("lch-picu", Kind::Access, Severity::High);
+    let batch = [submit(&reports[0]), submit(&reused), submit(&next), set(reports[4].id, Status::Acknowledged, None)];
+    let outcomes = apply(&*upgraded, &batch, at(40)).await;
+    assert_eq!(duplicate(&outcomes[0]), &issue(&*written, reports[0].id).await);
+    assert_refused(&outcomes[1], ErrorCode::IdConflict, reports[2].id);
+    let n = expected.head;
+    assert_eq!(seqs(&events(&outcomes)), [n + 1, n + 2]);
+    assert_eq!(events(&outcomes), events(&apply(&*written, &batch, at(40)).await));
+    assert_eq!(Everything::read(&*upgraded).await, Everything::read(&*written).await);
 }

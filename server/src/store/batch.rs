@@ -16,10 +16,18 @@ pub struct Plan {
     /// One per command; the committed ones are the batch's events, numbered densely from the
     /// batch's first sequence number in command order.
     pub outcomes: Vec<Applied>,
-    /// Issues new in this batch, in their final state.
-    pub new: Vec<Issue>,
+    /// Issues new in this batch, in commit order.
+    new: Vec<NewIssue>,
     /// Issues stored before this batch whose status changed, in their final state.
     pub changed: Vec<Issue>,
+}
+
+/// Where a new issue's final state is: most are as their `reported` event has them, so the
+/// issue is held once, in that event.
+#[derive(Debug)]
+enum NewIssue {
+    AsReported { outcome: usize },
+    ChangedLater(Box<Issue>),
 }
 
 impl Plan {
@@ -34,6 +42,11 @@ impl Plan {
     /// The last sequence number the batch takes, if it commits anything.
     pub fn last_seq(&self) -> Option<u64> {
         self.events().last().map(|e| e.seq)
+    }
+
+    /// Issues new in this batch, in their final state, in commit order.
+    pub fn new_issues(&self) -> Vec<&Issue> {
+        (0..self.new.len()).map(|index| issue_at(self, index)).collect()
     }
 }
 
@@ -60,25 +73,50 @@ pub fn reads(batch: &[Command], reads: Reads) -> Vec<ReportId> {
         .collect()
 }
 
+/// Where an issue the batch touches stands at this point of the batch. Indices, so the map
+/// holds no whole issues.
+#[derive(Clone, Copy)]
+enum Current {
+    /// Stored before this batch: `stored[index]`.
+    Stored(usize),
+    /// New in this batch: `new[index]` of the plan.
+    New(usize),
+}
+
 /// Applies `batch` in order to `stored` (the issues `reads` names, as they stand), numbering
-/// events from `first_seq`; a submission whose id is not in `stored` is planned as new. Later commands see earlier ones: a report submitted twice in one
-/// batch is a duplicate the second time; its status can change in the same batch.
-pub fn plan(batch: &[Command], mut stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
+/// events from `first_seq`; a submission whose id is not in `stored` is planned as new.
+/// Later commands see earlier ones: a report submitted twice in one batch is a duplicate the
+/// second time; its status can change in the same batch.
+pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
     // Stores keep microseconds: what is published live must equal what is read back.
     let at = at.truncate_to_microsecond();
     let mut next_seq = first_seq;
-    let mut new_ids: Vec<ReportId> = Vec::new();
+    let mut stored: Vec<Issue> = stored.into_values().collect();
+    let mut current: HashMap<ReportId, Current> = HashMap::with_capacity(stored.len() + batch.len());
+    current.extend(stored.iter().enumerate().map(|(index, issue)| (issue.report.id, Current::Stored(index))));
     let mut changed_ids: Vec<ReportId> = Vec::new();
-    let mut plan = Plan::default();
+    let mut plan = Plan { outcomes: Vec::with_capacity(batch.len()), ..Plan::default() };
 
     for command in batch {
         let outcome = match command {
-            Command::Submit { report, queues } => match stored.get(&report.id) {
-                Some(existing) if existing.report == *report => Applied::Duplicate(existing.clone()),
-                Some(_) => Applied::Refused(
-                    ErrorBody::new(ErrorCode::IdConflict, "this report id was already used for a different report")
-                        .with_id(report.id),
-                ),
+            Command::Submit { report, queues } => match current.get(&report.id).copied() {
+                Some(existing) => {
+                    let existing = match existing {
+                        Current::Stored(index) => &stored[index],
+                        Current::New(index) => issue_at(&plan, index),
+                    };
+                    if existing.report == *report {
+                        Applied::Duplicate(existing.clone())
+                    } else {
+                        Applied::Refused(
+                            ErrorBody::new(
+                                ErrorCode::IdConflict,
+                                "this report id was already used for a different report",
+                            )
+                            .with_id(report.id),
+                        )
+                    }
+                }
                 None => {
                     let issue = Issue {
                         report: report.clone(),
@@ -90,49 +128,81 @@ pub fn plan(batch: &[Command], mut stored: HashMap<ReportId, Issue>, first_seq: 
                         reported_seq: next_seq,
                         seq: next_seq,
                     };
-                    new_ids.push(report.id);
-                    stored.insert(report.id, issue.clone());
+                    current.insert(report.id, Current::New(plan.new.len()));
+                    plan.new.push(NewIssue::AsReported { outcome: plan.outcomes.len() });
                     Applied::Committed(Event { seq: next_seq, at, change: Change::Reported, issue })
                 }
             },
-            Command::SetStatus { id, to, note } => match stored.get_mut(id) {
-                None => Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id)),
-                Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
-                    ErrorBody::new(
-                        ErrorCode::InvalidTransition,
-                        format!("an issue cannot move from {} to {}", issue.status.as_str(), to.as_str()),
-                    )
-                    .with_id(*id),
-                ),
-                Some(issue) => {
-                    let from = issue.status;
-                    issue.status = *to;
-                    if note.is_some() {
-                        issue.note = note.clone();
+            Command::SetStatus { id, to, note } => {
+                let issue = match current.get(id).copied() {
+                    None => None,
+                    Some(Current::Stored(index)) => Some(&mut stored[index]),
+                    Some(Current::New(index)) => {
+                        // Its row is inserted in its final state, which is no longer its
+                        // reported event's: from here on it is held apart.
+                        if let NewIssue::AsReported { .. } = plan.new[index] {
+                            plan.new[index] = NewIssue::ChangedLater(Box::new(issue_at(&plan, index).clone()));
+                        }
+                        match &mut plan.new[index] {
+                            NewIssue::ChangedLater(issue) => Some(&mut **issue),
+                            NewIssue::AsReported { .. } => unreachable!("held apart just above"),
+                        }
                     }
-                    issue.updated_at = at;
-                    issue.seq = next_seq;
-                    if !new_ids.contains(id) && !changed_ids.contains(id) {
-                        changed_ids.push(*id);
+                };
+                match issue {
+                    None => {
+                        Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id))
                     }
-                    Applied::Committed(Event {
-                        seq: next_seq,
-                        at,
-                        change: Change::StatusChanged { from },
-                        issue: issue.clone(),
-                    })
+                    Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
+                        ErrorBody::new(
+                            ErrorCode::InvalidTransition,
+                            format!("an issue cannot move from {} to {}", issue.status.as_str(), to.as_str()),
+                        )
+                        .with_id(*id),
+                    ),
+                    Some(issue) => {
+                        let from = issue.status;
+                        issue.status = *to;
+                        if note.is_some() {
+                            issue.note = note.clone();
+                        }
+                        issue.updated_at = at;
+                        issue.seq = next_seq;
+                        let event =
+                            Event { seq: next_seq, at, change: Change::StatusChanged { from }, issue: issue.clone() };
+                        if matches!(current.get(id), Some(Current::Stored(_))) && !changed_ids.contains(id) {
+                            changed_ids.push(*id);
+                        }
+                        Applied::Committed(event)
+                    }
                 }
-            },
+            }
         };
         if matches!(outcome, Applied::Committed(_)) {
             next_seq += 1;
         }
         plan.outcomes.push(outcome);
     }
-    let mut take = |id: &ReportId| stored.remove(id).expect("planned issues are in the map");
-    plan.new = new_ids.iter().map(&mut take).collect();
-    plan.changed = changed_ids.iter().map(&mut take).collect();
+    let mut stored: Vec<Option<Issue>> = stored.into_iter().map(Some).collect();
+    plan.changed = changed_ids
+        .iter()
+        .map(|id| match current.get(id) {
+            Some(Current::Stored(index)) => stored[*index].take().expect("each changed issue is listed once"),
+            _ => unreachable!("changed issues are stored ones"),
+        })
+        .collect();
     plan
+}
+
+/// The current state of the batch's `index`th new issue.
+fn issue_at(plan: &Plan, index: usize) -> &Issue {
+    match &plan.new[index] {
+        NewIssue::AsReported { outcome } => match &plan.outcomes[*outcome] {
+            Applied::Committed(event) => &event.issue,
+            _ => unreachable!("a new issue's outcome is its reported event"),
+        },
+        NewIssue::ChangedLater(issue) => issue,
+    }
 }
 
 #[cfg(test)]
@@ -178,9 +248,11 @@ mod tests {
         let p =
             plan(&[submit(1), submit(2), set(1, Status::InProgress)], HashMap::new(), 41, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(p.events().map(|e| e.seq).collect::<Vec<_>>(), [41, 42, 43]);
-        assert_eq!(p.new.len(), 2);
+        assert_eq!(p.new_issues().len(), 2);
         assert!(p.changed.is_empty(), "a report new in the batch is inserted in its final state");
-        assert_eq!(p.new[0].status, Status::InProgress);
+        assert_eq!(p.new_issues()[0].status, Status::InProgress);
+        // Its reported event still has it as reported.
+        assert_eq!(p.events().next().map(|e| e.issue.status), Some(Status::New));
     }
 
     #[test]
@@ -201,12 +273,12 @@ mod tests {
         assert!(matches!(&p.outcomes[0], Applied::Refused(e) if e.code == ErrorCode::NotFound));
         assert!(matches!(&p.outcomes[2], Applied::Refused(e) if e.code == ErrorCode::InvalidTransition));
         assert_eq!(p.events().count(), 1);
-        assert_eq!(p.new[0].status, Status::New);
+        assert_eq!(p.new_issues()[0].status, Status::New);
     }
 
     #[test]
     fn stored_issues_that_change_are_listed_once() {
-        let first = plan(&[submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH).new.remove(0);
+        let first = plan(&[submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH).new_issues()[0].clone();
         let stored = HashMap::from([(first.report.id, first)]);
         let p =
             plan(&[set(1, Status::Acknowledged), set(1, Status::InProgress)], stored, 2, OffsetDateTime::UNIX_EPOCH);

@@ -38,6 +38,8 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    const INSERT_REPORTS: &str = "INSERT INTO reports";
+
     /// Writers take any pooled connection: the advisory lock orders them.
     fn writer(&self) -> &PgPool {
         &self.pool

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use floorboard_shared::protocol::{Change, Event};
-use floorboard_shared::{Issue, Report, ReportId};
+use floorboard_shared::{Issue, Report};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
@@ -92,28 +92,27 @@ impl TryFrom<IssueRow> for Issue {
     }
 }
 
-/// An event as the log stores it. A `reported` event keeps no copy of its issue (`issue` is
-/// NULL): the report's row holds it, which halves what a report writes.
+/// An event as the log stores it, referring to its report by the report's sequence number.
+/// A `reported` event keeps no copy of its issue (`issue` is NULL): the report's row holds
+/// it, which halves what a report writes.
 #[derive(sqlx::FromRow)]
 pub(super) struct EventRow {
     seq: i64,
     at: i64,
-    report_id: String,
+    report_seq: i64,
     from_status: Option<String>,
     issue: Option<String>,
 }
 
 impl EventRow {
-    /// The report whose row holds this event's issue, if the event keeps no copy.
-    pub(super) fn issue_by_reference(&self) -> Result<Option<ReportId>, StoreError> {
-        match self.issue {
-            Some(_) => Ok(None),
-            None => Ok(Some(wire(self.report_id.clone())?)),
-        }
+    /// The `reported_seq` of the report whose row holds this event's issue, if the event
+    /// keeps no copy.
+    pub(super) fn issue_by_reference(&self) -> Option<i64> {
+        self.issue.is_none().then_some(self.report_seq)
     }
 
-    /// The event, given the stored issues its `issue_by_reference` names.
-    pub(super) fn into_event(self, stored: &HashMap<ReportId, Issue>) -> Result<Event, StoreError> {
+    /// The event, given the stored issues its `issue_by_reference` names, by `reported_seq`.
+    pub(super) fn into_event(self, stored: &HashMap<u64, Issue>) -> Result<Event, StoreError> {
         let (seq, at) = (self.seq as u64, from_micros(self.at)?);
         let change = match self.from_status {
             Some(from) => Change::StatusChanged { from: wire(from)? },
@@ -122,9 +121,10 @@ impl EventRow {
         let issue = match (self.issue, &change) {
             (Some(issue), _) => serde_json::from_str(&issue)?,
             (None, Change::Reported) => {
-                let id: ReportId = wire(self.report_id)?;
-                let stored =
-                    stored.get(&id).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report {id}")))?;
+                let report = self.report_seq;
+                let stored = stored
+                    .get(&(report as u64))
+                    .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report numbered {report}")))?;
                 as_reported(stored, seq, at)?
             }
             (None, Change::StatusChanged { .. }) => {
@@ -153,7 +153,8 @@ fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, St
 
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads) and the
 /// hooks `writer() -> &Pool<$db>` (where batches are written), `lock_log(&mut
-/// $db::Connection)` and `announce(&mut $db::Connection, last_seq)`.
+/// $db::Connection)`, `announce(&mut $db::Connection, last_seq)` and `INSERT_REPORTS` (how a
+/// batch's reports are inserted).
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -187,6 +188,30 @@ macro_rules! sql_store {
                 Ok(found)
             }
 
+            /// The stored issues numbered `seqs` (their `reported_seq`), by that number.
+            async fn fetch_issues_by_seq(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                seqs: &[i64],
+            ) -> Result<std::collections::HashMap<u64, floorboard_shared::Issue>, $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let mut found = std::collections::HashMap::new();
+                for chunk in seqs.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {ISSUE_COLUMNS} FROM reports WHERE reported_seq IN ("
+                    ));
+                    let mut list = q.separated(", ");
+                    for seq in chunk {
+                        list.push_bind(*seq);
+                    }
+                    q.push(")");
+                    for row in q.build_query_as::<IssueRow>().fetch_all(&mut *conn).await? {
+                        let issue = floorboard_shared::Issue::try_from(row)?;
+                        found.insert(issue.reported_seq, issue);
+                    }
+                }
+                Ok(found)
+            }
+
             /// Runs an issue query and reads the head it is consistent with, in one read
             /// transaction.
             async fn issues_at(
@@ -209,12 +234,13 @@ macro_rules! sql_store {
                 plan: &$crate::store::batch::Plan,
             ) -> Result<bool, $crate::store::StoreError> {
                 use $crate::store::sql::*;
-                for chunk in plan.new.chunks(INSERT_CHUNK) {
+                let new = plan.new_issues();
+                for chunk in new.chunks(INSERT_CHUNK) {
                     // Bound by reference: the rows are built once, here, not cloned per value.
                     let ids: Vec<String> = chunk.iter().map(|i| i.report.id.to_string()).collect();
                     let queues =
                         chunk.iter().map(|i| serde_json::to_string(&i.queues)).collect::<Result<Vec<_>, _>>()?;
-                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO reports ({ISSUE_COLUMNS}) "));
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("{} ({ISSUE_COLUMNS}) ", Self::INSERT_REPORTS));
                     q.push_values(chunk.iter().zip(&ids).zip(&queues), |mut row, ((i, id), queues)| {
                         let r = &i.report;
                         row.push_bind(id.as_str())
@@ -244,13 +270,12 @@ macro_rules! sql_store {
                         return Ok(false);
                     }
 
-                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO report_queues (queue, report_id) ");
+                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO report_queues (queue, report_seq) ");
                     let rows = chunk
                         .iter()
-                        .zip(&ids)
-                        .flat_map(|(i, id)| i.queues.iter().map(move |queue| (queue.as_str(), id.as_str())));
-                    q.push_values(rows, |mut row, (queue, id)| {
-                        row.push_bind(queue).push_bind(id);
+                        .flat_map(|i| i.queues.iter().map(move |queue| (queue.as_str(), i.reported_seq as i64)));
+                    q.push_values(rows, |mut row, (queue, report)| {
+                        row.push_bind(queue).push_bind(report);
                     });
                     q.build().execute(&mut *conn).await?;
                 }
@@ -263,8 +288,8 @@ macro_rules! sql_store {
                         .push_bind(micros(issue.updated_at))
                         .push(", seq = ")
                         .push_bind(issue.seq as i64)
-                        .push(" WHERE id = ")
-                        .push_bind(issue.report.id.to_string());
+                        .push(" WHERE reported_seq = ")
+                        .push_bind(issue.reported_seq as i64);
                     q.build().execute(&mut *conn).await?;
                 }
                 let events: Vec<_> = plan.events().collect();
@@ -280,13 +305,13 @@ macro_rules! sql_store {
                                     Some(serde_json::to_string(&e.issue)?)
                                 }
                             };
-                            Ok((e, e.issue.report.id.to_string(), issue))
+                            Ok((e, issue))
                         })
                         .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
                     let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO events (seq, at, report_id, change, from_status, issue) ",
+                        "INSERT INTO events (seq, at, report_seq, change, from_status, issue) ",
                     );
-                    q.push_values(&rows, |mut row, (e, id, issue)| {
+                    q.push_values(&rows, |mut row, (e, issue)| {
                         let (change, from) = match e.change {
                             floorboard_shared::protocol::Change::StatusChanged { from } => {
                                 ("status_changed", Some(from.as_str()))
@@ -295,7 +320,7 @@ macro_rules! sql_store {
                         };
                         row.push_bind(e.seq as i64)
                             .push_bind(micros(e.at))
-                            .push_bind(id.as_str())
+                            .push_bind(e.issue.reported_seq as i64)
                             .push_bind(change)
                             .push_bind(from)
                             .push_bind(issue.as_deref());
@@ -366,7 +391,7 @@ macro_rules! sql_store {
                 limit: u32,
             ) -> Result<floorboard_shared::protocol::IssuesAt, $crate::store::StoreError> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT r.* FROM report_queues q JOIN reports r ON r.id = q.report_id WHERE q.queue = ",
+                    "SELECT r.* FROM report_queues q JOIN reports r ON r.reported_seq = q.report_seq WHERE q.queue = ",
                 );
                 q.push_bind(queue.to_string())
                     .push(" AND r.status NOT IN ('resolved', 'closed') ORDER BY ")
@@ -412,15 +437,14 @@ macro_rules! sql_store {
                 use $crate::store::sql::EventRow;
                 let mut conn = self.pool.acquire().await?;
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, report_id, from_status, issue FROM events WHERE seq > ",
+                    "SELECT seq, at, report_seq, from_status, issue FROM events WHERE seq > ",
                 );
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
                 let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *conn).await?;
                 // Reports' immutable columns never change once committed: no need to read
                 // them in the transaction that read the events.
-                let reported =
-                    rows.iter().filter_map(|r| r.issue_by_reference().transpose()).collect::<Result<Vec<_>, _>>()?;
-                let stored = Self::fetch_issues(&mut conn, &reported).await?;
+                let reported: Vec<i64> = rows.iter().filter_map(|r| r.issue_by_reference()).collect();
+                let stored = Self::fetch_issues_by_seq(&mut conn, &reported).await?;
                 rows.into_iter().map(|row| row.into_event(&stored)).collect()
             }
 
@@ -454,7 +478,7 @@ macro_rules! sql_store {
 
             async fn queue_counts(&self) -> Result<Vec<(floorboard_shared::QueueId, u64)>, $crate::store::StoreError> {
                 let rows: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT q.queue, COUNT(*) FROM report_queues q JOIN reports r ON r.id = q.report_id \
+                    "SELECT q.queue, COUNT(*) FROM report_queues q JOIN reports r ON r.reported_seq = q.report_seq \
                      WHERE r.status NOT IN ('resolved', 'closed') GROUP BY q.queue",
                 )
                 .fetch_all(&self.pool)

@@ -60,6 +60,12 @@ impl SqliteStore {
         Ok(SqliteStore { pool, writer })
     }
 
+    /// `OR FAIL` instead of the default `ABORT` for the constraints the upsert does not name:
+    /// a statement that may abort halfway makes SQLite keep a statement journal, a copy of
+    /// every page it touches, to undo it alone. A failure still fails the statement, and the
+    /// transaction is rolled back whole.
+    const INSERT_REPORTS: &str = "INSERT OR FAIL INTO reports";
+
     fn writer(&self) -> &SqlitePool {
         &self.writer
     }
