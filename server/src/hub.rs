@@ -152,9 +152,12 @@ impl Hub {
         }
     }
 
-    /// Rebuilds state after a start: the board from every stored issue, the replay window
-    /// from the latest events. `recent` must be the newest events, oldest first.
-    pub fn restore(&self, head: u64, facts: &[Fact], recent: Vec<Event>) {
+    /// Rebuilds state after a start: the board from every stored issue as of `head`, the
+    /// replay window from the latest events. `recent` must be the newest events, oldest
+    /// first; any after `head` (committed by another node since `head` was read) are left
+    /// for the follower, which publishes them in order after `head`.
+    pub fn restore(&self, head: u64, facts: &[Fact], mut recent: Vec<Event>) {
+        recent.retain(|e| e.seq <= head);
         let mut board = self.board.lock().expect("board lock");
         for fact in facts {
             board.heatmap.apply(fact);
@@ -521,6 +524,24 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_secs(10), "{:?}", start.elapsed());
         stop.cancel();
         task.await.unwrap();
+    }
+
+    /// A node that starts while another writes can read events newer than the head its
+    /// board was read at: those are published by its follower, once and in order.
+    #[test]
+    fn a_restore_keeps_events_after_its_head_for_the_follower() {
+        let hub = hub(10, 100);
+        let recent: Vec<Event> = (1..=4).map(|seq| event(seq, "rmc-4w", Kind::Access)).collect();
+        let facts: Vec<Fact> = recent[..2].iter().map(fact_of).collect();
+        hub.restore(2, &facts, recent.clone());
+        assert_eq!(hub.head(), 2);
+        for e in &recent[2..] {
+            hub.publish(e.clone());
+        }
+        let all = Topic::Queue { queue: QueueId::new("it-access") };
+        let Replay::Events { events, head } = hub.replay_topic(&all, 0) else { panic!("in the window") };
+        assert_eq!(events.iter().map(|p| p.event.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert_eq!(head, 4);
     }
 
     #[test]

@@ -23,6 +23,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Makes a transaction read one snapshot: under PostgreSQL's default (read committed)
+    /// each statement sees new commits, and a node starting while others write would read
+    /// a head and then reports committed after it, and fold them in twice.
+    const SNAPSHOT_READ: Option<&'static str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+
     /// Connects and applies pending migrations. Migrations take their own lock, so nodes
     /// starting together apply them once.
     pub async fn open(url: &str, max_connections: u32) -> Result<PgStore, StoreError> {

@@ -453,6 +453,9 @@ macro_rules! sql_store {
             ) -> Result<(u64, Vec<floorboard_shared::heatmap::Fact>), $crate::store::StoreError> {
                 use $crate::store::sql::*;
                 let mut tx = self.pool.begin().await?;
+                if let Some(snapshot) = Self::SNAPSHOT_READ {
+                    sqlx::query(snapshot).execute(&mut *tx).await?;
+                }
                 let seq = Self::head(&mut tx).await?;
                 let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
                     "SELECT facility, unit, kind, severity, status, received_at FROM reports ORDER BY received_at",

@@ -21,6 +21,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// A SQLite read transaction already reads one snapshot (from its first read, in WAL mode).
+    const SNAPSHOT_READ: Option<&'static str> = None;
+
     /// How the database file is opened: durable (WAL, synchronous=FULL) and tuned for
     /// group commits. Public so the benchmark's raw-SQLite baseline opens its file the same way.
     pub fn connect_options(path: &Path) -> SqliteConnectOptions {
