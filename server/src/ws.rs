@@ -111,7 +111,7 @@ fn tcp_of(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
 /// the `welcome`. A display that follows one board then resumes with the handshake and one
 /// answer. Other query parameters are ignored (cache-busters); a bad value refuses the
 /// upgrade with `invalid_value` naming it.
-fn board_on_connect(query: Option<&str>) -> Result<Option<ClientMsg>, ErrorBody> {
+fn board_on_connect(query: Option<&str>) -> Result<Option<Box<ClientMsg>>, ErrorBody> {
     let (mut board, mut digest, mut resume_from) = (None, None, None);
     let invalid = |field: &str, what: &str| {
         ErrorBody::new(ErrorCode::InvalidValue, format!("query parameter `{field}`: {what}")).with_field(field)
@@ -131,7 +131,9 @@ fn board_on_connect(query: Option<&str>) -> Result<Option<ClientMsg>, ErrorBody>
         }
     }
     match board {
-        Some(facility) => Ok(Some(ClientMsg::Subscribe { topic: Topic::Board { facility }, resume_from, digest })),
+        Some(facility) => {
+            Ok(Some(Box::new(ClientMsg::Subscribe { topic: Topic::Board { facility }, resume_from, digest })))
+        }
         None if digest.is_none() && resume_from.is_none() => Ok(None),
         None => Err(invalid("board", "`digest` and `resume_from` resume a board named by `board`")),
     }
@@ -228,7 +230,9 @@ impl Connection {
     }
 
     /// Serves the connection; `on_connect` is a subscription made with the upgrade request.
-    async fn run(mut self, on_connect: Option<ClientMsg>) {
+    /// (Boxed: the connection's future keeps room for it for its whole life, and an idle
+    /// board's memory is mostly that future.)
+    async fn run(mut self, on_connect: Option<Box<ClientMsg>>) {
         let Err(ending) = self.serve(on_connect).await;
         let id = self.guard.id();
         // Out of the fan-out before the socket closes.
@@ -249,7 +253,7 @@ impl Connection {
         }
     }
 
-    async fn serve(&mut self, on_connect: Option<ClientMsg>) -> Result<std::convert::Infallible, Ending> {
+    async fn serve(&mut self, on_connect: Option<Box<ClientMsg>>) -> Result<std::convert::Infallible, Ending> {
         let welcome = ServerMsg::Welcome {
             server: concat!("floorboard/", env!("CARGO_PKG_VERSION")).into(),
             head_seq: self.state.hub.head(),
@@ -258,7 +262,7 @@ impl Connection {
         };
         Box::pin(self.send_msg(&welcome)).await?;
         if let Some(msg) = on_connect {
-            Box::pin(self.on_client_msg(msg)).await?;
+            Box::pin(self.on_client_msg(*msg)).await?;
         }
         let shutdown = self.state.shutdown.clone();
         let wire = self.wire.clone();
