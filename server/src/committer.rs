@@ -83,11 +83,11 @@ async fn answer(mut answers: mpsc::Receiver<Done>, hub: Option<Arc<Hub>>) {
         match result {
             Ok(outcomes) => {
                 if let Some(hub) = &hub {
-                    for outcome in &outcomes {
-                        if let Applied::Committed(event) = outcome {
-                            hub.publish(event.clone());
-                        }
-                    }
+                    let events = outcomes.iter().filter_map(|o| match o {
+                        Applied::Committed(event) => Some(event.clone()),
+                        _ => None,
+                    });
+                    hub.publish_all(events.collect());
                 }
                 metrics::counter!(telemetry::EVENTS_COMMITTED)
                     .increment(outcomes.iter().filter(|o| matches!(o, Applied::Committed(_))).count() as u64);

@@ -188,32 +188,40 @@ impl Hub {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Publishes one committed event. Called by the committer only, in sequence order.
+    /// Publishes one committed event. Called by the publisher only, in sequence order.
     pub fn publish(&self, event: Event) {
-        let fact = fact_of(&event);
-        let seq = event.seq;
-        let item = Arc::new(published(event));
+        self.publish_all(vec![event]);
+    }
+
+    /// Publishes a batch of committed events, in sequence order, taking each lock once.
+    pub fn publish_all(&self, events: Vec<Event>) {
+        let Some(head) = events.last().map(|e| e.seq) else { return };
+        let items: Vec<Arc<Published>> = events.into_iter().map(|e| Arc::new(published(e))).collect();
         {
             let mut board = self.board.lock().expect("board lock");
-            board.heatmap.apply(&fact);
-            board.applied_seq = seq;
-            board.applied_at = Some(item.committed);
+            for item in &items {
+                board.heatmap.apply(&fact_of(&item.event));
+            }
+            board.applied_seq = head;
+            board.applied_at = items.last().map(|i| i.committed);
         }
         self.dirty.notify_one();
         // Ring before broadcast: a subscriber that subscribes, then reads the ring, misses
         // nothing (it may see an event twice, and skips it by sequence number).
         {
             let mut ring = self.ring.write().expect("ring lock");
-            ring.events.push_back(item.clone());
-            ring.head = seq;
+            ring.events.extend(items.iter().cloned());
+            ring.head = head;
             while ring.events.len() > self.replay_window {
                 let old = ring.events.pop_front().expect("non-empty");
                 ring.floor = old.event.seq;
             }
         }
-        // No receivers is fine: nobody is watching.
-        let _ = self.events.send(item);
-        self.head_seen.send_replace(seq);
+        for item in items {
+            // No receivers is fine: nobody is watching.
+            let _ = self.events.send(item);
+        }
+        self.head_seen.send_replace(head);
     }
 
     pub fn subscribe_events(&self) -> broadcast::Receiver<Arc<Published>> {
@@ -353,8 +361,17 @@ impl Hub {
 }
 
 fn published(event: Event) -> Published {
-    let frame = TextFrame::json(&ServerMsg::Event(event.clone()));
+    let frame = TextFrame::json(&EventMsg { kind: "event", event: &event });
     Published { event, frame, committed: Instant::now() }
+}
+
+/// `ServerMsg::Event` encoded from a borrowed event: the same bytes without a copy of it.
+#[derive(serde::Serialize)]
+struct EventMsg<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    event: &'a Event,
 }
 
 /// What an event means for the board.
@@ -524,6 +541,13 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_secs(10), "{:?}", start.elapsed());
         stop.cancel();
         task.await.unwrap();
+    }
+
+    #[test]
+    fn an_events_frame_is_its_server_message() {
+        let event = event(3, "rmc-4w", Kind::Access);
+        let frame = published(event.clone()).frame;
+        assert_eq!(frame.text(), serde_json::to_string(&ServerMsg::Event(event)).unwrap());
     }
 
     /// A node that starts while another writes can read events newer than the head its
