@@ -576,9 +576,29 @@ fn nested_fault<T: serde::de::DeserializeOwned>(value: &serde_json::Value, key: 
     Some(ErrorBody::new(inner.code, format!("field `{field}`: {what}")).with_field(&field))
 }
 
+/// A `submit` read straight into its fields. Nearly every client message is one, and an
+/// internally tagged enum is decoded by first buffering the whole message to find its tag.
+#[derive(serde::Deserialize)]
+struct SubmitFrame {
+    #[serde(rename = "type")]
+    _kind: SubmitTag,
+    report: floorboard_shared::ReportDraft,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SubmitTag {
+    Submit,
+}
+
 /// Decodes a client frame, telling an unknown `type` apart from a bad body, and pinning a
 /// refused submission's error to its report id when the id can be read.
 pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
+    // The fast path accepts only what `ClientMsg` accepts; anything else (other messages,
+    // and every fault, for its exact error) goes the general way.
+    if let Ok(SubmitFrame { report, .. }) = serde_json::from_slice::<SubmitFrame>(bytes) {
+        return Ok(ClientMsg::Submit { report });
+    }
     decode_json::<ClientMsg>(bytes).map_err(|body| {
         if body.code == ErrorCode::MalformedJson {
             return body;
@@ -614,4 +634,43 @@ pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft_json() -> serde_json::Value {
+        serde_json::json!({
+            "id": "9a1c7f02-55e3-4b8d-a0f4-6c2e91d3b845",
+            "facility": "rmc", "unit": "rmc-4w", "module": "clindoc", "kind": "access",
+            "severity": "high", "summary": "Cannot sign orders", "affected_users": 2,
+            "resolved_at_elbow": false, "reporter": "trainer-07",
+            "reported_at": "2026-11-22T08:44:03Z"
+        })
+    }
+
+    #[test]
+    fn a_submit_decodes_as_the_enum_does_in_any_field_order() {
+        let report = draft_json();
+        for text in [
+            serde_json::json!({"type": "submit", "report": report}).to_string(),
+            format!(r#"{{"report": {report}, "type": "submit"}}"#),
+        ] {
+            let expected: ClientMsg = serde_json::from_str(&text).unwrap();
+            assert_eq!(decode_client_msg(text.as_bytes()).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn other_messages_and_faults_take_the_general_way() {
+        let subscribe = br#"{"type": "subscribe", "topic": {"name": "board"}}"#;
+        assert!(matches!(decode_client_msg(subscribe).unwrap(), ClientMsg::Subscribe { .. }));
+        let mut report = draft_json();
+        report["kind"] = "sideways".into();
+        let text = serde_json::json!({"type": "submit", "report": report}).to_string();
+        let err = decode_client_msg(text.as_bytes()).unwrap_err();
+        assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some("report.kind")));
+        assert!(err.id.is_some(), "the refused report is named");
+    }
 }
