@@ -151,7 +151,7 @@ pub struct Membership {
 impl Membership {
     /// Subscribes a board (again, if it was): writes its snapshot or `resumed`, then every
     /// newer frame. The answer is written under the board's lock, so no frame overtakes it.
-    pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, resume: Option<BoardResume>) {
+    pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, resume: BoardResume) {
         let mut boards = self.watcher.boards();
         let (version, answer) = hub.board_answer(facility.as_ref(), resume);
         self.watcher.wire.push(answer.bytes());
@@ -229,7 +229,7 @@ mod tests {
         let fanout = BoardFanout::new(1);
         let shard = fanout.shards[0].clone();
         let member = fanout.join(7, wire.clone());
-        member.subscribe(&hub, None, None);
+        member.subscribe(&hub, None, BoardResume::default());
 
         // Updates while the client reads nothing: the kernel's buffers fill, then the queue.
         let mut seq = 1;

@@ -61,12 +61,18 @@ pub struct BoardSnapshot {
     pub digest: BoardDigest,
 }
 
-/// How a board subscriber asked to resume: from a sequence number, with the digest of the
-/// board it holds.
+/// How a board subscriber asked to resume, if it did: from a sequence number, with the
+/// digest of the board it holds. The default is a plain subscription.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BoardResume {
     pub from: Option<u64>,
     pub digest: Option<BoardDigest>,
+}
+
+impl BoardResume {
+    fn asked(&self) -> bool {
+        self.from.is_some() || self.digest.is_some()
+    }
 }
 
 /// What a resuming subscriber can be given.
@@ -254,18 +260,18 @@ impl Hub {
     /// The answer to a board subscription, and the board version it covers: `resumed` when
     /// the client's digest shows it holds the current board (a reconnect storm after a
     /// restart then costs a hundred bytes per board, not the board), otherwise a snapshot.
-    pub fn board_answer(&self, facility: Option<&FacilityId>, resume: Option<BoardResume>) -> (u64, TextFrame) {
-        if let Some(digest) = resume.and_then(|r| r.digest) {
+    pub fn board_answer(&self, facility: Option<&FacilityId>, resume: BoardResume) -> (u64, TextFrame) {
+        if let Some(digest) = resume.digest {
             let mut board = self.board.lock().expect("board lock");
             if board.digest(facility) == digest {
                 let (version, seq) = (board.version, board.shown_seq);
                 drop(board);
                 let topic = Topic::Board { facility: facility.cloned() };
-                let from = resume.and_then(|r| r.from).unwrap_or(seq);
+                let from = resume.from.unwrap_or(seq);
                 return (version, TextFrame::json(&ServerMsg::Resumed { topic, from, seq, replayed: 0 }));
             }
         }
-        let reason = if resume.is_some() { SnapshotReason::Resumed } else { SnapshotReason::Subscribed };
+        let reason = if resume.asked() { SnapshotReason::Resumed } else { SnapshotReason::Subscribed };
         self.board_snapshot_frame(facility, reason)
     }
 

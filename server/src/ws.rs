@@ -457,8 +457,7 @@ impl Connection {
         let (state, wire) = (&self.state, &self.wire);
         let boards = self.boards.get_or_insert_with(|| state.fanout.join(self.guard.id(), wire.clone()));
         telemetry::hot().fanned_out.increment(1);
-        let resume = (resume_from.is_some() || digest.is_some()).then_some(BoardResume { from: resume_from, digest });
-        boards.subscribe(&state.hub, facility.clone(), resume);
+        boards.subscribe(&state.hub, facility.clone(), BoardResume { from: resume_from, digest });
         self.subscriptions.push(Subscription { topic, since: 0 });
         self.drain().await
     }
