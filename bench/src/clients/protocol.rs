@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::sockets::{Dial, Socket};
 
@@ -32,16 +32,10 @@ pub async fn send(ws: &mut Socket, msg: &ClientMsg) -> anyhow::Result<()> {
 
 /// The next protocol message, skipping websocket control frames.
 pub async fn recv(ws: &mut Socket) -> anyhow::Result<ServerMsg> {
-    let text = recv_text(ws).await?;
-    serde_json::from_str(text.as_str()).context("unreadable server message")
-}
-
-/// The next text frame, skipping websocket control frames.
-pub async fn recv_text(ws: &mut Socket) -> anyhow::Result<Utf8Bytes> {
     loop {
         let frame = tokio::time::timeout(REPLY_TIMEOUT, ws.next()).await.context("no message in time")?;
         match frame.context("connection closed")?.context("connection failed")? {
-            Message::Text(text) => return Ok(text),
+            Message::Text(text) => return serde_json::from_str(text.as_str()).context("unreadable server message"),
             Message::Close(_) => bail!("connection closed by the server"),
             _ => continue,
         }
