@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use floorboard_shared::heatmap::{BoardDigest, Cell, Fact, Heatmap};
@@ -18,12 +18,24 @@ use tokio_util::sync::CancellationToken;
 
 use crate::wire::TextFrame;
 
-/// An event with its wire form, serialised once for every client.
+/// An event with its wire form, serialised once for every client, when the first one is
+/// sent it: most events go to a watcher or two, or to none.
 #[derive(Debug)]
 pub struct Published {
     pub event: Event,
-    pub frame: TextFrame,
+    frame: OnceLock<TextFrame>,
     pub committed: Instant,
+}
+
+impl Published {
+    fn new(event: Event) -> Published {
+        Published { event, frame: OnceLock::new(), committed: Instant::now() }
+    }
+
+    /// `ServerMsg::Event` for this event, encoded on first use from a borrow of it.
+    pub fn frame(&self) -> &TextFrame {
+        self.frame.get_or_init(|| TextFrame::json(&EventMsg { kind: "event", event: &self.event }))
+    }
 }
 
 /// One coalesced board update: the changed cells for all-facility boards, and for each
@@ -176,7 +188,7 @@ impl Hub {
         let mut ring = self.ring.write().expect("ring lock");
         ring.floor = recent.first().map_or(head, |e| e.seq - 1);
         ring.head = head;
-        ring.events = recent.into_iter().map(|e| Arc::new(published(e))).collect();
+        ring.events = recent.into_iter().map(|e| Arc::new(Published::new(e))).collect();
         self.head_seen.send_replace(head);
     }
 
@@ -202,7 +214,7 @@ impl Hub {
     /// Publishes a batch of committed events, in sequence order, taking each lock once.
     pub fn publish_all(&self, events: Vec<Event>) {
         let Some(head) = events.last().map(|e| e.seq) else { return };
-        let items: Vec<Arc<Published>> = events.into_iter().map(|e| Arc::new(published(e))).collect();
+        let items: Vec<Arc<Published>> = events.into_iter().map(|e| Arc::new(Published::new(e))).collect();
         {
             let mut board = self.board.lock().expect("board lock");
             for item in &items {
@@ -364,11 +376,6 @@ impl Hub {
             }
         })
     }
-}
-
-fn published(event: Event) -> Published {
-    let frame = TextFrame::json(&EventMsg { kind: "event", event: &event });
-    Published { event, frame, committed: Instant::now() }
 }
 
 /// `ServerMsg::Event` encoded from a borrowed event: the same bytes without a copy of it.
@@ -552,8 +559,8 @@ mod tests {
     #[test]
     fn an_events_frame_is_its_server_message() {
         let event = event(3, "rmc-4w", Kind::Access);
-        let frame = published(event.clone()).frame;
-        assert_eq!(frame.text(), serde_json::to_string(&ServerMsg::Event(event)).unwrap());
+        let published = Published::new(event.clone());
+        assert_eq!(published.frame().text(), serde_json::to_string(&ServerMsg::Event(event)).unwrap());
     }
 
     /// A node that starts while another writes can read events newer than the head its

@@ -63,7 +63,8 @@ pub async fn run(
     let shared_log = opened.announcements.is_some();
     let follower = opened.announcements.map(|a| follower::spawn(store.clone(), hub.clone(), a, token.clone()));
     let publish_to = (!shared_log).then(|| hub.clone());
-    let (committer, committer_task) = Committer::spawn(store.clone(), publish_to, config.max_batch);
+    let (committer, committer_stopped) =
+        Committer::spawn(store.clone(), publish_to, config.max_batch).context("cannot start the committer")?;
     let coalescer = hub.clone().spawn_board_coalescer(config.board_interval, token.clone());
     // One fan-out loop per core writes board updates to the board sockets.
     let fanout = Arc::new(BoardFanout::new(std::thread::available_parallelism().map_or(1, |n| n.get())));
@@ -101,7 +102,7 @@ pub async fn run(
     connection_tasks.wait().await;
     drop(state);
     // The committer stops once the last handle is gone and its queue is drained.
-    if tokio::time::timeout(Duration::from_secs(30), committer_task).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(30), committer_stopped).await.is_err() {
         tracing::error!("commits still in flight after 30 s; stopping anyway");
     }
     token.cancel();

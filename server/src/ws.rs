@@ -499,7 +499,7 @@ impl Connection {
             self.subscriptions.push(Subscription { topic: topic.clone(), since: head });
         }
         for published in &events {
-            self.send_frame(&published.frame).await?;
+            self.send_frame(published.frame()).await?;
         }
         for topic in topics {
             let replayed = events.iter().filter(|p| topic.wants(&p.event.issue)).count() as u64;
@@ -522,7 +522,7 @@ impl Connection {
                 let wanted = self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue));
                 if wanted {
                     telemetry::hot().commit_to_send.record(published.committed.elapsed().as_secs_f64());
-                    self.send_frame(&published.frame).await?;
+                    self.send_frame(published.frame()).await?;
                 }
                 Ok(())
             }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres};
 
 use super::sql::sql_store;
@@ -20,6 +20,10 @@ const LOG_LOCK: i64 = 0x0066_6c6f_6f72_6264; // "floorbd"
 
 pub struct PgStore {
     pool: PgPool,
+    /// The committer's connection, opened on first use from the committer's own runtime and
+    /// used only there (a socket is driven by the runtime it was opened on), and never
+    /// reaped or recycled by a task of the server's runtime.
+    writer: PgPool,
 }
 
 impl PgStore {
@@ -29,25 +33,36 @@ impl PgStore {
     const SNAPSHOT_READ: Option<&'static str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 
     /// Connects and applies pending migrations. Migrations take their own lock, so nodes
-    /// starting together apply them once.
+    /// starting together apply them once. Of `max_connections` (at least 2), one is the
+    /// committer's and the rest serve reads.
     pub async fn open(url: &str, max_connections: u32) -> Result<PgStore, StoreError> {
+        let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
+            .max_connections(max_connections.saturating_sub(1).max(1))
             .acquire_timeout(Duration::from_secs(3))
-            .connect(url)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/postgres")
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
-        Ok(PgStore { pool })
+        let writer = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(3))
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(options);
+        Ok(PgStore { pool, writer })
     }
+
+    /// The advisory lock, not the transaction's start, serialises writers.
+    const BEGIN_WRITE: &str = "BEGIN";
 
     const INSERT_REPORTS: &str = "INSERT INTO reports";
 
-    /// Writers take any pooled connection: the advisory lock orders them.
+    /// The advisory lock orders the writers of all nodes.
     fn writer(&self) -> &PgPool {
-        &self.pool
+        &self.writer
     }
 
     async fn lock_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {

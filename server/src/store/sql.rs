@@ -152,9 +152,9 @@ fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, St
 }
 
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads) and the
-/// hooks `writer() -> &Pool<$db>` (where batches are written), `lock_log(&mut
-/// $db::Connection)`, `announce(&mut $db::Connection, last_seq)` and `INSERT_REPORTS` (how a
-/// batch's reports are inserted).
+/// hooks `writer() -> &Pool<$db>` (where batches are written), `BEGIN_WRITE` (how a batch's
+/// transaction begins), `lock_log(&mut $db::Connection)`, `announce(&mut $db::Connection,
+/// last_seq)` and `INSERT_REPORTS` (how a batch's reports are inserted).
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -340,7 +340,7 @@ macro_rules! sql_store {
                 reads: $crate::store::batch::Reads,
             ) -> Result<Option<Vec<$crate::store::Applied>>, $crate::store::StoreError> {
                 use $crate::store::batch;
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.writer().begin_with(Self::BEGIN_WRITE).await?;
                 Self::lock_log(&mut tx).await?;
                 let first_seq = Self::head(&mut tx).await? + 1;
                 let stored = Self::fetch_issues(&mut tx, &batch::reads(batch, reads)).await?;

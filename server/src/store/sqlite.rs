@@ -63,6 +63,12 @@ impl SqliteStore {
         Ok(SqliteStore { pool, writer })
     }
 
+    /// A batch takes the write lock before it reads the head. Begun deferred, it would read
+    /// first, and a read transaction that then finds the lock held (an operator's `sqlite3`
+    /// shell writing, say) fails at once with SQLITE_BUSY instead of waiting out the busy
+    /// timeout.
+    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
     /// `OR FAIL` instead of the default `ABORT` for the constraints the upsert does not name:
     /// a statement that may abort halfway makes SQLite keep a statement journal, a copy of
     /// every page it touches, to undo it alone. A failure still fails the statement, and the
