@@ -43,7 +43,8 @@ pub struct ServeArgs {
     /// in the data directory when absent.
     #[arg(long, env = "FLOORBOARD_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Connections to PostgreSQL per node (at least 2): one for writes, the rest for reads.
+    /// Connections to PostgreSQL per node (at least 2): one for writes, the rest for reads,
+    /// plus one that listens for other nodes' commits.
     #[arg(long, env = "FLOORBOARD_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
     /// Directory for the SQLite database.

@@ -53,12 +53,24 @@ impl Committer {
     ) -> std::io::Result<(Committer, Stopped)> {
         let (queue, rx) = mpsc::channel(max_batch * 4);
         let (stopped, on_stop) = oneshot::channel();
-        let answers = tokio::runtime::Handle::current();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let answers = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
+        // The runtime is built (and dropped) on its own thread, never inside this async context.
+        let (started, on_start) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new().name("committer".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => {
+                    let _ = started.send(Ok(()));
+                    runtime
+                }
+                Err(e) => {
+                    let _ = started.send(Err(e));
+                    return;
+                }
+            };
             runtime.block_on(run(rx, store, publish_to, max_batch.max(1), answers));
             let _ = stopped.send(());
         })?;
+        on_start.recv().map_err(|_| std::io::Error::other("the committer's thread ended at start"))??;
         Ok((Committer { queue }, Stopped(on_stop)))
     }
 

@@ -37,7 +37,10 @@ async fn submit_all(client: &mut WsClient, reports: &[ReportDraft]) -> Vec<u64> 
 #[tokio::test]
 async fn a_report_on_one_node_reaches_watchers_on_another_in_order() {
     let store = TestStore::postgres().await;
-    let (a, b) = (TestServer::spawn_on(&store, |_| {}).await, TestServer::spawn_on(&store, |_| {}).await);
+    // The smallest pool a node accepts: its committer's connection and one for reads, with
+    // the listening connection apart.
+    let smallest = |c: &mut floorboard_server::Config| c.db_pool_size = 2;
+    let (a, b) = (TestServer::spawn_on(&store, smallest).await, TestServer::spawn_on(&store, smallest).await);
     let mut watcher = b.client().await;
     watcher.subscribe(operations(), None).await;
 

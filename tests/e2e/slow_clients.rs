@@ -90,10 +90,11 @@ async fn a_watcher_that_falls_behind_is_caught_up_in_order_without_gaps_or_repea
     watcher.subscribe(topic, None).await;
 
     // The database's write lock, held from outside: the committer stalls on its first batch
-    // while the rest of the submissions queue behind it. A ping answered after them shows
-    // the connection has handed every one to the committer (it hands a submission over
-    // before it reads the next message). Released, they commit in at most two batches, and
-    // one of them holds more than four events.
+    // (waiting out SQLite's busy timeout, 5 s) while the rest of the submissions queue
+    // behind it. A ping answered after them shows the connection has handed them to the
+    // committer (it hands a submission over before it reads the next message, give or take
+    // a few when its task yields). Released, they commit in a few batches, one of them of
+    // far more than four events.
     let file = server.store.data_dir().join("floorboard.db");
     let mut lock = SqliteConnection::connect_with(&SqliteStore::connect_options(&file)).await.unwrap();
     sqlx::query("BEGIN IMMEDIATE").execute(&mut lock).await.unwrap();
@@ -104,6 +105,12 @@ async fn a_watcher_that_falls_behind_is_caught_up_in_order_without_gaps_or_repea
     }
     tablet.ping(1).await;
     sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+    // Every one committed (had the lock been held past the busy timeout, the first batch
+    // would have been refused, and this says so).
+    for _ in 0..total {
+        let receipt = tablet.recv_until(|m| matches!(m, ServerMsg::Submitted(_) | ServerMsg::Error(_))).await;
+        assert!(matches!(receipt, ServerMsg::Submitted(_)), "{receipt:?}");
+    }
 
     let (mut next, mut resynced) = (1, false);
     while next <= total {

@@ -24,6 +24,8 @@ pub struct PgStore {
     /// used only there (a socket is driven by the runtime it was opened on), and never
     /// reaped or recycled by a task of the server's runtime.
     writer: PgPool,
+    /// The one connection that LISTENs for announcements, held for as long as the node runs.
+    listening: PgPool,
 }
 
 impl PgStore {
@@ -34,7 +36,7 @@ impl PgStore {
 
     /// Connects and applies pending migrations. Migrations take their own lock, so nodes
     /// starting together apply them once. Of `max_connections` (at least 2), one is the
-    /// committer's and the rest serve reads.
+    /// committer's and the rest serve reads; the listening connection comes on top.
     pub async fn open(url: &str, max_connections: u32) -> Result<PgStore, StoreError> {
         let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
@@ -46,13 +48,18 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
+        // No check before each batch: sqlx pings a connection when it is returned, and a
+        // second ping on taking it back would add a round trip to every commit.
         let writer = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(3))
+            .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_lazy_with(options);
-        Ok(PgStore { pool, writer })
+            .connect_lazy_with(options.clone());
+        let listening =
+            PgPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(3)).connect_lazy_with(options);
+        Ok(PgStore { pool, writer, listening })
     }
 
     /// The advisory lock, not the transaction's start, serialises writers.
@@ -77,7 +84,7 @@ impl PgStore {
     }
 
     pub async fn announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {
-        let mut listener = PgListener::connect_with(&self.pool).await?;
+        let mut listener = PgListener::connect_with(&self.listening).await?;
         listener.listen(CHANNEL).await?;
         Ok(Box::new(Listener(listener)))
     }
