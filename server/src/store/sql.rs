@@ -163,6 +163,35 @@ macro_rules! sql_store {
                 Ok(seq as u64)
             }
 
+            /// The stored issues whose `column` (`id` or `reported_seq`, both unique) is one of
+            /// `keys`, in statements of at most `INSERT_CHUNK` values.
+            async fn fetch_issues_where<K>(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                column: &str,
+                keys: &[K],
+            ) -> Result<Vec<floorboard_shared::Issue>, $crate::store::StoreError>
+            where
+                K: Clone + Send + for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db>,
+            {
+                use $crate::store::sql::*;
+                let mut found = Vec::with_capacity(keys.len());
+                for chunk in keys.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {ISSUE_COLUMNS} FROM reports WHERE {column} IN ("
+                    ));
+                    let mut list = q.separated(", ");
+                    for key in chunk {
+                        list.push_bind(key.clone());
+                    }
+                    q.push(")");
+                    for row in q.build_query_as::<IssueRow>().fetch_all(&mut *conn).await? {
+                        found.push(floorboard_shared::Issue::try_from(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
+            /// The stored issues with these ids, by id.
             async fn fetch_issues(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 ids: &[floorboard_shared::ReportId],
@@ -170,22 +199,9 @@ macro_rules! sql_store {
                 std::collections::HashMap<floorboard_shared::ReportId, floorboard_shared::Issue>,
                 $crate::store::StoreError,
             > {
-                use $crate::store::sql::*;
-                let mut found = std::collections::HashMap::new();
-                for chunk in ids.chunks(INSERT_CHUNK) {
-                    let mut q =
-                        sqlx::QueryBuilder::<$db>::new(format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id IN ("));
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(id.to_string());
-                    }
-                    q.push(")");
-                    for row in q.build_query_as::<IssueRow>().fetch_all(&mut *conn).await? {
-                        let issue = floorboard_shared::Issue::try_from(row)?;
-                        found.insert(issue.report.id, issue);
-                    }
-                }
-                Ok(found)
+                let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+                let found = Self::fetch_issues_where(conn, "id", &ids).await?;
+                Ok(found.into_iter().map(|issue| (issue.report.id, issue)).collect())
             }
 
             /// The stored issues numbered `seqs` (their `reported_seq`), by that number.
@@ -193,23 +209,8 @@ macro_rules! sql_store {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 seqs: &[i64],
             ) -> Result<std::collections::HashMap<u64, floorboard_shared::Issue>, $crate::store::StoreError> {
-                use $crate::store::sql::*;
-                let mut found = std::collections::HashMap::new();
-                for chunk in seqs.chunks(INSERT_CHUNK) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
-                        "SELECT {ISSUE_COLUMNS} FROM reports WHERE reported_seq IN ("
-                    ));
-                    let mut list = q.separated(", ");
-                    for seq in chunk {
-                        list.push_bind(*seq);
-                    }
-                    q.push(")");
-                    for row in q.build_query_as::<IssueRow>().fetch_all(&mut *conn).await? {
-                        let issue = floorboard_shared::Issue::try_from(row)?;
-                        found.insert(issue.reported_seq, issue);
-                    }
-                }
-                Ok(found)
+                let found = Self::fetch_issues_where(conn, "reported_seq", seqs).await?;
+                Ok(found.into_iter().map(|issue| (issue.reported_seq, issue)).collect())
             }
 
             /// Runs an issue query and reads the head it is consistent with, in one read
