@@ -150,6 +150,13 @@ impl Outcome {
         summary
     }
 
+    /// Like `latency`, but left out of the latency plot (a repeated round of a case).
+    pub fn latency_unplotted(&mut self, system: &str, case: &str, path: &'static str, lat: &Latencies) -> Summary {
+        let summary = self.latency(system, case, path, lat);
+        self.latencies.last_mut().expect("a latency row was just added").cdf.clear();
+        summary
+    }
+
     /// The value of figure `name` in the row for `system` and `case`.
     pub fn figure(&self, system: &str, case: &str, name: &str) -> Option<f64> {
         let row = self.rows.iter().find(|r| r.system == system && r.case == case)?;

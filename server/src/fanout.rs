@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use floorboard_shared::FacilityId;
 use floorboard_shared::protocol::SnapshotReason;
+use smallvec::SmallVec;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -24,7 +25,16 @@ pub struct BoardFanout {
 
 #[derive(Default)]
 struct Shard {
-    members: Mutex<HashMap<u64, Arc<Watcher>>>,
+    members: Mutex<Members>,
+}
+
+#[derive(Default)]
+struct Members {
+    by_id: HashMap<u64, Arc<Watcher>>,
+    /// The members as one list shared by every frame until one joins or leaves: a frame
+    /// takes one reference count, not one per member, and touches each member's memory
+    /// once, in its write (a tick to thousands of boards is bound by cache misses).
+    listed: Option<Arc<[Arc<Watcher>]>>,
 }
 
 /// One connection's board subscriptions, as the fan-out sees them.
@@ -35,7 +45,8 @@ struct Watcher {
 
 #[derive(Default)]
 struct Boards {
-    subscribed: Vec<Board>,
+    /// Nearly every connection shows one board: kept inline, read beside the lock.
+    subscribed: SmallVec<[Board; 1]>,
     /// A frame could not be queued: nothing more is written until the connection task
     /// has drained the socket and sent a fresh snapshot.
     lagged: bool,
@@ -81,19 +92,19 @@ impl BoardFanout {
     pub fn join(&self, id: u64, wire: Arc<Wire>) -> Membership {
         let shard = self.shards[id as usize % self.shards.len()].clone();
         let watcher = Arc::new(Watcher { wire, boards: Mutex::default() });
-        shard.members().insert(id, watcher.clone());
+        shard.members().join(id, watcher.clone());
         Membership { shard, id, watcher }
     }
 }
 
 impl Shard {
-    fn members(&self) -> MutexGuard<'_, HashMap<u64, Arc<Watcher>>> {
+    fn members(&self) -> MutexGuard<'_, Members> {
         self.members.lock().expect("fan-out members lock")
     }
 
     fn deliver(&self, frame: &BoardFrame) {
         // Written outside the members lock, so joining never waits for a fan-out.
-        let members: Vec<Arc<Watcher>> = self.members().values().cloned().collect();
+        let members = self.members().list();
         let delivered: u64 = members.iter().map(|w| w.deliver(frame)).sum();
         if delivered > 0 {
             let hot = telemetry::hot();
@@ -104,10 +115,27 @@ impl Shard {
 
     fn lag_all(&self) {
         metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
-        for watcher in self.members().values() {
+        for watcher in self.members().by_id.values() {
             watcher.boards().lagged = true;
             watcher.wire.call();
         }
+    }
+}
+
+impl Members {
+    fn join(&mut self, id: u64, watcher: Arc<Watcher>) {
+        self.by_id.insert(id, watcher);
+        self.listed = None;
+    }
+
+    fn leave(&mut self, id: u64) {
+        self.by_id.remove(&id);
+        self.listed = None;
+    }
+
+    fn list(&mut self) -> Arc<[Arc<Watcher>]> {
+        let Members { by_id, listed } = self;
+        listed.get_or_insert_with(|| by_id.values().cloned().collect()).clone()
     }
 }
 
@@ -186,7 +214,7 @@ impl Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        self.shard.members().remove(&self.id);
+        self.shard.members().leave(self.id);
     }
 }
 
@@ -287,9 +315,9 @@ mod tests {
         assert_eq!(*cells, hub.board_snapshot(None).cells);
 
         // Writing resumes after the resync.
-        assert_eq!(shard.members().len(), 1);
+        assert_eq!(shard.members().list().len(), 1);
         shard.deliver(&next_frame(&hub, seq + 1));
         drop(member);
-        assert!(shard.members().is_empty(), "a dropped membership leaves the fan-out");
+        assert!(shard.members().list().is_empty(), "a dropped membership leaves the fan-out");
     }
 }

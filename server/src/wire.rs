@@ -16,6 +16,7 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use serde::Serialize;
+use socket2::SockRef;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
@@ -102,9 +103,15 @@ impl Wire {
     fn write_or_queue(&self, queue: &mut Queue, bytes: &Bytes) {
         let mut written = 0;
         if queue.chunks.is_empty() {
+            // A plain non-blocking send(2), not tokio's `try_write`: that first reads the
+            // socket's readiness in the runtime's registration, one more cache miss per board
+            // per tick, and the kernel's answer is what counts. A full socket is then still
+            // "writable" to tokio until the drain's own `try_write` finds it full, clears that
+            // and waits for the edge, which comes as the peer reads.
             // A failed socket is noticed by the connection task's next read or drain.
+            let socket = SockRef::from(&self.stream);
             while written < bytes.len() {
-                match self.stream.try_write(&bytes[written..]) {
+                match socket.send(&bytes[written..]) {
                     Ok(n) => written += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => break,
