@@ -30,21 +30,17 @@ struct Shard {
 
 #[derive(Default)]
 struct Members {
-    by_id: HashMap<u64, Arc<Watcher>>,
+    by_id: HashMap<u64, Arc<Wire>>,
     /// The members as one list shared by every frame until one joins or leaves: a frame
     /// takes one reference count, not one per member, and touches each member's memory
     /// once, in its write (a tick to thousands of boards is bound by cache misses).
-    listed: Option<Arc<[Arc<Watcher>]>>,
+    listed: Option<Arc<[Arc<Wire>]>>,
 }
 
-/// One connection's board subscriptions, as the fan-out sees them.
-struct Watcher {
-    wire: Arc<Wire>,
-    boards: Mutex<Boards>,
-}
-
-#[derive(Default)]
-struct Boards {
+/// One connection's board subscriptions, as the fan-out sees them. Kept in the socket's own
+/// allocation (`Wire::boards`), beside its write queue: a tick reads both for every board.
+#[derive(Debug, Default)]
+pub struct Boards {
     /// Nearly every connection shows one board: kept inline, read beside the lock.
     subscribed: SmallVec<[Board; 1]>,
     /// A frame could not be queued: nothing more is written until the connection task
@@ -52,6 +48,7 @@ struct Boards {
     lagged: bool,
 }
 
+#[derive(Debug)]
 struct Board {
     facility: Option<FacilityId>,
     /// Frames at or below this version are covered by what the board was sent.
@@ -91,9 +88,10 @@ impl BoardFanout {
     /// Adds a connection's socket; it receives frames for the boards it then subscribes.
     pub fn join(&self, id: u64, wire: Arc<Wire>) -> Membership {
         let shard = self.shards[id as usize % self.shards.len()].clone();
-        let watcher = Arc::new(Watcher { wire, boards: Mutex::default() });
-        shard.members().join(id, watcher.clone());
-        Membership { shard, id, watcher }
+        // A connection that left and comes back starts afresh.
+        *wire.boards() = Boards::default();
+        shard.members().join(id, wire.clone());
+        Membership { shard, id, wire }
     }
 }
 
@@ -115,16 +113,16 @@ impl Shard {
 
     fn lag_all(&self) {
         metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
-        for watcher in self.members().by_id.values() {
-            watcher.boards().lagged = true;
-            watcher.wire.call();
+        for wire in self.members().by_id.values() {
+            wire.boards().lagged = true;
+            wire.call();
         }
     }
 }
 
 impl Members {
-    fn join(&mut self, id: u64, watcher: Arc<Watcher>) {
-        self.by_id.insert(id, watcher);
+    fn join(&mut self, id: u64, wire: Arc<Wire>) {
+        self.by_id.insert(id, wire);
         self.listed = None;
     }
 
@@ -133,13 +131,13 @@ impl Members {
         self.listed = None;
     }
 
-    fn list(&mut self) -> Arc<[Arc<Watcher>]> {
+    fn list(&mut self) -> Arc<[Arc<Wire>]> {
         let Members { by_id, listed } = self;
         listed.get_or_insert_with(|| by_id.values().cloned().collect()).clone()
     }
 }
 
-impl Watcher {
+impl Wire {
     fn boards(&self) -> MutexGuard<'_, Boards> {
         self.boards.lock().expect("board subscriptions lock")
     }
@@ -158,9 +156,9 @@ impl Watcher {
             }
             board.version = frame.version;
             let Some(bytes) = frame.for_board(board.facility.as_ref()) else { continue };
-            if !self.wire.offer(bytes.bytes()) {
+            if !self.offer(bytes.bytes()) {
                 boards.lagged = true;
-                self.wire.call();
+                self.call();
                 break;
             }
             delivered += 1;
@@ -173,23 +171,23 @@ impl Watcher {
 pub struct Membership {
     shard: Arc<Shard>,
     id: u64,
-    watcher: Arc<Watcher>,
+    wire: Arc<Wire>,
 }
 
 impl Membership {
     /// Subscribes a board (again, if it was): writes its snapshot or `resumed`, then every
     /// newer frame. The answer is written under the board's lock, so no frame overtakes it.
     pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, resume: BoardResume) {
-        let mut boards = self.watcher.boards();
+        let mut boards = self.wire.boards();
         let (version, answer) = hub.board_answer(facility.as_ref(), resume);
-        self.watcher.wire.push(answer.bytes());
+        self.wire.push(answer.bytes());
         boards.subscribed.retain(|b| b.facility != facility);
         boards.subscribed.push(Board { facility, version });
     }
 
     /// Stops a board; true when the connection has no board left.
     pub fn unsubscribe(&self, facility: &Option<FacilityId>) -> bool {
-        let mut boards = self.watcher.boards();
+        let mut boards = self.wire.boards();
         boards.subscribed.retain(|b| b.facility != *facility);
         boards.subscribed.is_empty()
     }
@@ -197,14 +195,14 @@ impl Membership {
     /// If the fan-out had to stop writing to this connection, sends each of its boards a
     /// fresh snapshot (`lagged`) and resumes. True when it did.
     pub fn resync_if_lagged(&self, hub: &Hub) -> bool {
-        let mut boards = self.watcher.boards();
+        let mut boards = self.wire.boards();
         if !boards.lagged {
             return false;
         }
         for board in &mut boards.subscribed {
             let (version, snapshot): (u64, TextFrame) =
                 hub.board_snapshot_frame(board.facility.as_ref(), SnapshotReason::Lagged);
-            self.watcher.wire.push(snapshot.bytes());
+            self.wire.push(snapshot.bytes());
             board.version = version;
         }
         boards.lagged = false;
@@ -261,7 +259,7 @@ mod tests {
 
         // Updates while the client reads nothing: the kernel's buffers fill, then the queue.
         let mut seq = 1;
-        while !member.watcher.boards().lagged {
+        while !member.wire.boards().lagged {
             seq += 1;
             shard.deliver(&next_frame(&hub, seq));
             assert!(seq < 100_000, "the board never fell behind");
@@ -319,5 +317,23 @@ mod tests {
         shard.deliver(&next_frame(&hub, seq + 1));
         drop(member);
         assert!(shard.members().list().is_empty(), "a dropped membership leaves the fan-out");
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_leaves_the_fan_out_and_joins_again_starts_afresh() {
+        let hub = Hub::new(Arc::new(GoLive::example()), 100, 100);
+        next_frame(&hub, 1);
+        let (wire, _client) = small_socket_pair().await;
+        let fanout = BoardFanout::new(1);
+        let member = fanout.join(7, wire.clone());
+        member.subscribe(&hub, None, BoardResume::default());
+        // It fell behind, then unsubscribed its last board before it was resynced.
+        wire.boards().lagged = true;
+        assert!(member.unsubscribe(&None));
+        drop(member);
+
+        let member = fanout.join(7, wire.clone());
+        member.subscribe(&hub, None, BoardResume::default());
+        assert_eq!(wire.deliver(&next_frame(&hub, 2)), 1, "the board gets the next frame");
     }
 }

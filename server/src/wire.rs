@@ -23,6 +23,8 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
+use crate::fanout::Boards;
+
 /// Bytes a socket may have waiting before the fan-out stops adding to them (the board is
 /// then resynced with a snapshot once it drains), and before tungstenite's writes wait.
 pub const QUEUE_LIMIT: usize = 256 * 1024;
@@ -66,6 +68,9 @@ pub struct Wire {
     stream: TcpStream,
     queue: Mutex<Queue>,
     attention: Notify,
+    /// The board fan-out's record of what it sent this socket (`fanout`): in the same
+    /// allocation, so a tick to thousands of boards finds each one's state and queue together.
+    pub(crate) boards: Mutex<Boards>,
 }
 
 #[derive(Debug, Default)]
@@ -76,7 +81,7 @@ struct Queue {
 
 impl Wire {
     pub fn new(stream: TcpStream) -> Arc<Wire> {
-        Arc::new(Wire { stream, queue: Mutex::default(), attention: Notify::new() })
+        Arc::new(Wire { stream, queue: Mutex::default(), attention: Notify::new(), boards: Mutex::default() })
     }
 
     fn queue(&self) -> MutexGuard<'_, Queue> {
