@@ -247,15 +247,22 @@ mod tests {
         hub.tick_board(OffsetDateTime::now_utc()).expect("a changed cell")
     }
 
-    #[tokio::test]
-    async fn a_board_that_stops_reading_is_resynced_with_a_snapshot_once_it_drains() {
+    /// A hub with one event, and a connection (its client side unread) showing the whole
+    /// board through a one-shard fan-out.
+    async fn one_board() -> (Hub, BoardFanout, Arc<Wire>, TcpStream, Membership) {
         let hub = Hub::new(Arc::new(GoLive::example()), 100, 100);
         next_frame(&hub, 1);
         let (wire, client) = small_socket_pair().await;
         let fanout = BoardFanout::new(1);
-        let shard = fanout.shards[0].clone();
         let member = fanout.join(7, wire.clone());
         member.subscribe(&hub, None, BoardResume::default());
+        (hub, fanout, wire, client, member)
+    }
+
+    #[tokio::test]
+    async fn a_board_that_stops_reading_is_resynced_with_a_snapshot_once_it_drains() {
+        let (hub, fanout, wire, client, member) = one_board().await;
+        let shard = fanout.shards[0].clone();
 
         // Updates while the client reads nothing: the kernel's buffers fill, then the queue.
         let mut seq = 1;
@@ -321,12 +328,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_connection_that_leaves_the_fan_out_and_joins_again_starts_afresh() {
-        let hub = Hub::new(Arc::new(GoLive::example()), 100, 100);
-        next_frame(&hub, 1);
-        let (wire, _client) = small_socket_pair().await;
-        let fanout = BoardFanout::new(1);
-        let member = fanout.join(7, wire.clone());
-        member.subscribe(&hub, None, BoardResume::default());
+        let (hub, fanout, wire, _client, member) = one_board().await;
         // It fell behind, then unsubscribed its last board before it was resynced.
         wire.boards().lagged = true;
         assert!(member.unsubscribe(&None));
