@@ -32,13 +32,13 @@ struct Shard {
 struct Members {
     by_id: HashMap<u64, Arc<Wire>>,
     /// The members as one list shared by every frame until one joins or leaves: a frame
-    /// takes one reference count, not one per member, and touches each member's memory
-    /// once, in its write (a tick to thousands of boards is bound by cache misses).
+    /// takes one reference count, not one per member, and touches a member's memory only to
+    /// write to it (a tick to thousands of boards is bound by cache misses).
     listed: Option<Arc<[Arc<Wire>]>>,
 }
 
 /// One connection's board subscriptions, as the fan-out sees them. Kept in the socket's own
-/// allocation (`Wire::boards`), beside its write queue: a tick reads both for every board.
+/// allocation (`Wire::boards`), with its write queue: a tick reads both for every board.
 #[derive(Debug, Default)]
 pub struct Boards {
     /// Nearly every connection shows one board: kept inline, read beside the lock.

@@ -75,18 +75,30 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
         for round in 1..=rounds {
             let at = if rounds > 1 { format!("{label}, round {round}") } else { label.clone() };
             let plotted = round == 1;
-            let server = bench.floorboard(&serve()).await?;
-            let found = floorboard(&server, case).await;
-            server.stop().await;
-            let found = found?;
-            record(&mut outcome, "Floorboard", &at, "submit to board", &found, plotted);
-            p99s.push(found.latency.summary().p99_ms);
-
-            for peer in bench.peers() {
-                let server = bench.peer(peer).await?;
-                let found = hub(&server, case).await;
-                server.stop().await;
-                record(&mut outcome, peer.name(), &at, "send to client", &found?, plotted);
+            // Floorboard first in odd rounds and last in even ones, so that whatever the
+            // machine does over a round weighs on both sides.
+            let mut systems: Vec<Option<Peer>> =
+                std::iter::once(None).chain(bench.peers().into_iter().map(Some)).collect();
+            if round % 2 == 0 {
+                systems.reverse();
+            }
+            for system in systems {
+                match system {
+                    None => {
+                        let server = bench.floorboard(&serve()).await?;
+                        let found = floorboard(&server, case).await;
+                        server.stop().await;
+                        let found = found?;
+                        record(&mut outcome, "Floorboard", &at, "submit to board", &found, plotted);
+                        p99s.push(found.latency.summary().p99_ms);
+                    }
+                    Some(peer) => {
+                        let server = bench.peer(peer).await?;
+                        let found = hub(&server, case).await;
+                        server.stop().await;
+                        record(&mut outcome, peer.name(), &at, "send to client", &found?, plotted);
+                    }
+                }
             }
             compare(&mut outcome, &at);
         }
@@ -100,8 +112,9 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     ));
     if rounds > 1 {
         outcome.notes.push(format!(
-            "Each case ran {rounds} rounds, every system in turn in each round; targets are judged on the median of \
-             the rounds' ratios, and the latency plot shows round 1."
+            "Each case ran {rounds} rounds, every system in turn in each round (Floorboard first in odd rounds, last \
+             in even ones); targets are judged on the median of the rounds' ratios, and the latency plot shows \
+             round 1."
         ));
     }
     outcome.notes.extend(bench.no_peers_note());
@@ -159,12 +172,13 @@ fn ratio_system(peer: Peer) -> String {
 /// The targets of a case, against uWebSockets.js, on the median of its rounds' ratios.
 fn judge(outcome: &mut Outcome, label: &str, rounds: usize, largest: bool) {
     let system = ratio_system(Peer::Uws);
+    // Judged on every round or not at all.
     let median_of = |o: &Outcome, name: &str| {
-        let per_round = (1..=rounds).filter_map(|r| {
+        let per_round = (1..=rounds).map(|r| {
             let at = if rounds > 1 { format!("{label}, round {r}") } else { label.to_string() };
             o.figure(&system, &at, name)
         });
-        median(per_round.collect())
+        median(per_round.collect::<Option<Vec<f64>>>()?)
     };
     let (cpu_ratio, p99_ratio) = (median_of(outcome, CPU_RATIO), median_of(outcome, P99_RATIO));
     if rounds > 1

@@ -56,8 +56,12 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
                 .into(),
         );
     }
-    if baseline.is_none() {
-        outcome.notes.push("S2 did not run at this size in this run: no baseline for the p99 ratio.".into());
+    match baseline {
+        Some(b) => outcome.notes.push(format!(
+            "The p99 ratio is to S2's p99 at {boards} boards in this run ({} ms, the median of its rounds' p99s).",
+            crate::results::number(b)
+        )),
+        None => outcome.notes.push("S2 did not run at this size in this run: no baseline for the p99 ratio.".into()),
     }
     outcome.charts.push(Chart {
         file: "s6-rss.png".into(),
