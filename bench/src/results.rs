@@ -144,16 +144,24 @@ impl Outcome {
     }
 
     pub fn latency(&mut self, system: &str, case: &str, path: &'static str, lat: &Latencies) -> Summary {
-        let summary = lat.summary();
-        let row = LatencyRow { system: system.into(), case: case.into(), path, summary, cdf: lat.cdf() };
-        self.latencies.push(row);
-        summary
+        self.push_latency(system, case, path, lat, lat.cdf())
     }
 
     /// Like `latency`, but left out of the latency plot (a repeated round of a case).
     pub fn latency_unplotted(&mut self, system: &str, case: &str, path: &'static str, lat: &Latencies) -> Summary {
-        let summary = self.latency(system, case, path, lat);
-        self.latencies.last_mut().expect("a latency row was just added").cdf.clear();
+        self.push_latency(system, case, path, lat, Vec::new())
+    }
+
+    fn push_latency(
+        &mut self,
+        system: &str,
+        case: &str,
+        path: &'static str,
+        lat: &Latencies,
+        cdf: Vec<(f64, f64)>,
+    ) -> Summary {
+        let summary = lat.summary();
+        self.latencies.push(LatencyRow { system: system.into(), case: case.into(), path, summary, cdf });
         summary
     }
 

@@ -73,18 +73,18 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
         let label = format!("{boards} boards, {} msg/s", case.rate);
         let mut p99s = Vec::with_capacity(rounds);
         for round in 1..=rounds {
-            let at = if rounds > 1 { format!("{label}, round {round}") } else { label.clone() };
+            let at = round_label(&label, round, rounds);
             let plotted = round == 1;
             // Floorboard first in odd rounds and last in even ones, so that whatever the
             // machine does over a round weighs on both sides.
-            let mut systems: Vec<Option<Peer>> =
-                std::iter::once(None).chain(bench.peers().into_iter().map(Some)).collect();
+            let mut systems: Vec<System> =
+                std::iter::once(System::Floorboard).chain(bench.peers().into_iter().map(System::Hub)).collect();
             if round % 2 == 0 {
                 systems.reverse();
             }
             for system in systems {
                 match system {
-                    None => {
+                    System::Floorboard => {
                         let server = bench.floorboard(&serve()).await?;
                         let found = floorboard(&server, case).await;
                         server.stop().await;
@@ -92,7 +92,7 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
                         record(&mut outcome, "Floorboard", &at, "submit to board", &found, plotted);
                         p99s.push(found.latency.summary().p99_ms);
                     }
-                    Some(peer) => {
+                    System::Hub(peer) => {
                         let server = bench.peer(peer).await?;
                         let found = hub(&server, case).await;
                         server.stop().await;
@@ -119,6 +119,17 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     }
     outcome.notes.extend(bench.no_peers_note());
     Ok(outcome)
+}
+
+/// What one measurement of a round runs.
+enum System {
+    Floorboard,
+    Hub(Peer),
+}
+
+/// The case a round's figures are recorded under (the case itself when there is one round).
+fn round_label(label: &str, round: usize, rounds: usize) -> String {
+    if rounds > 1 { format!("{label}, round {round}") } else { label.to_string() }
 }
 
 pub fn serve() -> Serve {
@@ -174,10 +185,7 @@ fn judge(outcome: &mut Outcome, label: &str, rounds: usize, largest: bool) {
     let system = ratio_system(Peer::Uws);
     // Judged on every round or not at all.
     let median_of = |o: &Outcome, name: &str| {
-        let per_round = (1..=rounds).map(|r| {
-            let at = if rounds > 1 { format!("{label}, round {r}") } else { label.to_string() };
-            o.figure(&system, &at, name)
-        });
+        let per_round = (1..=rounds).map(|r| o.figure(&system, &round_label(label, r, rounds), name));
         median(per_round.collect::<Option<Vec<f64>>>()?)
     };
     let (cpu_ratio, p99_ratio) = (median_of(outcome, CPU_RATIO), median_of(outcome, P99_RATIO));
