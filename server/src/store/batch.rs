@@ -8,7 +8,7 @@ use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId};
 use time::OffsetDateTime;
 
-use super::{Applied, Command};
+use super::{Applied, Command, StoreError};
 
 /// The writes a batch comes to, gathered so each table gets multi-row inserts.
 #[derive(Debug, Default)]
@@ -60,6 +60,12 @@ pub enum Reads {
     /// then says whether a submitted id was stored after all, and the batch is planned again
     /// with `Touched`.
     StatusTargets,
+}
+
+/// The failure of a batch planned with `Touched` that still found a report planned as new
+/// stored: another writer wrote it meanwhile, which serialised writers rule out.
+pub fn raced() -> StoreError {
+    StoreError::Unavailable("a report planned as new was stored meanwhile".into())
 }
 
 /// The report ids the backend reads before planning.

@@ -7,11 +7,18 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgConnectOptions, PgListener, PgPoolOptions, PgTypeInfo};
+use sqlx::{Encode, PgConnection, PgPool, Postgres, QueryBuilder, Type};
+use time::OffsetDateTime;
 
-use super::sql::sql_store;
-use super::{Announcements, StoreError};
+use super::batch::{self, Plan, Reads};
+use super::sql::{
+    EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS, STATUS_COLUMNS, Value, event_row, queue_rows,
+    report_row, sql_store, status_row,
+};
+use super::{Announcements, Applied, Command, StoreError};
 
 /// The NOTIFY channel carrying "the log grew to seq N".
 const CHANNEL: &str = "floorboard_events";
@@ -62,25 +69,42 @@ impl PgStore {
         Ok(PgStore { pool, writer, listening })
     }
 
-    /// The advisory lock, not the transaction's start, serialises writers.
-    const BEGIN_WRITE: &str = "BEGIN";
-
-    const INSERT_REPORTS: &str = "INSERT INTO reports";
-
-    /// The advisory lock orders the writers of all nodes.
-    fn writer(&self) -> &PgPool {
-        &self.writer
+    /// Applies a batch (`Store::apply`): planned taking every submission as new, and planned
+    /// again knowing every stored issue it touches if one was a retry of a stored report.
+    /// Writers are serialised, so the second attempt is exact.
+    async fn write(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
+        match self.try_write(batch, at, Reads::StatusTargets).await? {
+            Some(outcomes) => Ok(outcomes),
+            None => self.try_write(batch, at, Reads::Touched).await?.ok_or_else(batch::raced),
+        }
     }
 
-    async fn lock_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(conn).await?;
-        Ok(())
-    }
-
-    /// Delivered to listeners when the transaction commits, never if it rolls back.
-    async fn announce(conn: &mut PgConnection, last_seq: u64) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last_seq.to_string()).execute(conn).await?;
-        Ok(())
+    /// One attempt at a batch, in one transaction. None, with nothing written, if a report
+    /// planned as new was stored already. The advisory lock, taken first, orders the writers
+    /// of all nodes; the NOTIFY is delivered when the transaction commits, never if it rolls
+    /// back.
+    async fn try_write(
+        &self,
+        batch: &[Command],
+        at: OffsetDateTime,
+        reads: Reads,
+    ) -> Result<Option<Vec<Applied>>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
+        let first_seq = Self::head(&mut tx).await? + 1;
+        let stored = Self::fetch_issues(&mut tx, &batch::reads(batch, reads)).await?;
+        let plan = batch::plan(batch, stored, first_seq, at);
+        let Some(last) = plan.last_seq() else {
+            tx.rollback().await?;
+            return Ok(Some(plan.outcomes));
+        };
+        if !write_plan(&mut tx, &plan).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(plan.outcomes))
     }
 
     pub async fn announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {
@@ -91,6 +115,78 @@ impl PgStore {
 }
 
 sql_store!(PgStore, Postgres);
+
+/// Writes a plan in multi-row statements (each a round trip). False, with the transaction to
+/// be rolled back, if a report planned as new was stored already.
+async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreError> {
+    for chunk in plan.new_issues().chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|i| report_row(i)).collect::<Result<Vec<_>, _>>()?;
+        // The unique id is the duplicate check: a row it skips was stored before.
+        let inserted = insert(conn, &format!("reports ({ISSUE_COLUMNS})"), rows, " ON CONFLICT (id) DO NOTHING").await?;
+        if inserted != chunk.len() as u64 {
+            return Ok(false);
+        }
+        insert(conn, &format!("report_queues ({QUEUE_COLUMNS})"), chunk.iter().flat_map(|i| queue_rows(i)), "").await?;
+    }
+    for issue in &plan.changed {
+        let mut values = status_row(issue).into_iter();
+        let mut q = QueryBuilder::<Postgres>::new("UPDATE reports SET ");
+        let mut set = q.separated(", ");
+        for (column, value) in STATUS_COLUMNS.iter().zip(values.by_ref()) {
+            set.push(format_args!("{column} = ")).push_bind_unseparated(value);
+        }
+        q.push(" WHERE reported_seq = ").push_bind(values.next().expect("a status row ends with its row's key"));
+        q.build().execute(&mut *conn).await?;
+    }
+    let events: Vec<_> = plan.events().collect();
+    for chunk in events.chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|e| event_row(e)).collect::<Result<Vec<_>, _>>()?;
+        insert(conn, &format!("events ({EVENT_COLUMNS})"), rows, "").await?;
+    }
+    Ok(true)
+}
+
+/// `INSERT INTO {into} VALUES (..), (..){tail}`, one row per item of `rows`; the rows written.
+async fn insert<'a, const N: usize>(
+    conn: &mut PgConnection,
+    into: &str,
+    rows: impl IntoIterator<Item = [Value<'a>; N]>,
+    tail: &str,
+) -> Result<u64, sqlx::Error> {
+    let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO {into} "));
+    q.push_values(rows, |mut row, values| {
+        for value in values {
+            row.push_bind(value);
+        }
+    });
+    q.push(tail);
+    Ok(q.build().execute(conn).await?.rows_affected())
+}
+
+/// A value bound with the type of what it holds.
+impl Type<Postgres> for Value<'_> {
+    fn type_info() -> PgTypeInfo {
+        <&str as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Value<'_> {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        match self {
+            Value::Int(v) => <i64 as Encode<Postgres>>::encode_by_ref(v, buf),
+            Value::Bool(v) => <bool as Encode<Postgres>>::encode_by_ref(v, buf),
+            Value::Text(v) => <Option<&str> as Encode<Postgres>>::encode_by_ref(&v.as_deref(), buf),
+        }
+    }
+
+    fn produces(&self) -> Option<PgTypeInfo> {
+        Some(match self {
+            Value::Int(_) => <i64 as Type<Postgres>>::type_info(),
+            Value::Bool(_) => <bool as Type<Postgres>>::type_info(),
+            Value::Text(_) => <&str as Type<Postgres>>::type_info(),
+        })
+    }
+}
 
 struct Listener(PgListener);
 

@@ -1,9 +1,12 @@
-//! The SQL both backends run. Every statement is written once and built with `QueryBuilder`,
+//! The SQL both backends run. Reads are written once and built with sqlx's `QueryBuilder`,
 //! which spells placeholders for each database; `sql_store!` instantiates the one `Store`
-//! implementation for SQLite and for PostgreSQL. Each backend adds only its hooks: how it
-//! opens, where and how it serialises writers (`writer`, `lock_log`), and how it tells other
-//! nodes (`announce`).
+//! implementation for SQLite and for PostgreSQL. Writes differ in how they reach the database
+//! (PostgreSQL: multi-row statements over the network through sqlx; SQLite: one prepared
+//! statement per row, called directly on the committer's thread), so each backend brings its
+//! own `write`; what a batch writes, the columns and each row's values in their order, is
+//! here once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use floorboard_shared::protocol::{Change, Event};
@@ -37,28 +40,29 @@ pub(super) fn wire<T: DeserializeOwned>(s: String) -> Result<T, StoreError> {
     Ok(serde_json::from_value(serde_json::Value::String(s))?)
 }
 
+/// A report's row, in `ISSUE_COLUMNS` order.
 #[derive(sqlx::FromRow)]
 pub(super) struct IssueRow {
-    id: String,
-    facility: String,
-    unit: String,
-    module: String,
-    kind: String,
-    severity: String,
-    summary: String,
-    details: Option<String>,
-    affected_role: Option<String>,
-    affected_users: i64,
-    resolved_at_elbow: bool,
-    reporter: String,
-    reported_at: i64,
-    received_at: i64,
-    queues: String,
-    status: String,
-    note: Option<String>,
-    updated_at: i64,
-    reported_seq: i64,
-    seq: i64,
+    pub id: String,
+    pub facility: String,
+    pub unit: String,
+    pub module: String,
+    pub kind: String,
+    pub severity: String,
+    pub summary: String,
+    pub details: Option<String>,
+    pub affected_role: Option<String>,
+    pub affected_users: i64,
+    pub resolved_at_elbow: bool,
+    pub reporter: String,
+    pub reported_at: i64,
+    pub received_at: i64,
+    pub queues: String,
+    pub status: String,
+    pub note: Option<String>,
+    pub updated_at: i64,
+    pub reported_seq: i64,
+    pub seq: i64,
 }
 
 impl TryFrom<IssueRow> for Issue {
@@ -151,10 +155,93 @@ fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, St
     })
 }
 
-/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads) and the
-/// hooks `writer() -> &Pool<$db>` (where batches are written), `BEGIN_WRITE` (how a batch's
-/// transaction begins), `lock_log(&mut $db::Connection)`, `announce(&mut $db::Connection,
-/// last_seq)` and `INSERT_REPORTS` (how a batch's reports are inserted).
+/// One value of a row a batch writes, as both databases store it: times as microseconds,
+/// enums in their wire spelling, queues as a JSON array.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Value<'a> {
+    Int(i64),
+    Bool(bool),
+    Text(Option<Cow<'a, str>>),
+}
+
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> Value<'a> {
+    Value::Text(Some(s.into()))
+}
+
+fn optional(s: Option<&str>) -> Value<'_> {
+    Value::Text(s.map(Cow::Borrowed))
+}
+
+/// The columns of `events`, in the order of `event_row`.
+pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue";
+/// The columns of `report_queues`, in the order of `queue_rows`.
+pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
+/// What a status change sets, in the order of `status_row` (whose last value is the
+/// `reported_seq` of the row to change).
+pub(super) const STATUS_COLUMNS: [&str; 4] = ["status", "note", "updated_at", "seq"];
+
+/// A new issue's row of `reports`, in `ISSUE_COLUMNS` order.
+pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; 20], StoreError> {
+    let r = &i.report;
+    Ok([
+        text(r.id.to_string()),
+        text(r.facility.as_str()),
+        text(r.unit.as_str()),
+        text(r.module.as_str()),
+        text(r.kind.as_str()),
+        text(r.severity.as_str()),
+        text(r.summary.as_str()),
+        optional(r.details.as_deref()),
+        optional(r.affected_role.as_deref()),
+        Value::Int(i64::from(r.affected_users)),
+        Value::Bool(r.resolved_at_elbow),
+        text(r.reporter.as_str()),
+        Value::Int(micros(r.reported_at)),
+        Value::Int(micros(i.received_at)),
+        text(serde_json::to_string(&i.queues)?),
+        text(i.status.as_str()),
+        optional(i.note.as_deref()),
+        Value::Int(micros(i.updated_at)),
+        Value::Int(i.reported_seq as i64),
+        Value::Int(i.seq as i64),
+    ])
+}
+
+/// A new issue's rows of `report_queues`, one per queue it was routed to.
+pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; 2]> {
+    i.queues.iter().map(|queue| [text(queue.as_str()), Value::Int(i.reported_seq as i64)])
+}
+
+/// An event's row of `events`. A status change keeps the issue as it then stood (its note,
+/// its status); a report's is in its row, which later changes leave as it was.
+pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; 6], StoreError> {
+    let (change, from, issue) = match e.change {
+        Change::Reported => ("reported", None, None),
+        Change::StatusChanged { from } => ("status_changed", Some(from.as_str()), Some(serde_json::to_string(&e.issue)?)),
+    };
+    Ok([
+        Value::Int(e.seq as i64),
+        Value::Int(micros(e.at)),
+        Value::Int(e.issue.reported_seq as i64),
+        text(change),
+        optional(from),
+        Value::Text(issue.map(Cow::Owned)),
+    ])
+}
+
+/// A stored issue's status change: `STATUS_COLUMNS`, then the `reported_seq` of its row.
+pub(super) fn status_row(i: &Issue) -> [Value<'_>; 5] {
+    [
+        text(i.status.as_str()),
+        optional(i.note.as_deref()),
+        Value::Int(micros(i.updated_at)),
+        Value::Int(i.seq as i64),
+        Value::Int(i.reported_seq as i64),
+    ]
+}
+
+/// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads), whose
+/// `write(&self, batch, at)` applies a batch (`Store::apply`).
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -228,136 +315,6 @@ macro_rules! sql_store {
                 Ok(floorboard_shared::protocol::IssuesAt { seq, issues })
             }
 
-            /// Writes a plan. False, with the transaction to be rolled back, if a report
-            /// planned as new was stored already (see `Reads::StatusTargets`).
-            async fn write_plan(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                plan: &$crate::store::batch::Plan,
-            ) -> Result<bool, $crate::store::StoreError> {
-                use $crate::store::sql::*;
-                let new = plan.new_issues();
-                for chunk in new.chunks(INSERT_CHUNK) {
-                    // Bound by reference: the rows are built once, here, not cloned per value.
-                    let ids: Vec<String> = chunk.iter().map(|i| i.report.id.to_string()).collect();
-                    let queues =
-                        chunk.iter().map(|i| serde_json::to_string(&i.queues)).collect::<Result<Vec<_>, _>>()?;
-                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("{} ({ISSUE_COLUMNS}) ", Self::INSERT_REPORTS));
-                    q.push_values(chunk.iter().zip(&ids).zip(&queues), |mut row, ((i, id), queues)| {
-                        let r = &i.report;
-                        row.push_bind(id.as_str())
-                            .push_bind(r.facility.as_str())
-                            .push_bind(r.unit.as_str())
-                            .push_bind(r.module.as_str())
-                            .push_bind(r.kind.as_str())
-                            .push_bind(r.severity.as_str())
-                            .push_bind(r.summary.as_str())
-                            .push_bind(r.details.as_deref())
-                            .push_bind(r.affected_role.as_deref())
-                            .push_bind(i64::from(r.affected_users))
-                            .push_bind(r.resolved_at_elbow)
-                            .push_bind(r.reporter.as_str())
-                            .push_bind(micros(r.reported_at))
-                            .push_bind(micros(i.received_at))
-                            .push_bind(queues.as_str())
-                            .push_bind(i.status.as_str())
-                            .push_bind(i.note.as_deref())
-                            .push_bind(micros(i.updated_at))
-                            .push_bind(i.reported_seq as i64)
-                            .push_bind(i.seq as i64);
-                    });
-                    // The primary key is the duplicate check: a row it skips was stored before.
-                    q.push(" ON CONFLICT (id) DO NOTHING");
-                    if q.build().execute(&mut *conn).await?.rows_affected() != chunk.len() as u64 {
-                        return Ok(false);
-                    }
-
-                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO report_queues (queue, report_seq) ");
-                    let rows = chunk
-                        .iter()
-                        .flat_map(|i| i.queues.iter().map(move |queue| (queue.as_str(), i.reported_seq as i64)));
-                    q.push_values(rows, |mut row, (queue, report)| {
-                        row.push_bind(queue).push_bind(report);
-                    });
-                    q.build().execute(&mut *conn).await?;
-                }
-                for issue in &plan.changed {
-                    let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE reports SET status = ");
-                    q.push_bind(issue.status.as_str())
-                        .push(", note = ")
-                        .push_bind(issue.note.as_deref())
-                        .push(", updated_at = ")
-                        .push_bind(micros(issue.updated_at))
-                        .push(", seq = ")
-                        .push_bind(issue.seq as i64)
-                        .push(" WHERE reported_seq = ")
-                        .push_bind(issue.reported_seq as i64);
-                    q.build().execute(&mut *conn).await?;
-                }
-                let events: Vec<_> = plan.events().collect();
-                for chunk in events.chunks(INSERT_CHUNK) {
-                    // A status change keeps the issue as it then stood (its note, its status);
-                    // a report's is in its row, which the change leaves as it was.
-                    let rows = chunk
-                        .iter()
-                        .map(|e| {
-                            let issue = match e.change {
-                                floorboard_shared::protocol::Change::Reported => None,
-                                floorboard_shared::protocol::Change::StatusChanged { .. } => {
-                                    Some(serde_json::to_string(&e.issue)?)
-                                }
-                            };
-                            Ok((e, issue))
-                        })
-                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO events (seq, at, report_seq, change, from_status, issue) ",
-                    );
-                    q.push_values(&rows, |mut row, (e, issue)| {
-                        let (change, from) = match e.change {
-                            floorboard_shared::protocol::Change::StatusChanged { from } => {
-                                ("status_changed", Some(from.as_str()))
-                            }
-                            floorboard_shared::protocol::Change::Reported => ("reported", None),
-                        };
-                        row.push_bind(e.seq as i64)
-                            .push_bind(micros(e.at))
-                            .push_bind(e.issue.reported_seq as i64)
-                            .push_bind(change)
-                            .push_bind(from)
-                            .push_bind(issue.as_deref());
-                    });
-                    q.build().execute(&mut *conn).await?;
-                }
-                Ok(true)
-            }
-
-            /// One attempt at a batch: plans it against the issues `reads` names and writes it
-            /// in one transaction. None, with nothing written, if a report planned as new was
-            /// stored already.
-            async fn try_apply(
-                &self,
-                batch: &[$crate::store::Command],
-                at: time::OffsetDateTime,
-                reads: $crate::store::batch::Reads,
-            ) -> Result<Option<Vec<$crate::store::Applied>>, $crate::store::StoreError> {
-                use $crate::store::batch;
-                let mut tx = self.writer().begin_with(Self::BEGIN_WRITE).await?;
-                Self::lock_log(&mut tx).await?;
-                let first_seq = Self::head(&mut tx).await? + 1;
-                let stored = Self::fetch_issues(&mut tx, &batch::reads(batch, reads)).await?;
-                let plan = batch::plan(batch, stored, first_seq, at);
-                let Some(last) = plan.last_seq() else {
-                    tx.rollback().await?;
-                    return Ok(Some(plan.outcomes));
-                };
-                if !Self::write_plan(&mut tx, &plan).await? {
-                    tx.rollback().await?;
-                    return Ok(None);
-                }
-                Self::announce(&mut tx, last).await?;
-                tx.commit().await?;
-                Ok(Some(plan.outcomes))
-            }
         }
 
         #[async_trait::async_trait]
@@ -367,15 +324,7 @@ macro_rules! sql_store {
                 batch: &[$crate::store::Command],
                 at: time::OffsetDateTime,
             ) -> Result<Vec<$crate::store::Applied>, $crate::store::StoreError> {
-                use $crate::store::batch::Reads;
-                if let Some(outcomes) = self.try_apply(batch, at, Reads::StatusTargets).await? {
-                    return Ok(outcomes);
-                }
-                // A retry of a stored report is in the batch: plan it again knowing every
-                // stored issue it touches. Writers are serialised, so this attempt is exact.
-                self.try_apply(batch, at, Reads::Touched).await?.ok_or_else(|| {
-                    $crate::store::StoreError::Unavailable("a report planned as new was stored meanwhile".into())
-                })
+                self.write(batch, at).await
             }
 
             async fn issue(

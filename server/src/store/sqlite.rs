@@ -2,92 +2,241 @@
 //! `synchronous = FULL`, so a commit the server acknowledged survives power loss, not just a
 //! crash. Only this process writes (the data directory is locked), on one connection of its
 //! own, so the committer's own order is the log's order and nothing needs announcing.
+//!
+//! Reads go through sqlx's pool. Writes call SQLite directly (rusqlite) on the thread that
+//! applies the batch, the committer's own: through sqlx every statement of a batch was a
+//! hand-off to sqlx's worker thread and back, a dozen thread wake-ups per commit, and at the
+//! heatmap benchmark's one report per commit those hand-offs cost more CPU than SQLite's
+//! own work on the batch, fsync included (docs/benchmark.md, S2).
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use floorboard_shared::{Issue, ReportId};
+use rusqlite::types::{Null, ToSqlOutput};
+use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, TransactionBehavior};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Sqlite, SqlitePool};
+use time::OffsetDateTime;
 
-use super::StoreError;
-use super::sql::sql_store;
+use super::batch::{self, Plan, Reads};
+use super::sql::{
+    EVENT_COLUMNS, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, STATUS_COLUMNS, Value, event_row, queue_rows, report_row,
+    sql_store, status_row,
+};
+use super::{Applied, Command, StoreError};
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// The committer's own connection. Each connection keeps its own page cache and drops it
-    /// when another connection wrote since; with writes spread over the pool, every batch
+    /// The committer's connection. Each connection keeps its own page cache and drops it
+    /// when another connection wrote since; with writes spread over connections, every batch
     /// read the indexes it inserts into back from the file.
-    writer: SqlitePool,
+    writer: Mutex<Connection>,
 }
+
+/// How every connection to the file is set up, sqlx's and the writer's alike.
+const PRAGMAS: [(&str, &str); 6] = [
+    ("journal_mode", "WAL"),
+    // A commit is durable once acknowledged: the WAL is synced at every commit.
+    ("synchronous", "FULL"),
+    ("foreign_keys", "ON"),
+    // A statement that may fail halfway in a transaction keeps a statement journal (so it can
+    // be undone alone); in memory it costs a copy, in a temp file a write per page.
+    ("temp_store", "memory"),
+    // SQLite's default 2 MiB cache spills dirty pages of a 1,000-report batch into the WAL
+    // before the commit and reads index pages back from the file: 64 MiB holds a batch and the
+    // hot part of the indexes. It is a ceiling, filled only as used.
+    ("cache_size", "-65536"),
+    // Checkpoints run inside a commit, before its acknowledgements. At the default 1,000
+    // pages that is nearly every batch, each copying the same hot index pages and syncing the
+    // database file again; every 10,000 pages (a 40 MiB WAL) copies each page once for many
+    // batches.
+    ("wal_autocheckpoint", "10000"),
+];
+
+/// How long a connection waits for another's write lock (an operator's `sqlite3` shell,
+/// say) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl SqliteStore {
     /// A SQLite read transaction already reads one snapshot (from its first read, in WAL mode).
     const SNAPSHOT_READ: Option<&'static str> = None;
 
-    /// How the database file is opened: durable (WAL, synchronous=FULL) and tuned for
-    /// group commits. Public so the benchmark's raw-SQLite baseline opens its file the same way.
+    /// How sqlx opens the database file: durable and tuned for group commits (`PRAGMAS`).
+    /// Public so tests and tools open the file as the server does.
     pub fn connect_options(path: &Path) -> SqliteConnectOptions {
-        SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            // Every multi-row INSERT in a transaction keeps a statement journal (so a failed
-            // statement can be undone alone); in memory it costs a copy, in a temp file a
-            // write per page.
-            .pragma("temp_store", "memory")
-            // SQLite's default 2 MiB cache spills dirty pages of a 1,000-report batch into the
-            // WAL before the commit and reads index pages back from the file: 64 MiB holds a
-            // batch and the hot part of the indexes. It is a ceiling, filled only as used.
-            .pragma("cache_size", "-65536")
-            // Checkpoints run inside a commit, before its acknowledgements. At the default
-            // 1,000 pages that is nearly every batch, each copying the same hot index pages
-            // and syncing the database file again; every 10,000 pages (a 40 MiB WAL) copies
-            // each page once for many batches.
-            .pragma("wal_autocheckpoint", "10000")
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true).busy_timeout(BUSY_TIMEOUT);
+        PRAGMAS.iter().fold(options, |options, (name, value)| options.pragma(*name, *value))
+    }
+
+    /// A connection of SQLite's own to the (existing) file, set up as the writer's is; public
+    /// so the benchmark's raw-SQLite baseline writes as the server does.
+    pub fn connect_direct(path: &Path) -> Result<Connection, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        for (name, value) in PRAGMAS {
+            conn.pragma_update(None, name, value)?;
+        }
+        Ok(conn)
     }
 
     /// Opens (creating if needed) `floorboard.db` in `dir` and applies pending migrations.
     pub async fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        let options = Self::connect_options(&dir.join("floorboard.db"));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
+        let path = dir.join("floorboard.db");
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(Self::connect_options(&path)).await?;
         sqlx::migrate!("migrations/sqlite")
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
-        // A file does not drop connections: no ping before every batch.
-        let writer =
-            SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(options).await?;
+        let writer = Mutex::new(Self::connect_direct(&path)?);
         Ok(SqliteStore { pool, writer })
     }
 
-    /// A batch takes the write lock before it reads the head. Begun deferred, it would read
-    /// first, and a read transaction that then finds the lock held (an operator's `sqlite3`
-    /// shell writing, say) fails at once with SQLITE_BUSY instead of waiting out the busy
-    /// timeout.
-    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-
-    /// `OR FAIL` instead of the default `ABORT` for the constraints the upsert does not name:
-    /// a statement that may abort halfway makes SQLite keep a statement journal, a copy of
-    /// every page it touches, to undo it alone. A failure still fails the statement, and the
-    /// transaction is rolled back whole.
-    const INSERT_REPORTS: &str = "INSERT OR FAIL INTO reports";
-
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
+    /// Applies a batch (`Store::apply`) on the calling thread, which it blocks for the commit
+    /// (the committer's thread runs nothing else). Planned taking every submission as new,
+    /// and planned again knowing every stored issue it touches if one was a retry of a stored
+    /// report.
+    async fn write(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
+        let mut conn = self.writer();
+        match try_write(&mut conn, batch, at, Reads::StatusTargets)? {
+            Some(outcomes) => Ok(outcomes),
+            None => try_write(&mut conn, batch, at, Reads::Touched)?.ok_or_else(batch::raced),
+        }
     }
 
-    /// One writer per file already: nothing to serialise.
-    async fn lock_log(_: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        Ok(())
-    }
-
-    /// No other node reads this file.
-    async fn announce(_: &mut SqliteConnection, _last_seq: u64) -> Result<(), sqlx::Error> {
-        Ok(())
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A batch that panicked midway left its transaction to roll back when dropped.
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 sql_store!(SqliteStore, Sqlite);
+
+/// One attempt at a batch, in one transaction. None, with nothing written, if a report planned
+/// as new was stored already. The transaction takes the write lock before it reads the head:
+/// begun deferred, it would read first, and a read transaction that then finds the lock held
+/// fails at once with SQLITE_BUSY instead of waiting out the busy timeout.
+fn try_write(
+    conn: &mut Connection,
+    batch: &[Command],
+    at: OffsetDateTime,
+    reads: Reads,
+) -> Result<Option<Vec<Applied>>, StoreError> {
+    // Dropped without a commit, the transaction rolls back.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let head: i64 = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?.query_row([], |row| row.get(0))?;
+    let stored = fetch_issues(&tx, &batch::reads(batch, reads))?;
+    let plan = batch::plan(batch, stored, head as u64 + 1, at);
+    if plan.last_seq().is_none() {
+        return Ok(Some(plan.outcomes));
+    }
+    if !write_plan(&tx, &plan)? {
+        return Ok(None);
+    }
+    tx.commit()?;
+    Ok(Some(plan.outcomes))
+}
+
+/// The stored issues with these ids, by id.
+fn fetch_issues(tx: &Transaction<'_>, ids: &[ReportId]) -> Result<HashMap<ReportId, Issue>, StoreError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let mut select = tx.prepare_cached(&format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id = ?1"))?;
+    for id in ids {
+        if let Some(row) = select.query_row([id.to_string()], issue_row).optional()? {
+            found.insert(*id, Issue::try_from(row)?);
+        }
+    }
+    Ok(found)
+}
+
+fn issue_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IssueRow> {
+    Ok(IssueRow {
+        id: row.get("id")?,
+        facility: row.get("facility")?,
+        unit: row.get("unit")?,
+        module: row.get("module")?,
+        kind: row.get("kind")?,
+        severity: row.get("severity")?,
+        summary: row.get("summary")?,
+        details: row.get("details")?,
+        affected_role: row.get("affected_role")?,
+        affected_users: row.get("affected_users")?,
+        resolved_at_elbow: row.get("resolved_at_elbow")?,
+        reporter: row.get("reporter")?,
+        reported_at: row.get("reported_at")?,
+        received_at: row.get("received_at")?,
+        queues: row.get("queues")?,
+        status: row.get("status")?,
+        note: row.get("note")?,
+        updated_at: row.get("updated_at")?,
+        reported_seq: row.get("reported_seq")?,
+        seq: row.get("seq")?,
+    })
+}
+
+/// Writes a plan, a prepared statement per row (SQLite runs in this process: a statement
+/// costs no round trip, and one prepared once beats parsing a multi-row one per batch).
+/// False, with the transaction to be rolled back, if a report planned as new was stored
+/// already.
+fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
+    // `OR FAIL` instead of the default `ABORT` for the constraints the upsert does not name:
+    // a statement that may abort halfway makes SQLite keep a statement journal, a copy of
+    // every page it touches, to undo it alone. A failure still fails the statement, and the
+    // transaction is rolled back whole.
+    let mut report = tx.prepare_cached(&format!(
+        "INSERT OR FAIL INTO reports ({ISSUE_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        placeholders(20)
+    ))?;
+    let mut queue = tx.prepare_cached(&format!("INSERT INTO report_queues ({QUEUE_COLUMNS}) VALUES (?, ?)"))?;
+    for issue in plan.new_issues() {
+        // The unique id is the duplicate check: a row it skips was stored before.
+        if report.execute(rusqlite::params_from_iter(report_row(issue)?))? == 0 {
+            return Ok(false);
+        }
+        for row in queue_rows(issue) {
+            queue.execute(rusqlite::params_from_iter(row))?;
+        }
+    }
+    let set: Vec<String> = STATUS_COLUMNS.iter().map(|column| format!("{column} = ?")).collect();
+    let mut change = tx.prepare_cached(&format!("UPDATE reports SET {} WHERE reported_seq = ?", set.join(", ")))?;
+    for issue in &plan.changed {
+        change.execute(rusqlite::params_from_iter(status_row(issue)))?;
+    }
+    let mut event = tx.prepare_cached(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ({})", placeholders(6)))?;
+    for e in plan.events() {
+        event.execute(rusqlite::params_from_iter(event_row(e)?))?;
+    }
+    Ok(true)
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Int(v) => ToSqlOutput::from(*v),
+            Value::Bool(v) => ToSqlOutput::from(*v),
+            Value::Text(Some(v)) => ToSqlOutput::from(v.as_ref()),
+            Value::Text(None) => ToSqlOutput::from(Null),
+        })
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::InvalidColumnName(_) => StoreError::Corrupt(e.to_string()),
+            e => StoreError::Unavailable(e.to_string()),
+        }
+    }
+}
