@@ -4,13 +4,14 @@
 //! durable.
 //!
 //! It runs on a thread of its own, with a single-threaded runtime, while publishing and
-//! answering stay on the server's runtime. A batch is a dozen round trips to the database
-//! (begin, head, each multi-row insert, commit), every one on the path of every
-//! acknowledgement; on the server's runtime each wake-up queued behind busy connection tasks
-//! (a wake from SQLite's worker thread lands in tokio's global queue, which a busy worker
-//! looks at only every few dozen polls), and the database idled meanwhile: with the ingest
-//! benchmark's 2,048 reports in flight a batch's inserts took 18.6 ms there against 10.4 ms
-//! here (docs/benchmark.md, S4).
+//! answering stay on the server's runtime. Every step of a batch is on the path of every
+//! acknowledgement. SQLite's store runs the batch on this thread, blocking it (nothing else
+//! runs here); PostgreSQL's is a dozen round trips (begin, lock, head, each multi-row insert,
+//! commit), and on the server's runtime each wake-up queued behind busy connection tasks (a
+//! wake lands in tokio's global queue, which a busy worker looks at only every few dozen
+//! polls) while the database idled: with the ingest benchmark's 2,048 reports in flight a
+//! batch's inserts took 18.6 ms there against 10.4 ms here (measured with SQLite through
+//! sqlx; docs/benchmark.md, S4).
 
 use std::pin::Pin;
 use std::sync::Arc;

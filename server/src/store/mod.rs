@@ -73,6 +73,8 @@ pub trait Announcements: Send {
 pub trait Store: Send + Sync + 'static {
     /// Applies a batch in order, in one transaction, with one durable commit. Per-command
     /// refusals do not abort the batch; an `Err` means nothing of the batch was written.
+    /// SQLite's applies it on the calling thread, blocking it until the commit: call it from
+    /// the committer's thread (or a test), never from a task of the server's runtime.
     async fn apply(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError>;
 
     async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError>;

@@ -122,7 +122,8 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreE
     for chunk in plan.new_issues().chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|i| report_row(i)).collect::<Result<Vec<_>, _>>()?;
         // The unique id is the duplicate check: a row it skips was stored before.
-        let inserted = insert(conn, &format!("reports ({ISSUE_COLUMNS})"), rows, " ON CONFLICT (id) DO NOTHING").await?;
+        let inserted =
+            insert(conn, &format!("reports ({ISSUE_COLUMNS})"), rows, " ON CONFLICT (id) DO NOTHING").await?;
         if inserted != chunk.len() as u64 {
             return Ok(false);
         }

@@ -217,7 +217,9 @@ pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; 2]> {
 pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; 6], StoreError> {
     let (change, from, issue) = match e.change {
         Change::Reported => ("reported", None, None),
-        Change::StatusChanged { from } => ("status_changed", Some(from.as_str()), Some(serde_json::to_string(&e.issue)?)),
+        Change::StatusChanged { from } => {
+            ("status_changed", Some(from.as_str()), Some(serde_json::to_string(&e.issue)?))
+        }
     };
     Ok([
         Value::Int(e.seq as i64),
@@ -314,7 +316,6 @@ macro_rules! sql_store {
                 let issues = rows.into_iter().map(floorboard_shared::Issue::try_from).collect::<Result<_, _>>()?;
                 Ok(floorboard_shared::protocol::IssuesAt { seq, issues })
             }
-
         }
 
         #[async_trait::async_trait]

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use floorboard_shared::{Issue, ReportId};
@@ -145,7 +145,8 @@ fn fetch_issues(tx: &Transaction<'_>, ids: &[ReportId]) -> Result<HashMap<Report
     if ids.is_empty() {
         return Ok(found);
     }
-    let mut select = tx.prepare_cached(&format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id = ?1"))?;
+    static SELECT: LazyLock<String> = LazyLock::new(|| format!("SELECT {ISSUE_COLUMNS} FROM reports WHERE id = ?"));
+    let mut select = tx.prepare_cached(&SELECT)?;
     for id in ids {
         if let Some(row) = select.query_row([id.to_string()], issue_row).optional()? {
             found.insert(*id, Issue::try_from(row)?);
@@ -188,11 +189,22 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
     // a statement that may abort halfway makes SQLite keep a statement journal, a copy of
     // every page it touches, to undo it alone. A failure still fails the statement, and the
     // transaction is rolled back whole.
-    let mut report = tx.prepare_cached(&format!(
-        "INSERT OR FAIL INTO reports ({ISSUE_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
-        placeholders(20)
-    ))?;
-    let mut queue = tx.prepare_cached(&format!("INSERT INTO report_queues ({QUEUE_COLUMNS}) VALUES (?, ?)"))?;
+    static REPORT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT OR FAIL INTO reports ({ISSUE_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+            placeholders(20)
+        )
+    });
+    static QUEUE: LazyLock<String> =
+        LazyLock::new(|| format!("INSERT INTO report_queues ({QUEUE_COLUMNS}) VALUES ({})", placeholders(2)));
+    static CHANGE: LazyLock<String> = LazyLock::new(|| {
+        let set: Vec<String> = STATUS_COLUMNS.iter().map(|column| format!("{column} = ?")).collect();
+        format!("UPDATE reports SET {} WHERE reported_seq = ?", set.join(", "))
+    });
+    static EVENT: LazyLock<String> =
+        LazyLock::new(|| format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ({})", placeholders(6)));
+    let mut report = tx.prepare_cached(&REPORT)?;
+    let mut queue = tx.prepare_cached(&QUEUE)?;
     for issue in plan.new_issues() {
         // The unique id is the duplicate check: a row it skips was stored before.
         if report.execute(rusqlite::params_from_iter(report_row(issue)?))? == 0 {
@@ -202,12 +214,11 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
             queue.execute(rusqlite::params_from_iter(row))?;
         }
     }
-    let set: Vec<String> = STATUS_COLUMNS.iter().map(|column| format!("{column} = ?")).collect();
-    let mut change = tx.prepare_cached(&format!("UPDATE reports SET {} WHERE reported_seq = ?", set.join(", ")))?;
+    let mut change = tx.prepare_cached(&CHANGE)?;
     for issue in &plan.changed {
         change.execute(rusqlite::params_from_iter(status_row(issue)))?;
     }
-    let mut event = tx.prepare_cached(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ({})", placeholders(6)))?;
+    let mut event = tx.prepare_cached(&EVENT)?;
     for e in plan.events() {
         event.execute(rusqlite::params_from_iter(event_row(e)?))?;
     }
