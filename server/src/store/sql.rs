@@ -26,6 +26,9 @@ pub(super) const SEVERITY_ORDER: &str =
 pub(super) const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, \
      affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, reported_seq, seq";
 
+/// The latest sequence number of the log (0 before the first event).
+pub(super) const HEAD: &str = "SELECT COALESCE(MAX(seq), 0) FROM events";
+
 /// Times are stored as microseconds since the epoch, UTC: exact, sortable, the same on both.
 pub(super) fn micros(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
@@ -172,6 +175,20 @@ fn optional(s: Option<&str>) -> Value<'_> {
     Value::Text(s.map(Cow::Borrowed))
 }
 
+/// How many columns a comma-separated list of them names: each row below is an array of
+/// exactly as many values as its columns, or it does not compile.
+pub(super) const fn count_columns(list: &str) -> usize {
+    let bytes = list.as_bytes();
+    let (mut i, mut count) = (0, 1);
+    while i < bytes.len() {
+        if bytes[i] == b',' {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
 /// The columns of `events`, in the order of `event_row`.
 pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue";
 /// The columns of `report_queues`, in the order of `queue_rows`.
@@ -181,7 +198,7 @@ pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
 pub(super) const STATUS_COLUMNS: [&str; 4] = ["status", "note", "updated_at", "seq"];
 
 /// A new issue's row of `reports`, in `ISSUE_COLUMNS` order.
-pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; 20], StoreError> {
+pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_COLUMNS)], StoreError> {
     let r = &i.report;
     Ok([
         text(r.id.to_string()),
@@ -208,13 +225,13 @@ pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; 20], StoreError> {
 }
 
 /// A new issue's rows of `report_queues`, one per queue it was routed to.
-pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; 2]> {
+pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; count_columns(QUEUE_COLUMNS)]> {
     i.queues.iter().map(|queue| [text(queue.as_str()), Value::Int(i.reported_seq as i64)])
 }
 
 /// An event's row of `events`. A status change keeps the issue as it then stood (its note,
 /// its status); a report's is in its row, which later changes leave as it was.
-pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; 6], StoreError> {
+pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COLUMNS)], StoreError> {
     let (change, from, issue) = match e.change {
         Change::Reported => ("reported", None, None),
         Change::StatusChanged { from } => {
@@ -232,7 +249,7 @@ pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; 6], StoreError> {
 }
 
 /// A stored issue's status change: `STATUS_COLUMNS`, then the `reported_seq` of its row.
-pub(super) fn status_row(i: &Issue) -> [Value<'_>; 5] {
+pub(super) fn status_row(i: &Issue) -> [Value<'_>; STATUS_COLUMNS.len() + 1] {
     [
         text(i.status.as_str()),
         optional(i.note.as_deref()),
@@ -248,7 +265,7 @@ macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
             async fn head(conn: &mut <$db as sqlx::Database>::Connection) -> Result<u64, $crate::store::StoreError> {
-                let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(conn).await?;
+                let seq: i64 = sqlx::query_scalar($crate::store::sql::HEAD).fetch_one(conn).await?;
                 Ok(seq as u64)
             }
 

@@ -23,8 +23,8 @@ use time::OffsetDateTime;
 
 use super::batch::{self, Plan, Reads};
 use super::sql::{
-    EVENT_COLUMNS, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, STATUS_COLUMNS, Value, event_row, queue_rows, report_row,
-    sql_store, status_row,
+    EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, STATUS_COLUMNS, Value, count_columns, event_row,
+    queue_rows, report_row, sql_store, status_row,
 };
 use super::{Applied, Command, StoreError};
 
@@ -126,7 +126,7 @@ fn try_write(
 ) -> Result<Option<Vec<Applied>>, StoreError> {
     // Dropped without a commit, the transaction rolls back.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let head: i64 = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?.query_row([], |row| row.get(0))?;
+    let head: i64 = tx.prepare_cached(HEAD)?.query_row([], |row| row.get(0))?;
     let stored = fetch_issues(&tx, &batch::reads(batch, reads))?;
     let plan = batch::plan(batch, stored, head as u64 + 1, at);
     if plan.last_seq().is_none() {
@@ -192,17 +192,18 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
     static REPORT: LazyLock<String> = LazyLock::new(|| {
         format!(
             "INSERT OR FAIL INTO reports ({ISSUE_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
-            placeholders(20)
+            placeholders(ISSUE_COLUMNS)
         )
     });
-    static QUEUE: LazyLock<String> =
-        LazyLock::new(|| format!("INSERT INTO report_queues ({QUEUE_COLUMNS}) VALUES ({})", placeholders(2)));
+    static QUEUE: LazyLock<String> = LazyLock::new(|| {
+        format!("INSERT INTO report_queues ({QUEUE_COLUMNS}) VALUES ({})", placeholders(QUEUE_COLUMNS))
+    });
     static CHANGE: LazyLock<String> = LazyLock::new(|| {
         let set: Vec<String> = STATUS_COLUMNS.iter().map(|column| format!("{column} = ?")).collect();
         format!("UPDATE reports SET {} WHERE reported_seq = ?", set.join(", "))
     });
     static EVENT: LazyLock<String> =
-        LazyLock::new(|| format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ({})", placeholders(6)));
+        LazyLock::new(|| format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ({})", placeholders(EVENT_COLUMNS)));
     let mut report = tx.prepare_cached(&REPORT)?;
     let mut queue = tx.prepare_cached(&QUEUE)?;
     for issue in plan.new_issues() {
@@ -225,8 +226,9 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// A `?` for each of `columns`.
+fn placeholders(columns: &str) -> String {
+    vec!["?"; count_columns(columns)].join(", ")
 }
 
 impl ToSql for Value<'_> {
