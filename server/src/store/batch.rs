@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::{Applied, Command, StoreError};
 
-/// The writes a batch comes to, gathered so each table gets multi-row inserts.
+/// The writes a batch comes to, gathered by table.
 #[derive(Debug, Default)]
 pub struct Plan {
     /// One per command; the committed ones are the batch's events, numbered densely from the
@@ -212,12 +212,13 @@ fn issue_at(plan: &Plan, index: usize) -> &Issue {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use floorboard_shared::{GoLive, Kind, ReportDraft, Severity, Status};
 
     use super::*;
 
-    fn submit(n: u128) -> Command {
+    /// A submission of a valid report whose id is `n`.
+    pub(in crate::store) fn submit(n: u128) -> Command {
         let report = ReportDraft {
             id: ReportId(uuid::Uuid::from_u128(n)),
             facility: "rmc".into(),

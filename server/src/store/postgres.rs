@@ -164,7 +164,8 @@ async fn insert<'a, const N: usize>(
     Ok(q.build().execute(conn).await?.rows_affected())
 }
 
-/// A value bound with the type of what it holds.
+/// A value is bound with the type of what it holds (`produces`, which sqlx's `PgArguments`
+/// prefers); `type_info` is only the fallback it never needs.
 impl Type<Postgres> for Value<'_> {
     fn type_info() -> PgTypeInfo {
         <&str as Type<Postgres>>::type_info()

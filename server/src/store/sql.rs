@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 
-/// Rows per multi-row INSERT: well under either database's limit on bound values.
+/// Values per statement where their number grows with the batch (PostgreSQL's multi-row
+/// INSERTs, both backends' `IN (..)` reads): well under either database's limit on bound values.
 pub(super) const INSERT_CHUNK: usize = 500;
 
 /// Orders open work the way the command center reads it: safety first, then oldest.

@@ -71,7 +71,7 @@ impl SqliteStore {
         PRAGMAS.iter().fold(options, |options, (name, value)| options.pragma(*name, *value))
     }
 
-    /// A connection of SQLite's own to the (existing) file, set up as the writer's is; public
+    /// A connection of SQLite's own to the file (created if missing), set up as the writer's is; public
     /// so the benchmark's raw-SQLite baseline writes as the server does.
     pub fn connect_direct(path: &Path) -> Result<Connection, StoreError> {
         let conn = Connection::open(path)?;
@@ -124,10 +124,15 @@ fn try_write(
     at: OffsetDateTime,
     reads: Reads,
 ) -> Result<Option<Vec<Applied>>, StoreError> {
+    // A rollback that failed (the transaction is dropped on every early return) would have
+    // left the connection inside it, and every batch after failing to begin.
+    if !conn.is_autocommit() {
+        conn.execute_batch("ROLLBACK")?;
+    }
     // Dropped without a commit, the transaction rolls back.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let head: i64 = tx.prepare_cached(HEAD)?.query_row([], |row| row.get(0))?;
-    let stored = fetch_issues(&tx, &batch::reads(batch, reads))?;
+    let stored = stored_issues(&tx, &batch::reads(batch, reads))?;
     let plan = batch::plan(batch, stored, head as u64 + 1, at);
     if plan.last_seq().is_none() {
         return Ok(Some(plan.outcomes));
@@ -139,8 +144,8 @@ fn try_write(
     Ok(Some(plan.outcomes))
 }
 
-/// The stored issues with these ids, by id.
-fn fetch_issues(tx: &Transaction<'_>, ids: &[ReportId]) -> Result<HashMap<ReportId, Issue>, StoreError> {
+/// The stored issues with these ids, by id, read in the writer's transaction.
+fn stored_issues(tx: &Transaction<'_>, ids: &[ReportId]) -> Result<HashMap<ReportId, Issue>, StoreError> {
     let mut found = HashMap::with_capacity(ids.len());
     if ids.is_empty() {
         return Ok(found);
@@ -251,5 +256,23 @@ impl From<rusqlite::Error> for StoreError {
             | rusqlite::Error::InvalidColumnName(_) => StoreError::Corrupt(e.to_string()),
             e => StoreError::Unavailable(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::store::batch::tests::submit;
+
+    #[tokio::test]
+    async fn a_batch_commits_even_if_the_writer_was_left_inside_a_transaction() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).await.expect("open");
+        store.writer().execute_batch("BEGIN").expect("begin");
+        let outcomes = store.apply(&[submit(1)], OffsetDateTime::now_utc()).await.expect("the batch commits");
+        assert!(matches!(outcomes[..], [Applied::Committed(_)]));
+        assert!(store.writer().is_autocommit(), "the writer is left outside any transaction");
+        assert_eq!(store.head_seq().await.expect("head"), 1, "committed: the readers see it");
     }
 }
