@@ -161,7 +161,7 @@ fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, St
 
 /// One value of a row a batch writes, as both databases store it: times as microseconds,
 /// enums in their wire spelling, queues as a JSON array.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum Value<'a> {
     Int(i64),
     Bool(bool),
