@@ -1,5 +1,5 @@
 //! The command line: `floorboard-bench run [--scenario s1,s2,...|all] [--quick] [--out DIR]
-//! [--floorboard-bin PATH] [--peers-dir DIR]`.
+//! [--floorboard-bin PATH] [--peers-dir DIR] [--fanout-boards N,...] [--fanout-rounds N]`.
 
 use std::path::PathBuf;
 
@@ -49,6 +49,12 @@ pub struct RunArgs {
     /// peers are left out when absent.
     #[arg(long)]
     pub peers_dir: Option<PathBuf>,
+    /// S2's board counts, comma separated (default 1000,5000,10000): to rerun one case.
+    #[arg(long, value_delimiter = ',')]
+    pub fanout_boards: Vec<usize>,
+    /// Rounds of each S2 case (default 3): more rounds, a steadier median.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub fanout_rounds: Option<u16>,
     /// PostgreSQL for S5: a database of its own is created there and dropped afterwards.
     #[arg(long, env = "FLOORBOARD_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub postgres_url: String,

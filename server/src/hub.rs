@@ -353,28 +353,56 @@ impl Hub {
         interval: Duration,
         shutdown: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
-        // Leading edge: the first change after a quiet spell goes out at once; while changes
-        // keep coming, at most one frame per interval. A slower clock tick moves the windows
-        // (last hour, this shift, today) that change with time alone.
         tokio::spawn(async move {
-            let mut last_frame: Option<tokio::time::Instant> = None;
+            let mut pacer = Pacer::new(interval);
             loop {
+                // A slower clock tick moves the windows (last hour, this shift, today) that
+                // change with time alone.
+                let slot = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = self.dirty.notified() => pacer.slot(tokio::time::Instant::now()),
+                    _ = tokio::time::sleep(WINDOW_TICK) => pacer.slot(tokio::time::Instant::now()),
+                };
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
-                    _ = self.dirty.notified() => {
-                        let due = last_frame.map_or_else(tokio::time::Instant::now, |at| at + interval);
-                        tokio::select! {
-                            _ = shutdown.cancelled() => break,
-                            _ = tokio::time::sleep_until(due) => {}
-                        }
-                    }
-                    _ = tokio::time::sleep(WINDOW_TICK) => {}
+                    _ = tokio::time::sleep_until(slot) => {}
                 }
                 if self.tick_board(OffsetDateTime::now_utc()).is_some() {
-                    last_frame = Some(tokio::time::Instant::now());
+                    pacer.sent();
                 }
             }
         })
+    }
+}
+
+/// When board frames may go out: the first change after a quiet spell at once (leading
+/// edge), and while changes keep coming, one frame per interval. Slots are counted from when
+/// the previous frame was due, not from when it went out: counted from the send, every
+/// frame's timer lateness (a millisecond or so) would add up, and changes arriving at the
+/// interval's own pace would drift later and later until two shared a frame.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    /// The slot a frame is waiting for, and the earliest time the next may go out.
+    pending: Option<tokio::time::Instant>,
+    next: Option<tokio::time::Instant>,
+}
+
+impl Pacer {
+    fn new(interval: Duration) -> Pacer {
+        Pacer { interval, pending: None, next: None }
+    }
+
+    /// When a change seen at `now` may go out.
+    fn slot(&mut self, now: tokio::time::Instant) -> tokio::time::Instant {
+        let slot = self.next.map_or(now, |next| next.max(now));
+        self.pending = Some(slot);
+        slot
+    }
+
+    /// The frame for the last slot went out: the next may follow one interval after that slot.
+    fn sent(&mut self) {
+        self.next = self.pending.take().map(|slot| slot + self.interval);
     }
 }
 
@@ -534,6 +562,31 @@ mod tests {
             count += 1;
         }
         assert!((4..=5).contains(&count), "{count} frames for 100 reports over four intervals");
+    }
+
+    #[test]
+    fn changes_at_the_intervals_own_pace_each_get_a_frame_however_late_the_timer() {
+        // Changes every 20 ms, each up to 3 ms late; a frame that waits for its slot goes out
+        // a millisecond after it (the timer's lateness). A change that arrives before the
+        // previous frame went out shares that frame.
+        let interval = Duration::from_millis(20);
+        let start = tokio::time::Instant::now();
+        let mut pacer = Pacer::new(interval);
+        let mut last_out: Option<tokio::time::Instant> = None;
+        let mut frames = 0;
+        for k in 0..500u32 {
+            let arrival = start + interval * k + Duration::from_micros(u64::from(k * 7_919 % 3_000));
+            if last_out.is_some_and(|out| arrival <= out) {
+                continue;
+            }
+            let slot = pacer.slot(arrival);
+            let out = if slot > arrival { slot + Duration::from_millis(1) } else { arrival };
+            assert!(last_out.is_none_or(|prev| out >= prev + interval - Duration::from_millis(1)));
+            pacer.sent();
+            last_out = Some(out);
+            frames += 1;
+        }
+        assert_eq!(frames, 500, "changes merged into one frame though none came faster than the interval");
     }
 
     #[tokio::test(start_paused = true)]

@@ -65,9 +65,12 @@ pub fn rate_for(boards: usize) -> f64 {
 
 pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::new("S2", "heatmap fan-out");
-    let counts = bench.size(vec![1_000, 5_000, 10_000], vec![20]);
+    let mut counts = bench.size(vec![1_000, 5_000, 10_000], vec![20]);
+    if !bench.fanout_boards.is_empty() {
+        counts.clone_from(&bench.fanout_boards);
+    }
     let duration = bench.size(Duration::from_secs(10), Duration::from_secs(2));
-    let rounds = bench.size(ROUNDS, 1);
+    let rounds = bench.fanout_rounds.unwrap_or(bench.size(ROUNDS, 1));
     for &boards in &counts {
         let case = Case { boards, stalled: 0, rate: rate_for(boards), duration };
         let label = format!("{boards} boards, {} msg/s", case.rate);

@@ -31,6 +31,9 @@ pub struct Bench {
     pub out: PathBuf,
     /// S2's p99 submit-to-board per board count, for S6.
     pub fanout_p99: HashMap<usize, f64>,
+    /// S2's board counts and rounds when the command line chose them.
+    pub fanout_boards: Vec<usize>,
+    pub fanout_rounds: Option<usize>,
     servers_started: usize,
 }
 
@@ -95,6 +98,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         postgres_url: args.postgres_url.clone(),
         out: out.clone(),
         fanout_p99: HashMap::new(),
+        fanout_boards: args.fanout_boards.clone(),
+        fanout_rounds: args.fanout_rounds.map(usize::from),
         servers_started: 0,
     };
     let mut ok = true;
