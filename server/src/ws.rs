@@ -21,7 +21,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -330,10 +330,12 @@ impl Connection {
         }
     }
 
-    /// A change for a subscriber (counted as fanned out).
-    async fn send_frame(&mut self, frame: &TextFrame) -> Result<(), Ending> {
-        telemetry::hot().fanned_out.increment(1);
-        self.wire.push(frame.bytes());
+    /// Frames gathered by `gather_frame`, in one write.
+    async fn send_gathered(&mut self, gathered: BytesMut) -> Result<(), Ending> {
+        if gathered.is_empty() {
+            return Ok(());
+        }
+        self.wire.push(&gathered.freeze());
         self.drain().await
     }
 
@@ -498,9 +500,14 @@ impl Connection {
             self.subscriptions.retain(|s| s.topic != *topic);
             self.subscriptions.push(Subscription { topic: topic.clone(), since: head });
         }
+        let mut gathered = BytesMut::new();
         for published in &events {
-            self.send_frame(published.frame()).await?;
+            gather_frame(&mut gathered, published.frame());
+            if gathered.len() >= GATHER_BYTES {
+                self.send_gathered(std::mem::take(&mut gathered)).await?;
+            }
         }
+        self.send_gathered(gathered).await?;
         for topic in topics {
             let replayed = events.iter().filter(|p| topic.wants(&p.event.issue)).count() as u64;
             self.send_msg(&ServerMsg::Resumed { topic, from: after, seq: head, replayed }).await?;
@@ -514,31 +521,65 @@ impl Connection {
         }
     }
 
+    /// A committed event, and every other one already waiting on the event stream: a group
+    /// commit publishes its events together, and they go out to this client in one write
+    /// (S3's queue watchers each took a write per report, about as much of the server's CPU
+    /// as the reports' commit).
     async fn on_event(&mut self, event: Result<Arc<Published>, RecvError>) -> Result<(), Ending> {
-        match event {
-            Ok(published) => {
-                let seq = published.event.seq;
-                self.handled = self.handled.max(seq);
-                let wanted = self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue));
-                if wanted {
-                    telemetry::hot().commit_to_send.record(published.committed.elapsed().as_secs_f64());
-                    self.send_frame(published.frame()).await?;
+        let mut gathered = BytesMut::new();
+        let mut next = event;
+        loop {
+            match next {
+                Ok(published) => self.gather_event(&published, &mut gathered),
+                Err(RecvError::Lagged(missed)) => {
+                    self.send_gathered(gathered).await?;
+                    return self.on_lagged(missed).await;
                 }
-                Ok(())
+                Err(RecvError::Closed) => return Err(Ending::Close(CloseCode::Away, "server shutting down")),
             }
-            Err(RecvError::Lagged(missed)) => {
-                tracing::info!(conn.id = self.guard.id(), missed, "connection fell behind the event stream; resyncing");
-                metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "events").increment(1);
-                let event_subs = self.subscriptions.iter().filter(|s| !matches!(s.topic, Topic::Board { .. }));
-                let oldest = event_subs.clone().map(|s| s.since).min().unwrap_or(0);
-                let topics = event_subs.map(|s| s.topic.clone()).collect();
-                // Events after the last one handled may be lost: replay them, or snapshot.
-                self.resume(topics, self.handled.max(oldest), SnapshotReason::Lagged).await?;
-                Ok(())
+            if gathered.len() >= GATHER_BYTES {
+                break;
             }
-            Err(RecvError::Closed) => Err(Ending::Close(CloseCode::Away, "server shutting down")),
+            // Nothing waiting (or the stream closed, which the next `recv` reports): write.
+            next = match self.events.as_mut().map(broadcast::Receiver::try_recv) {
+                Some(Ok(published)) => Ok(published),
+                Some(Err(TryRecvError::Lagged(missed))) => Err(RecvError::Lagged(missed)),
+                _ => break,
+            };
+        }
+        self.send_gathered(gathered).await
+    }
+
+    /// Adds the event's frame to `gathered` if a subscription wants it; either way, it has
+    /// been handled.
+    fn gather_event(&mut self, published: &Published, gathered: &mut BytesMut) {
+        let seq = published.event.seq;
+        self.handled = self.handled.max(seq);
+        if self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue)) {
+            telemetry::hot().commit_to_send.record(published.committed.elapsed().as_secs_f64());
+            gather_frame(gathered, published.frame());
         }
     }
+
+    /// The connection fell off the event stream: events after the last one handled may be
+    /// lost, so they are replayed, or the topics snapshotted.
+    async fn on_lagged(&mut self, missed: u64) -> Result<(), Ending> {
+        tracing::info!(conn.id = self.guard.id(), missed, "connection fell behind the event stream; resyncing");
+        metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "events").increment(1);
+        let event_subs = self.subscriptions.iter().filter(|s| !matches!(s.topic, Topic::Board { .. }));
+        let oldest = event_subs.clone().map(|s| s.since).min().unwrap_or(0);
+        let topics = event_subs.map(|s| s.topic.clone()).collect();
+        self.resume(topics, self.handled.max(oldest), SnapshotReason::Lagged).await
+    }
+}
+
+/// How many bytes of frames are gathered for one write at most.
+const GATHER_BYTES: usize = 64 * 1024;
+
+/// Adds a change for a subscriber to the frames gathered for one write (counted as fanned out).
+fn gather_frame(gathered: &mut BytesMut, frame: &TextFrame) {
+    telemetry::hot().fanned_out.increment(1);
+    gathered.extend_from_slice(frame.bytes());
 }
 
 /// On a shared log, this node may lag the database (or the node the client came from)
