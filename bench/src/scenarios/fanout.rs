@@ -14,8 +14,8 @@ use crate::clients::{broadcast, protocol};
 use crate::delivery::{self, Acked};
 use crate::latency::Latencies;
 use crate::results::{Delivery, Figure, Outcome, Target};
-use crate::scenarios::Bench;
 use crate::scenarios::window::{Spent, Window};
+use crate::scenarios::{Bench, median, round_label};
 use crate::servers::{Peer, Serve, Server};
 use crate::sockets::{Dial, Socket};
 
@@ -130,11 +130,6 @@ enum System {
     Hub(Peer),
 }
 
-/// The case a round's figures are recorded under (the case itself when there is one round).
-fn round_label(label: &str, round: usize, rounds: usize) -> String {
-    if rounds > 1 { format!("{label}, round {round}") } else { label.to_string() }
-}
-
 pub fn serve() -> Serve {
     Serve { board_interval_ms: BOARD_INTERVAL_MS, ..Serve::default() }
 }
@@ -203,17 +198,6 @@ fn judge(outcome: &mut Outcome, label: &str, rounds: usize, largest: bool) {
     if largest {
         let goal = format!("{label}: p99 of an update to every board <= 1.0x uWebSockets.js");
         outcome.targets.push(Target::check(goal, p99_ratio, 1.0, true, "x"));
-    }
-}
-
-/// The median (the mean of the middle two of an even count); None for none.
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(values[n / 2]),
-        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
     }
 }
 

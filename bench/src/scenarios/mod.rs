@@ -154,6 +154,22 @@ async fn run_one(bench: &mut Bench, which: Which) -> anyhow::Result<Outcome> {
     }
 }
 
+/// The case a round's figures are recorded under (the case itself when there is one round).
+pub fn round_label(label: &str, round: usize, rounds: usize) -> String {
+    if rounds > 1 { format!("{label}, round {round}") } else { label.to_string() }
+}
+
+/// The median (the mean of the middle two of an even count); None for none.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
 fn id_of(which: Which) -> &'static str {
     match which {
         Which::S1 => "S1",
