@@ -383,8 +383,9 @@ impl Hub {
 #[derive(Debug)]
 struct Pacer {
     interval: Duration,
-    /// The slot a frame is waiting for, and the earliest time the next may go out.
+    /// The slot the coming frame waits for.
     pending: Option<tokio::time::Instant>,
+    /// The earliest time the frame after the last one sent may go out.
     next: Option<tokio::time::Instant>,
 }
 

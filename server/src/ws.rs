@@ -330,7 +330,7 @@ impl Connection {
         }
     }
 
-    /// Frames gathered by `gather_frame`, in one write.
+    /// Frames gathered into one buffer, in one write.
     async fn send_gathered(&mut self, gathered: BytesMut) -> Result<(), Ending> {
         if gathered.is_empty() {
             return Ok(());
@@ -352,8 +352,7 @@ impl Connection {
         while let Some(Some(reply)) = self.pending.next().now_or_never() {
             batch.extend_from_slice(TextFrame::json(&reply).bytes());
         }
-        self.wire.push(&batch.freeze());
-        self.drain().await
+        self.send_gathered(batch).await
     }
 
     async fn send_error(&mut self, body: ErrorBody) -> Result<(), Ending> {
