@@ -9,13 +9,15 @@
 //! when the socket is writable again.
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, IoSlice};
+use std::ops::Range;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use serde::Serialize;
+use smallvec::SmallVec;
 use socket2::SockRef;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -78,7 +80,12 @@ pub struct Wire {
 struct Queue {
     chunks: VecDeque<Bytes>,
     len: usize,
+    /// Writes wait in the queue until the next drain (see [`Wire::cork`]).
+    corked: bool,
 }
+
+/// The most chunks one drain hands the kernel in one `writev`.
+const DRAIN_SLICES: usize = 64;
 
 impl Wire {
     pub fn new(stream: TcpStream) -> Arc<Wire> {
@@ -106,9 +113,16 @@ impl Wire {
         self.write_or_queue(&mut queue, bytes);
     }
 
+    /// Holds what is written from now until the next drain, which sends it in one `writev`:
+    /// a connection's first messages (`welcome`, and the answer to a board subscribed with
+    /// the upgrade) cost one system call on each side instead of one per message.
+    pub fn cork(&self) {
+        self.queue().corked = true;
+    }
+
     fn write_or_queue(&self, queue: &mut Queue, bytes: &Bytes) {
         let mut written = 0;
-        if queue.chunks.is_empty() {
+        if queue.chunks.is_empty() && !queue.corked {
             // A plain non-blocking send(2), not tokio's `try_write`: that first reads the
             // socket's readiness in the runtime's registration, one more cache miss per board
             // per tick, and the kernel's answer is what counts. A full socket is then still
@@ -144,23 +158,23 @@ impl Wire {
         &self.attention
     }
 
-    /// Writes what is queued until the queue is empty.
+    /// Writes what is queued until the queue is empty, as many chunks at a time as one
+    /// `writev` takes; uncorks the wire.
     pub fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             {
                 let mut guard = self.queue();
                 let queue = &mut *guard;
-                while let Some(front) = queue.chunks.front_mut() {
-                    match self.stream.try_write(front) {
+                queue.corked = false;
+                while !queue.chunks.is_empty() {
+                    let written = {
+                        let slices: SmallVec<[IoSlice<'_>; DRAIN_SLICES]> =
+                            queue.chunks.iter().take(DRAIN_SLICES).map(|c| IoSlice::new(c)).collect();
+                        self.stream.try_write_vectored(&slices)
+                    };
+                    match written {
                         Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                        Ok(n) => {
-                            queue.len -= n;
-                            if n == front.len() {
-                                queue.chunks.pop_front();
-                            } else {
-                                let _ = front.split_to(n);
-                            }
-                        }
+                        Ok(n) => queue.consume(n),
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => return Poll::Ready(Err(e)),
@@ -184,21 +198,82 @@ impl Wire {
     }
 }
 
+impl Queue {
+    /// Drops the first `n` bytes, which the kernel took.
+    fn consume(&mut self, mut n: usize) {
+        self.len -= n;
+        while n > 0 {
+            let front = self.chunks.front_mut().expect("the kernel took no more than was queued");
+            if n < front.len() {
+                let _ = front.split_to(n);
+                return;
+            }
+            n -= front.len();
+            self.chunks.pop_front();
+        }
+    }
+}
+
+/// How much a busy connection reads at a time (see [`WireIo`]).
+const READ_AHEAD: usize = 16 * 1024;
+
 /// The socket as tungstenite's stream: reads go to the socket, writes through the queue.
-pub struct WireIo(pub Arc<Wire>);
+///
+/// Tungstenite reads into a small buffer (512 bytes: an idle board's memory is mostly
+/// buffers), one `recv` per frame or so. A connection whose read fills that buffer is busy (a
+/// tablet with reports in flight), and from then on reads ahead in 16 KiB chunks, one `recv`
+/// per few dozen frames, until a read no longer needs the room; then the chunk is freed.
+pub struct WireIo {
+    wire: Arc<Wire>,
+    /// Empty unless the connection is busy.
+    ahead: Vec<u8>,
+    /// What of `ahead` was read but not yet handed to tungstenite.
+    unread: Range<usize>,
+}
+
+impl WireIo {
+    pub fn new(wire: Arc<Wire>) -> WireIo {
+        WireIo { wire, ahead: Vec::new(), unread: 0..0 }
+    }
+}
 
 impl AsyncRead for WireIo {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let stream = &self.0.stream;
+        let this = self.get_mut();
+        let stream = &this.wire.stream;
         loop {
+            if !this.unread.is_empty() {
+                let n = this.unread.len().min(buf.remaining());
+                buf.put_slice(&this.ahead[this.unread.start..this.unread.start + n]);
+                this.unread.start += n;
+                return Poll::Ready(Ok(()));
+            }
             ready!(stream.poll_read_ready(cx))?;
-            match stream.try_read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
+            let wanted = buf.remaining();
+            if this.ahead.is_empty() {
+                match stream.try_read(buf.initialize_unfilled()) {
+                    Ok(n) => {
+                        buf.advance(n);
+                        if n == wanted {
+                            this.ahead = vec![0; READ_AHEAD];
+                        }
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Poll::Ready(Err(e)),
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
+            } else {
+                match stream.try_read(&mut this.ahead) {
+                    // Quiet again (or at its end): handed over whole, and the chunk let go.
+                    Ok(n) if n <= wanted => {
+                        buf.put_slice(&this.ahead[..n]);
+                        this.ahead = Vec::new();
+                        return Poll::Ready(Ok(()));
+                    }
+                    Ok(n) => this.unread = 0..n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
             }
         }
     }
@@ -207,26 +282,26 @@ impl AsyncRead for WireIo {
 impl AsyncWrite for WireIo {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         // Whole buffers only, so a frame is never split by another writer's frame.
-        if self.0.queue().len >= QUEUE_LIMIT {
-            ready!(self.0.poll_drain(cx))?;
+        if self.wire.queue().len >= QUEUE_LIMIT {
+            ready!(self.wire.poll_drain(cx))?;
         }
-        self.0.push(&Bytes::copy_from_slice(buf));
+        self.wire.push(&Bytes::copy_from_slice(buf));
         Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_drain(cx)
+        self.wire.poll_drain(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // The socket closes when the last owner drops it.
-        self.0.poll_drain(cx)
+        self.wire.poll_drain(cx)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use tokio::io::AsyncReadExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
     use super::*;
@@ -254,6 +329,67 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
         (Wire::new(server), client)
+    }
+
+    #[tokio::test]
+    async fn a_busy_connection_reads_ahead_in_order_and_lets_the_chunk_go_when_quiet() {
+        let (wire, mut client) = pair().await;
+        let mut io = WireIo::new(wire);
+        let sent: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let writer = {
+            let sent = sent.clone();
+            tokio::spawn(async move {
+                client.write_all(&sent).await.unwrap();
+                client
+            })
+        };
+        let (mut received, mut read_ahead) = (Vec::new(), false);
+        let mut small = [0u8; 512];
+        while received.len() < sent.len() {
+            let n = io.read(&mut small).await.unwrap();
+            assert!(n > 0, "the stream ended early");
+            received.extend_from_slice(&small[..n]);
+            read_ahead |= !io.unread.is_empty();
+        }
+        assert_eq!(received, sent, "every byte, in order");
+        assert!(read_ahead, "a connection that keeps its reads full reads ahead of them");
+
+        let mut client = writer.await.unwrap();
+        client.write_all(b"ping").await.unwrap();
+        let n = io.read(&mut small).await.unwrap();
+        assert_eq!(&small[..n], b"ping");
+        assert!(io.ahead.is_empty(), "the chunk is let go once a read no longer fills it");
+    }
+
+    #[test]
+    fn what_one_writev_took_is_consumed_across_chunks() {
+        let mut queue = Queue::default();
+        for chunk in ["abc", "de", "fgh"] {
+            queue.len += chunk.len();
+            queue.chunks.push_back(Bytes::from_static(chunk.as_bytes()));
+        }
+        queue.consume(6);
+        assert_eq!(queue.len, 2);
+        assert_eq!(queue.chunks, [Bytes::from_static(b"gh")]);
+        queue.consume(2);
+        assert!(queue.chunks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_corked_wire_holds_its_writes_for_the_next_drain_then_writes_straight_out() {
+        let (wire, mut client) = pair().await;
+        wire.cork();
+        wire.push(&Bytes::from_static(b"welcome;"));
+        wire.push(&Bytes::from_static(b"resumed;"));
+        assert_eq!(wire.queued(), 16, "nothing written while corked");
+
+        wire.drain().await.unwrap();
+        assert_eq!(wire.queued(), 0);
+        wire.push(&Bytes::from_static(b"update"));
+        assert_eq!(wire.queued(), 0, "the drain uncorked the wire");
+        let mut received = [0u8; 22];
+        client.read_exact(&mut received).await.unwrap();
+        assert_eq!(&received, b"welcome;resumed;update");
     }
 
     #[tokio::test]

@@ -87,7 +87,7 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             .max_message_size(Some(HARD_FRAME_LIMIT))
             .max_frame_size(Some(HARD_FRAME_LIMIT));
         let socket =
-            WebSocketStream::from_partially_read(WireIo(wire.clone()), prefix, Role::Server, Some(config)).await;
+            WebSocketStream::from_partially_read(WireIo::new(wire.clone()), prefix, Role::Server, Some(config)).await;
         Connection::new(state, wire, socket, permit).run(on_connect).await
     });
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
@@ -260,10 +260,14 @@ impl Connection {
             heartbeat_secs: self.state.config.heartbeat.as_secs(),
             max_frame_bytes: MAX_FRAME_BYTES,
         };
-        Box::pin(self.send_msg(&welcome)).await?;
+        // The welcome and the answer to a board subscribed with the upgrade go out in one
+        // write (a reconnect storm is little else).
+        self.wire.cork();
+        self.wire.push(TextFrame::json(&welcome).bytes());
         if let Some(msg) = on_connect {
             Box::pin(self.on_client_msg(*msg)).await?;
         }
+        self.drain().await?;
         let shutdown = self.state.shutdown.clone();
         let wire = self.wire.clone();
         let mut heartbeat = tokio::time::interval(self.state.config.heartbeat);
