@@ -451,7 +451,7 @@ pub(crate) mod testing {
     pub(crate) fn event(seq: u64, unit: &str, kind: Kind) -> Event {
         let golive = GoLive::example();
         let report = ReportDraft {
-            id: ReportId(uuid::Uuid::new_v4()),
+            id: ReportId(uuid::Uuid::now_v7()),
             facility: unit.split('-').next().unwrap().into(),
             unit: unit.into(),
             module: "clindoc".into(),

@@ -164,7 +164,7 @@ fn ReportForm(at: CheckIn) -> impl IntoView {
         };
         let at = at.get_value();
         let draft = ReportDraft {
-            id: ReportId(uuid::Uuid::new_v4()),
+            id: ReportId(uuid::Uuid::now_v7()),
             facility: at.facility,
             unit: at.unit,
             module: module.get(),

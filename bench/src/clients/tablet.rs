@@ -64,7 +64,7 @@ pub fn draft(tablet: usize, n: u64, units: &[(String, String)]) -> ReportDraft {
     let (facility, unit) = &units[(n as usize + tablet) % units.len()];
     let now = now_micros();
     ReportDraft {
-        id: ReportId(uuid::Uuid::new_v4()),
+        id: ReportId(uuid::Uuid::now_v7()),
         facility: facility.clone(),
         unit: unit.clone(),
         module: "clindoc".into(),

@@ -310,7 +310,7 @@ mod tests {
         let (url, _server, _dir) = serve().await;
         let mut traffic = Traffic::new(&GoLive::example(), 1, 1.0, 3);
         let planned = traffic.next_report();
-        let draft = traffic.draft(&planned, ReportId(Uuid::new_v4()), OffsetDateTime::now_utc());
+        let draft = traffic.draft(&planned, ReportId(Uuid::now_v7()), OffsetDateTime::now_utc());
         let run = |trainer: Trainer| {
             let url = url.clone();
             async move {
@@ -341,7 +341,7 @@ mod tests {
     fn an_answer_is_counted_once_and_refusals_by_code() {
         let (_tx, inbox) = mpsc::unbounded_channel();
         let mut trainer = Trainer::new(0, inbox);
-        let [a, b] = [(); 2].map(|()| ReportId(Uuid::new_v4()));
+        let [a, b] = [(); 2].map(|()| ReportId(Uuid::now_v7()));
         for id in [a, b] {
             let (frame, first_sent) = (Utf8Bytes::from("{}"), Instant::now());
             trainer.outstanding.insert(id, Outstanding { frame, first_sent });

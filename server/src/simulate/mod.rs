@@ -143,7 +143,7 @@ async fn drive(traffic: &mut Traffic, inboxes: &[mpsc::UnboundedSender<ReportDra
             }
             () = tokio::time::sleep_until(start + planned.at) => {}
         }
-        let draft = traffic.draft(&planned, ReportId(Uuid::new_v4()), OffsetDateTime::now_utc());
+        let draft = traffic.draft(&planned, ReportId(Uuid::now_v7()), OffsetDateTime::now_utc());
         let delivered = inboxes.get(planned.trainer).is_some_and(|inbox| inbox.send(draft).is_ok());
         if delivered {
             generated += 1;

@@ -362,7 +362,7 @@ mod tests {
         let (traffic, planned) = plan(5.0, 1, 5_000);
         let now = OffsetDateTime::now_utc();
         for p in &planned {
-            let draft = traffic.draft(p, ReportId(Uuid::new_v4()), now);
+            let draft = traffic.draft(p, ReportId(Uuid::now_v7()), now);
             assert_eq!(phi::screen(&draft.summary), None);
             assert!(draft.reporter.starts_with("trainer-"));
             if let Err(e) = draft.validate(&golive) {
