@@ -22,13 +22,13 @@ use crate::wire::TextFrame;
 /// sent it: most events go to a watcher or two, or to none.
 #[derive(Debug)]
 pub struct Published {
-    pub event: Event,
+    pub event: Arc<Event>,
     frame: OnceLock<TextFrame>,
     pub committed: Instant,
 }
 
 impl Published {
-    fn new(event: Event) -> Published {
+    fn new(event: Arc<Event>) -> Published {
         Published { event, frame: OnceLock::new(), committed: Instant::now() }
     }
 
@@ -188,7 +188,7 @@ impl Hub {
         let mut ring = self.ring.write().expect("ring lock");
         ring.floor = recent.first().map_or(head, |e| e.seq - 1);
         ring.head = head;
-        ring.events = recent.into_iter().map(|e| Arc::new(Published::new(e))).collect();
+        ring.events = recent.into_iter().map(|e| Arc::new(Published::new(Arc::new(e)))).collect();
         self.head_seen.send_replace(head);
     }
 
@@ -208,11 +208,11 @@ impl Hub {
 
     /// Publishes one committed event. Called by the publisher only, in sequence order.
     pub fn publish(&self, event: Event) {
-        self.publish_all(vec![event]);
+        self.publish_all(vec![Arc::new(event)]);
     }
 
     /// Publishes a batch of committed events, in sequence order, taking each lock once.
-    pub fn publish_all(&self, events: Vec<Event>) {
+    pub fn publish_all(&self, events: Vec<Arc<Event>>) {
         let Some(head) = events.last().map(|e| e.seq) else { return };
         let items: Vec<Arc<Published>> = events.into_iter().map(|e| Arc::new(Published::new(e))).collect();
         {
@@ -613,7 +613,7 @@ mod tests {
     #[test]
     fn an_events_frame_is_its_server_message() {
         let event = event(3, "rmc-4w", Kind::Access);
-        let published = Published::new(event.clone());
+        let published = Published::new(Arc::new(event.clone()));
         assert_eq!(published.frame().text(), serde_json::to_string(&ServerMsg::Event(event)).unwrap());
     }
 

@@ -1,6 +1,8 @@
 //! The two writes a client can make, shared by the HTTP API and the websocket: submitting a
 //! report (validate, route, commit) and changing an issue's status.
 
+use std::sync::Arc;
+
 use floorboard_shared::protocol::{Receipt, StatusChange};
 use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
@@ -60,7 +62,7 @@ pub async fn change_status(state: &AppState, id: ReportId, change: StatusChange)
     match state.committer.apply(Command::SetStatus { id, to: change.status, note }).await? {
         Applied::Committed(event) => {
             tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
-            Ok(event.issue)
+            Ok(Arc::unwrap_or_clone(event).issue)
         }
         Applied::Refused(body) => Err(body),
         Applied::Duplicate(_) => Err(ErrorBody::new(ErrorCode::Internal, "internal error")),

@@ -197,8 +197,13 @@ impl Heatmap {
             Fact::Reported { facility, unit, kind, severity, status, at } => {
                 let cell = self.cell(facility, unit, *kind);
                 cell.total += 1;
-                let slot = cell.recent.partition_point(|r| r <= at);
-                cell.recent.insert(slot, *at);
+                // Receipts nearly always arrive in order: appended without a search.
+                if cell.recent.back().is_none_or(|last| last <= at) {
+                    cell.recent.push_back(*at);
+                } else {
+                    let slot = cell.recent.partition_point(|r| r <= at);
+                    cell.recent.insert(slot, *at);
+                }
                 if status.is_open() {
                     cell.count_open(*severity, 1);
                 }

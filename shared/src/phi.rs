@@ -5,7 +5,8 @@
 
 /// Returns what the text seems to hold, e.g. `"a record or phone number"`, or `None`.
 pub fn screen(text: &str) -> Option<&'static str> {
-    let lower = text.to_lowercase();
+    // The same result for ASCII text, without decoding every character.
+    let lower = if text.is_ascii() { text.to_ascii_lowercase() } else { text.to_lowercase() };
     let words = || lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
     if words().any(|w| matches!(w, "mrn" | "mrns" | "dob" | "ssn")) {
         return Some("a patient identifier (MRN, DOB or SSN)");
@@ -48,8 +49,8 @@ fn has_long_number(text: &str) -> bool {
 /// A full date whose year is long past, as in `3/14/1962` or `14-03-1962`.
 fn is_birth_date(token: &str) -> bool {
     let token = token.trim_matches(|c: char| !c.is_ascii_digit());
-    let parts: Vec<&str> = token.split(['/', '-']).collect();
-    let [a, b, year] = parts[..] else {
+    let mut parts = token.split(['/', '-']);
+    let (Some(a), Some(b), Some(year), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return false;
     };
     let short = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());

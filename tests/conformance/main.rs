@@ -192,7 +192,7 @@ fn events(outcomes: &[Applied]) -> Vec<Event> {
     outcomes
         .iter()
         .filter_map(|o| match o {
-            Applied::Committed(event) => Some(event.clone()),
+            Applied::Committed(event) => Some(Event::clone(event)),
             _ => None,
         })
         .collect()

@@ -3,6 +3,7 @@
 //! before and writes the plan after, in the same transaction.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId};
@@ -34,7 +35,7 @@ impl Plan {
     /// The events to append to the log, in sequence order.
     pub fn events(&self) -> impl Iterator<Item = &Event> {
         self.outcomes.iter().filter_map(|o| match o {
-            Applied::Committed(event) => Some(event),
+            Applied::Committed(event) => Some(&**event),
             _ => None,
         })
     }
@@ -112,7 +113,7 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                         Current::New(index) => issue_at(&plan, index),
                     };
                     if existing.report == *report {
-                        Applied::Duplicate(existing.clone())
+                        Applied::Duplicate(Box::new(existing.clone()))
                     } else {
                         Applied::Refused(
                             ErrorBody::new(
@@ -136,7 +137,7 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                     };
                     current.insert(report.id, Current::New(plan.new.len()));
                     plan.new.push(NewIssue::AsReported { outcome: plan.outcomes.len() });
-                    Applied::Committed(Event { seq: next_seq, at, change: Change::Reported, issue })
+                    Applied::Committed(Arc::new(Event { seq: next_seq, at, change: Change::Reported, issue }))
                 }
             },
             Command::SetStatus { id, to, note } => {
@@ -179,7 +180,7 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                         if matches!(current.get(id), Some(Current::Stored(_))) && !changed_ids.contains(id) {
                             changed_ids.push(*id);
                         }
-                        Applied::Committed(event)
+                        Applied::Committed(Arc::new(event))
                     }
                 }
             }

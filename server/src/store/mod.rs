@@ -7,6 +7,8 @@ mod postgres;
 mod sql;
 mod sqlite;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Event, IssuesAt};
@@ -26,10 +28,10 @@ pub enum Command {
 /// What became of one command of a batch.
 #[derive(Clone, Debug)]
 pub enum Applied {
-    /// Committed as a new event.
-    Committed(Event),
+    /// Committed as a new event, shared by its caller and the hub (which publishes it).
+    Committed(Arc<Event>),
     /// A submission with an id already stored with the same content: nothing was written.
-    Duplicate(Issue),
+    Duplicate(Box<Issue>),
     /// Refused (id conflict, unknown issue, invalid transition); nothing was written.
     Refused(ErrorBody),
 }
