@@ -113,9 +113,9 @@ impl Wire {
         self.write_or_queue(&mut queue, bytes);
     }
 
-    /// Holds what is written from now until the next drain, which sends it in one `writev`:
-    /// a connection's first messages (`welcome`, and the answer to a board subscribed with
-    /// the upgrade) cost one system call on each side instead of one per message.
+    /// Holds what is written from now until the caller's next drain, which sends it in one
+    /// `writev`: a connection's first messages (`welcome`, and the answer to a board
+    /// subscribed with the upgrade) cost one system call on each side instead of one each.
     pub fn cork(&self) {
         self.queue().corked = true;
     }
@@ -142,7 +142,8 @@ impl Wire {
             let was_empty = queue.chunks.is_empty();
             queue.len += bytes.len() - written;
             queue.chunks.push_back(bytes.slice(written..));
-            if was_empty {
+            // A corked wire is drained by the task that corked it.
+            if was_empty && !queue.corked {
                 self.attention.notify_one();
             }
         }
@@ -216,6 +217,9 @@ impl Queue {
 
 /// How much a busy connection reads at a time (see [`WireIo`]).
 const READ_AHEAD: usize = 16 * 1024;
+/// A read this large that fills tungstenite's request marks the connection busy. (Its
+/// request varies: as little as a frame header's 14 bytes, which a quiet one fills too.)
+const BUSY_READ: usize = 256;
 
 /// The socket as tungstenite's stream: reads go to the socket, writes through the queue.
 ///
@@ -254,7 +258,7 @@ impl AsyncRead for WireIo {
                 match stream.try_read(buf.initialize_unfilled()) {
                     Ok(n) => {
                         buf.advance(n);
-                        if n == wanted {
+                        if n == wanted && n >= BUSY_READ {
                             this.ahead = vec![0; READ_AHEAD];
                         }
                         return Poll::Ready(Ok(()));
@@ -359,6 +363,17 @@ mod tests {
         let n = io.read(&mut small).await.unwrap();
         assert_eq!(&small[..n], b"ping");
         assert!(io.ahead.is_empty(), "the chunk is let go once a read no longer fills it");
+    }
+
+    #[tokio::test]
+    async fn a_small_read_that_fills_its_request_does_not_read_ahead() {
+        let (wire, mut client) = pair().await;
+        let mut io = WireIo::new(wire);
+        client.write_all(&[1u8; 100]).await.unwrap();
+        // Tungstenite waiting for a frame header asks for a few bytes, whatever is waiting.
+        let mut header = [0u8; 14];
+        io.read_exact(&mut header).await.unwrap();
+        assert!(io.ahead.is_empty(), "a quiet connection holds no read-ahead chunk");
     }
 
     #[test]
