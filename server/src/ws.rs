@@ -184,7 +184,9 @@ enum Ending {
 }
 
 struct Connection {
-    state: AppState,
+    /// Shared with each submission in flight: one reference count per report instead of a
+    /// dozen (cloning and dropping the state's fields was 1.7 % of the ingest profile).
+    state: Arc<AppState>,
     wire: Arc<Wire>,
     socket: WebSocketStream<WireIo>,
     guard: ConnectionGuard,
@@ -215,7 +217,7 @@ impl Connection {
     ) -> Connection {
         let guard = ConnectionGuard::register(&state);
         Connection {
-            state,
+            state: Arc::new(state),
             wire,
             socket,
             guard,
