@@ -223,12 +223,12 @@ impl GoLive {
     }
 
     pub fn facility(&self, id: &str) -> Option<&Facility> {
-        self.facility_index.get(&FacilityId::new(id)).map(|&i| &self.spec.facilities[i])
+        self.facility_index.get(id).map(|&i| &self.spec.facilities[i])
     }
 
     /// The facility a unit belongs to, if the unit exists.
     pub fn unit_facility(&self, unit: &str) -> Option<&FacilityId> {
-        self.unit_facility.get(&UnitId::new(unit))
+        self.unit_facility.get(unit)
     }
 
     pub fn module(&self, id: &str) -> Option<&Module> {

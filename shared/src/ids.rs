@@ -47,6 +47,14 @@ macro_rules! slug_id {
                 Self(s.to_owned())
             }
         }
+
+        /// Looked up by `&str` without building an id (the derived `Hash` and `Eq` are the
+        /// inner string's, as `Borrow` requires).
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 
@@ -77,7 +85,7 @@ impl TryFrom<String> for ReporterId {
     type Error = &'static str;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s).ok_or("a reporter is 1 to 64 printable characters")
+        Self::parse_owned(s).ok_or("a reporter is 1 to 64 printable characters")
     }
 }
 
@@ -91,8 +99,20 @@ impl ReporterId {
     /// Accepts 1 to 64 characters with no control characters, trimmed.
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
-        let ok = !s.is_empty() && s.chars().count() <= MAX_ID_LEN && !s.chars().any(char::is_control);
-        ok.then(|| Self(s.to_owned()))
+        Self::acceptable(s).then(|| Self(s.to_owned()))
+    }
+
+    /// As `parse`, keeping `s`'s allocation when it needs no trimming.
+    pub fn parse_owned(s: String) -> Option<Self> {
+        let trimmed = s.trim();
+        if !Self::acceptable(trimmed) {
+            return None;
+        }
+        Some(Self(if trimmed.len() == s.len() { s } else { trimmed.to_owned() }))
+    }
+
+    fn acceptable(s: &str) -> bool {
+        !s.is_empty() && s.chars().count() <= MAX_ID_LEN && !s.chars().any(char::is_control)
     }
 
     pub fn as_str(&self) -> &str {
@@ -138,6 +158,9 @@ mod tests {
     #[test]
     fn reporter_ids_are_trimmed_and_bounded() {
         assert_eq!(ReporterId::parse("  jdoe ").unwrap().as_str(), "jdoe");
+        assert_eq!(ReporterId::parse_owned("  jdoe ".into()).unwrap().as_str(), "jdoe");
+        assert_eq!(ReporterId::parse_owned("jdoe".into()).unwrap().as_str(), "jdoe");
+        assert!(ReporterId::parse_owned(" \t ".into()).is_none());
         assert!(ReporterId::parse("   ").is_none());
         assert!(ReporterId::parse("a\u{7}b").is_none());
         assert!(ReporterId::parse(&"é".repeat(MAX_ID_LEN)).is_some());

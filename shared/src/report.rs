@@ -234,51 +234,62 @@ pub struct Issue {
 }
 
 impl ReportDraft {
-    /// Checks the draft against the catalog and the field limits; the first fault wins.
+    /// Checks the draft against the catalog and the field limits; the first fault wins. The
+    /// report keeps the draft's strings (trimmed in place): validating allocates nothing.
     pub fn validate(self, golive: &GoLive) -> Result<Report, ErrorBody> {
-        let bad =
-            |code, field: &str, message: String| Err(ErrorBody::new(code, message).with_field(field).with_id(self.id));
+        let ReportDraft {
+            id,
+            facility,
+            unit,
+            module,
+            kind,
+            severity,
+            summary,
+            details,
+            affected_role,
+            affected_users,
+            resolved_at_elbow,
+            reporter,
+            reported_at,
+        } = self;
+        let bad = |code, field: &str, message: String| Err(ErrorBody::new(code, message).with_field(field).with_id(id));
 
-        let Some(reporter) = ReporterId::parse(&self.reporter) else {
+        let Some(reporter) = ReporterId::parse_owned(reporter) else {
             return bad(ErrorCode::InvalidValue, "reporter", "reporter must be 1 to 64 printable characters".into());
         };
-        let Some(facility) = golive.facility(&self.facility) else {
+        let Some(known) = golive.facility(&facility) else {
             return bad(
                 ErrorCode::UnknownFacility,
                 "facility",
-                format!("no facility `{}` in this go-live", clip(&self.facility)),
+                format!("no facility `{}` in this go-live", clip(&facility)),
             );
         };
-        match golive.unit_facility(&self.unit) {
+        match golive.unit_facility(&unit) {
             None => {
-                return bad(ErrorCode::UnknownUnit, "unit", format!("no unit `{}` in this go-live", clip(&self.unit)));
+                return bad(ErrorCode::UnknownUnit, "unit", format!("no unit `{}` in this go-live", clip(&unit)));
             }
-            Some(owner) if owner != &facility.id => {
+            Some(owner) if owner != &known.id => {
                 return bad(
                     ErrorCode::UnitNotInFacility,
                     "unit",
-                    format!("unit `{}` belongs to facility `{owner}`, not `{}`", self.unit, facility.id),
+                    format!("unit `{unit}` belongs to facility `{owner}`, not `{}`", known.id),
                 );
             }
             Some(_) => {}
         }
-        if golive.module(&self.module).is_none() {
-            return bad(
-                ErrorCode::UnknownModule,
-                "module",
-                format!("no module `{}` in this go-live", clip(&self.module)),
-            );
+        if golive.module(&module).is_none() {
+            return bad(ErrorCode::UnknownModule, "module", format!("no module `{}` in this go-live", clip(&module)));
         }
-        let summary = self.summary.trim();
+        let summary = trim_in_place(summary);
         if summary.is_empty() {
             return bad(ErrorCode::EmptySummary, "summary", "summary must say what happened".into());
         }
-        let details = self.details.as_deref().map(str::trim).filter(|d| !d.is_empty());
-        let role = self.affected_role.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let details = details.map(trim_in_place).filter(|d| !d.is_empty());
+        let role = affected_role.map(trim_in_place).filter(|r| !r.is_empty());
         for (field, text, max) in [
-            ("summary", Some(summary), SUMMARY_MAX),
-            ("details", details, DETAILS_MAX),
-            ("affected_role", role, ROLE_MAX),
+            ("summary", Some(summary.as_str()), SUMMARY_MAX),
+            ("details", details.as_deref(), DETAILS_MAX),
+            ("affected_role", role.as_deref(), ROLE_MAX),
         ] {
             if let Some(text) = text {
                 if text.chars().count() > max {
@@ -293,7 +304,7 @@ impl ReportDraft {
                 }
             }
         }
-        if !(1..=AFFECTED_USERS_MAX).contains(&self.affected_users) {
+        if !(1..=AFFECTED_USERS_MAX).contains(&affected_users) {
             return bad(
                 ErrorCode::InvalidValue,
                 "affected_users",
@@ -302,22 +313,31 @@ impl ReportDraft {
         }
 
         Ok(Report {
-            id: self.id,
-            facility: facility.id.clone(),
-            unit: UnitId::new(self.unit.as_str()),
-            module: ModuleId::new(self.module.as_str()),
-            kind: self.kind,
-            severity: self.severity,
-            summary: summary.to_owned(),
-            details: details.map(str::to_owned),
-            affected_role: role.map(str::to_owned),
-            affected_users: self.affected_users,
-            resolved_at_elbow: self.resolved_at_elbow,
+            id,
+            // Equal to the catalog's ids: each was looked up as it is.
+            facility: FacilityId::new(facility),
+            unit: UnitId::new(unit),
+            module: ModuleId::new(module),
+            kind,
+            severity,
+            summary,
+            details,
+            affected_role: role,
+            affected_users,
+            resolved_at_elbow,
             reporter,
             // Microseconds are what every store keeps; a retry must compare equal.
-            reported_at: self.reported_at.to_offset(time::UtcOffset::UTC).truncate_to_microsecond(),
+            reported_at: reported_at.to_offset(time::UtcOffset::UTC).truncate_to_microsecond(),
         })
     }
+}
+
+/// `s` without leading and trailing whitespace, in its own allocation.
+fn trim_in_place(mut s: String) -> String {
+    s.truncate(s.trim_end().len());
+    let leading = s.len() - s.trim_start().len();
+    s.drain(..leading);
+    s
 }
 
 /// Ids from the request are echoed in messages only when they are plausible catalog codes,
@@ -387,6 +407,10 @@ mod tests {
         assert_eq!(r.details, None);
         assert_eq!(r.unit.as_str(), "rmc-4w");
         assert_eq!(r.initial_status(), Status::New);
+        let r = ReportDraft { affected_role: Some("\tcharge nurse \n".into()), reporter: " kim".into(), ..draft() }
+            .validate(&GoLive::example())
+            .unwrap();
+        assert_eq!((r.affected_role.as_deref(), r.reporter.as_str()), (Some("charge nurse"), "kim"));
     }
 
     #[test]
