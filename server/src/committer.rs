@@ -120,7 +120,7 @@ async fn run(
         let (commands, waiting): (Vec<Command>, Vec<(Instant, Reply)>) =
             batch.drain(..).map(|p| (p.command, (p.queued, p.reply))).unzip();
         metrics::histogram!(telemetry::COMMIT_BATCH_SIZE).record(commands.len() as f64);
-        let result = store.apply(&commands, OffsetDateTime::now_utc()).await.map_err(|e| store_error_body(&e));
+        let result = store.apply(commands, OffsetDateTime::now_utc()).await.map_err(|e| store_error_body(&e));
         if done.send(Done { result, waiting }).await.is_err() {
             break;
         }

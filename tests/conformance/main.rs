@@ -155,7 +155,7 @@ fn unknown_id() -> ReportId {
 }
 
 async fn apply(store: &dyn Store, batch: &[Command], at: OffsetDateTime) -> Vec<Applied> {
-    let outcomes = store.apply(batch, at).await.expect("the batch commits");
+    let outcomes = store.apply(batch.to_vec(), at).await.expect("the batch commits");
     assert_eq!(outcomes.len(), batch.len(), "one outcome per command");
     outcomes
 }
@@ -798,7 +798,7 @@ async fn postgres_writers_on_two_nodes_number_the_log_without_gaps() {
                         .iter()
                         .map(|&(unit, kind, severity)| submit(&report_by(&reporter, unit, kind, severity)))
                         .collect();
-                    let outcomes = node.apply(&batch, at(batch_no as i64)).await.expect("the batch commits");
+                    let outcomes = node.apply(batch, at(batch_no as i64)).await.expect("the batch commits");
                     let committed = events(&outcomes);
                     assert_eq!(committed.len(), PER_BATCH, "{outcomes:?}");
                     let first = committed[0].seq;

@@ -21,6 +21,9 @@ pub struct Plan {
     new: Vec<NewIssue>,
     /// Issues stored before this batch whose status changed, in their final state.
     pub changed: Vec<Issue>,
+    /// The commands no outcome holds, by position (status changes, refused and duplicate
+    /// submissions): with the reported events, the batch, to plan it again.
+    kept: Vec<(usize, Command)>,
 }
 
 /// Where a new issue's final state is: most are as their `reported` event has them, so the
@@ -49,6 +52,33 @@ impl Plan {
     pub fn new_issues(&self) -> Vec<&Issue> {
         (0..self.new.len()).map(|index| issue_at(self, index)).collect()
     }
+
+    /// The batch this was planned from, in order, to plan it again: a new report's
+    /// submission is taken back from its reported event.
+    pub fn into_batch(self) -> Vec<Command> {
+        let mut kept = self.kept.into_iter().peekable();
+        let outcomes = self.outcomes.into_iter().enumerate();
+        outcomes
+            .map(|(index, outcome)| match (kept.next_if(|(i, _)| *i == index), outcome) {
+                (Some((_, command)), _) => command,
+                (None, Applied::Committed(event)) => {
+                    let Issue { report, queues, .. } = Arc::unwrap_or_clone(event).issue;
+                    Command::Submit { report, queues }
+                }
+                (None, _) => unreachable!("a command not kept is a submission planned as new"),
+            })
+            .collect()
+    }
+}
+
+/// How one attempt at a batch ended.
+#[derive(Debug)]
+pub enum Attempt {
+    /// Committed (or there was nothing to write): each command's outcome.
+    Done(Vec<Applied>),
+    /// A report planned as new was stored already, and nothing was written: the batch, to
+    /// plan again knowing every stored issue it touches.
+    Retry(Vec<Command>),
 }
 
 /// Which stored issues a batch is planned against.
@@ -93,8 +123,9 @@ enum Current {
 /// Applies `batch` in order to `stored` (the issues `reads` names, as they stand), numbering
 /// events from `first_seq`; a submission whose id is not in `stored` is planned as new.
 /// Later commands see earlier ones: a report submitted twice in one batch is a duplicate the
-/// second time; its status can change in the same batch.
-pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
+/// second time; its status can change in the same batch. A new report moves into its event
+/// (the committer's thread, which every acknowledgement waits on, copies no report).
+pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
     // Stores keep microseconds: what is published live must equal what is read back.
     let at = at.truncate_to_microsecond();
     let mut next_seq = first_seq;
@@ -104,7 +135,7 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
     let mut changed_ids: Vec<ReportId> = Vec::new();
     let mut plan = Plan { outcomes: Vec::with_capacity(batch.len()), ..Plan::default() };
 
-    for command in batch {
+    for (position, command) in batch.into_iter().enumerate() {
         let outcome = match command {
             Command::Submit { report, queues } => match current.get(&report.id).copied() {
                 Some(existing) => {
@@ -112,7 +143,7 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                         Current::Stored(index) => &stored[index],
                         Current::New(index) => issue_at(&plan, index),
                     };
-                    if existing.report == *report {
+                    let outcome = if existing.report == report {
                         Applied::Duplicate(Box::new(existing.clone()))
                     } else {
                         Applied::Refused(
@@ -122,26 +153,28 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                             )
                             .with_id(report.id),
                         )
-                    }
+                    };
+                    plan.kept.push((position, Command::Submit { report, queues }));
+                    outcome
                 }
                 None => {
                     let issue = Issue {
-                        report: report.clone(),
-                        queues: queues.clone(),
                         status: report.initial_status(),
                         note: None,
                         received_at: at,
                         updated_at: at,
                         reported_seq: next_seq,
                         seq: next_seq,
+                        report,
+                        queues,
                     };
-                    current.insert(report.id, Current::New(plan.new.len()));
+                    current.insert(issue.report.id, Current::New(plan.new.len()));
                     plan.new.push(NewIssue::AsReported { outcome: plan.outcomes.len() });
                     Applied::Committed(Arc::new(Event { seq: next_seq, at, change: Change::Reported, issue }))
                 }
             },
             Command::SetStatus { id, to, note } => {
-                let issue = match current.get(id).copied() {
+                let issue = match current.get(&id).copied() {
                     None => None,
                     Some(Current::Stored(index)) => Some(&mut stored[index]),
                     Some(Current::New(index)) => {
@@ -156,20 +189,18 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                         }
                     }
                 };
-                match issue {
-                    None => {
-                        Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(*id))
-                    }
-                    Some(issue) if !issue.status.can_move_to(*to) => Applied::Refused(
+                let outcome = match issue {
+                    None => Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id)),
+                    Some(issue) if !issue.status.can_move_to(to) => Applied::Refused(
                         ErrorBody::new(
                             ErrorCode::InvalidTransition,
                             format!("an issue cannot move from {} to {}", issue.status.as_str(), to.as_str()),
                         )
-                        .with_id(*id),
+                        .with_id(id),
                     ),
                     Some(issue) => {
                         let from = issue.status;
-                        issue.status = *to;
+                        issue.status = to;
                         if note.is_some() {
                             issue.note = note.clone();
                         }
@@ -177,12 +208,14 @@ pub fn plan(batch: &[Command], stored: HashMap<ReportId, Issue>, first_seq: u64,
                         issue.seq = next_seq;
                         let event =
                             Event { seq: next_seq, at, change: Change::StatusChanged { from }, issue: issue.clone() };
-                        if matches!(current.get(id), Some(Current::Stored(_))) && !changed_ids.contains(id) {
-                            changed_ids.push(*id);
+                        if matches!(current.get(&id), Some(Current::Stored(_))) && !changed_ids.contains(&id) {
+                            changed_ids.push(id);
                         }
                         Applied::Committed(Arc::new(event))
                     }
-                }
+                };
+                plan.kept.push((position, Command::SetStatus { id, to, note }));
+                outcome
             }
         };
         if matches!(outcome, Applied::Committed(_)) {
@@ -253,8 +286,12 @@ pub(super) mod tests {
 
     #[test]
     fn events_are_numbered_densely_in_command_order() {
-        let p =
-            plan(&[submit(1), submit(2), set(1, Status::InProgress)], HashMap::new(), 41, OffsetDateTime::UNIX_EPOCH);
+        let p = plan(
+            vec![submit(1), submit(2), set(1, Status::InProgress)],
+            HashMap::new(),
+            41,
+            OffsetDateTime::UNIX_EPOCH,
+        );
         assert_eq!(p.events().map(|e| e.seq).collect::<Vec<_>>(), [41, 42, 43]);
         assert_eq!(p.new_issues().len(), 2);
         assert!(p.changed.is_empty(), "a report new in the batch is inserted in its final state");
@@ -265,7 +302,7 @@ pub(super) mod tests {
 
     #[test]
     fn a_repeat_in_the_same_batch_is_a_duplicate_and_takes_no_number() {
-        let p = plan(&[submit(1), submit(1), submit(2)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH);
+        let p = plan(vec![submit(1), submit(1), submit(2)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH);
         assert!(matches!(p.outcomes[1], Applied::Duplicate(_)));
         assert_eq!(p.events().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
     }
@@ -273,7 +310,7 @@ pub(super) mod tests {
     #[test]
     fn refusals_take_no_number_and_change_nothing() {
         let p = plan(
-            &[set(9, Status::Acknowledged), submit(1), set(1, Status::Closed)],
+            vec![set(9, Status::Acknowledged), submit(1), set(1, Status::Closed)],
             HashMap::new(),
             5,
             OffsetDateTime::UNIX_EPOCH,
@@ -285,11 +322,33 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn a_plan_gives_back_the_batch_it_was_planned_from() {
+        let mut conflicting = submit(1);
+        if let Command::Submit { report, .. } = &mut conflicting {
+            report.summary = "Badge tap fails twice".into();
+        }
+        let batch = vec![
+            submit(1),
+            conflicting,
+            submit(1),
+            set(1, Status::InProgress),
+            submit(2),
+            set(9, Status::Acknowledged),
+            submit(3),
+        ];
+        let p = plan(batch.clone(), HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH);
+        assert!(matches!(&p.outcomes[1], Applied::Refused(e) if e.code == ErrorCode::IdConflict));
+        assert!(matches!(p.outcomes[2], Applied::Duplicate(_)));
+        assert_eq!(p.events().count(), 4);
+        assert_eq!(p.into_batch(), batch);
+    }
+
+    #[test]
     fn stored_issues_that_change_are_listed_once() {
-        let first = plan(&[submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH).new_issues()[0].clone();
+        let first = plan(vec![submit(1)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH).new_issues()[0].clone();
         let stored = HashMap::from([(first.report.id, first)]);
         let p =
-            plan(&[set(1, Status::Acknowledged), set(1, Status::InProgress)], stored, 2, OffsetDateTime::UNIX_EPOCH);
+            plan(vec![set(1, Status::Acknowledged), set(1, Status::InProgress)], stored, 2, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(p.changed.len(), 1);
         assert_eq!((p.changed[0].status, p.changed[0].seq), (Status::InProgress, 3));
     }

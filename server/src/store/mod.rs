@@ -19,7 +19,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// One write, as the committer hands it over. Inputs are already validated and routed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Submit { report: Report, queues: Vec<QueueId> },
     SetStatus { id: ReportId, to: Status, note: Option<String> },
@@ -77,7 +77,7 @@ pub trait Store: Send + Sync + 'static {
     /// refusals do not abort the batch; an `Err` means nothing of the batch was written.
     /// SQLite's applies it on the calling thread, blocking it until the commit: call it from
     /// the committer's thread (or a test), never from a task of the server's runtime.
-    async fn apply(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError>;
+    async fn apply(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError>;
 
     async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError>;
 

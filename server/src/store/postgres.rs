@@ -13,7 +13,7 @@ use sqlx::postgres::{PgArgumentBuffer, PgConnectOptions, PgListener, PgPoolOptio
 use sqlx::{Encode, PgConnection, PgPool, Postgres, QueryBuilder, Type};
 use time::OffsetDateTime;
 
-use super::batch::{self, Plan, Reads};
+use super::batch::{self, Attempt, Plan, Reads};
 use super::sql::{
     EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS, STATUS_COLUMNS, Value, event_row, queue_rows,
     report_row, sql_store, status_row,
@@ -72,39 +72,36 @@ impl PgStore {
     /// Applies a batch (`Store::apply`): planned taking every submission as new, and planned
     /// again knowing every stored issue it touches if one was a retry of a stored report.
     /// Writers are serialised, so the second attempt is exact.
-    async fn write(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
+    async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
         match self.try_write(batch, at, Reads::StatusTargets).await? {
-            Some(outcomes) => Ok(outcomes),
-            None => self.try_write(batch, at, Reads::Touched).await?.ok_or_else(batch::raced),
+            Attempt::Done(outcomes) => Ok(outcomes),
+            Attempt::Retry(batch) => match self.try_write(batch, at, Reads::Touched).await? {
+                Attempt::Done(outcomes) => Ok(outcomes),
+                Attempt::Retry(_) => Err(batch::raced()),
+            },
         }
     }
 
-    /// One attempt at a batch, in one transaction. None, with nothing written, if a report
-    /// planned as new was stored already. The advisory lock, taken first, orders the writers
-    /// of all nodes; the NOTIFY is delivered when the transaction commits, never if it rolls
-    /// back.
-    async fn try_write(
-        &self,
-        batch: &[Command],
-        at: OffsetDateTime,
-        reads: Reads,
-    ) -> Result<Option<Vec<Applied>>, StoreError> {
+    /// One attempt at a batch, in one transaction. The advisory lock, taken first, orders the
+    /// writers of all nodes; the NOTIFY is delivered when the transaction commits, never if
+    /// it rolls back.
+    async fn try_write(&self, batch: Vec<Command>, at: OffsetDateTime, reads: Reads) -> Result<Attempt, StoreError> {
         let mut tx = self.writer.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
         let first_seq = Self::head(&mut tx).await? + 1;
-        let stored = Self::fetch_issues(&mut tx, &batch::reads(batch, reads)).await?;
+        let stored = Self::fetch_issues(&mut tx, &batch::reads(&batch, reads)).await?;
         let plan = batch::plan(batch, stored, first_seq, at);
         let Some(last) = plan.last_seq() else {
             tx.rollback().await?;
-            return Ok(Some(plan.outcomes));
+            return Ok(Attempt::Done(plan.outcomes));
         };
         if !write_plan(&mut tx, &plan).await? {
             tx.rollback().await?;
-            return Ok(None);
+            return Ok(Attempt::Retry(plan.into_batch()));
         }
         sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last.to_string()).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(Some(plan.outcomes))
+        Ok(Attempt::Done(plan.outcomes))
     }
 
     pub async fn announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {

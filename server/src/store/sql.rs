@@ -340,7 +340,7 @@ macro_rules! sql_store {
         impl $crate::store::Store for $store {
             async fn apply(
                 &self,
-                batch: &[$crate::store::Command],
+                batch: Vec<$crate::store::Command>,
                 at: time::OffsetDateTime,
             ) -> Result<Vec<$crate::store::Applied>, $crate::store::StoreError> {
                 self.write(batch, at).await

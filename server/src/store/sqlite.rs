@@ -21,7 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Sqlite, SqlitePool};
 use time::OffsetDateTime;
 
-use super::batch::{self, Plan, Reads};
+use super::batch::{self, Attempt, Plan, Reads};
 use super::sql::{
     EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, STATUS_COLUMNS, Value, count_columns, event_row,
     queue_rows, report_row, sql_store, status_row,
@@ -98,11 +98,14 @@ impl SqliteStore {
     /// (the committer's thread runs nothing else). Planned taking every submission as new,
     /// and planned again knowing every stored issue it touches if one was a retry of a stored
     /// report.
-    async fn write(&self, batch: &[Command], at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
+    async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
         let mut conn = self.writer();
         match try_write(&mut conn, batch, at, Reads::StatusTargets)? {
-            Some(outcomes) => Ok(outcomes),
-            None => try_write(&mut conn, batch, at, Reads::Touched)?.ok_or_else(batch::raced),
+            Attempt::Done(outcomes) => Ok(outcomes),
+            Attempt::Retry(batch) => match try_write(&mut conn, batch, at, Reads::Touched)? {
+                Attempt::Done(outcomes) => Ok(outcomes),
+                Attempt::Retry(_) => Err(batch::raced()),
+            },
         }
     }
 
@@ -114,16 +117,15 @@ impl SqliteStore {
 
 sql_store!(SqliteStore, Sqlite);
 
-/// One attempt at a batch, in one transaction. None, with nothing written, if a report planned
-/// as new was stored already. The transaction takes the write lock before it reads the head:
+/// One attempt at a batch, in one transaction. The transaction takes the write lock before it reads the head:
 /// begun deferred, it would read first, and a read transaction that then finds the lock held
 /// fails at once with SQLITE_BUSY instead of waiting out the busy timeout.
 fn try_write(
     conn: &mut Connection,
-    batch: &[Command],
+    batch: Vec<Command>,
     at: OffsetDateTime,
     reads: Reads,
-) -> Result<Option<Vec<Applied>>, StoreError> {
+) -> Result<Attempt, StoreError> {
     // A rollback that failed (the transaction is dropped on every early return) would have
     // left the connection inside it, and every batch after failing to begin.
     if !conn.is_autocommit() {
@@ -132,16 +134,16 @@ fn try_write(
     // Dropped without a commit, the transaction rolls back.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let head: i64 = tx.prepare_cached(HEAD)?.query_row([], |row| row.get(0))?;
-    let stored = stored_issues(&tx, &batch::reads(batch, reads))?;
+    let stored = stored_issues(&tx, &batch::reads(&batch, reads))?;
     let plan = batch::plan(batch, stored, head as u64 + 1, at);
     if plan.last_seq().is_none() {
-        return Ok(Some(plan.outcomes));
+        return Ok(Attempt::Done(plan.outcomes));
     }
     if !write_plan(&tx, &plan)? {
-        return Ok(None);
+        return Ok(Attempt::Retry(plan.into_batch()));
     }
     tx.commit()?;
-    Ok(Some(plan.outcomes))
+    Ok(Attempt::Done(plan.outcomes))
 }
 
 /// The stored issues with these ids, by id, read in the writer's transaction.
@@ -270,7 +272,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path()).await.expect("open");
         store.writer().execute_batch("BEGIN").expect("begin");
-        let outcomes = store.apply(&[submit(1)], OffsetDateTime::now_utc()).await.expect("the batch commits");
+        let outcomes = store.apply(vec![submit(1)], OffsetDateTime::now_utc()).await.expect("the batch commits");
         assert!(matches!(outcomes[..], [Applied::Committed(_)]));
         assert!(store.writer().is_autocommit(), "the writer is left outside any transaction");
         assert_eq!(store.head_seq().await.expect("head"), 1, "committed: the readers see it");
