@@ -21,8 +21,10 @@ const MIGRATIONS: [&str; 4] = [
     include_str!("../../server/migrations/sqlite/0004_reports_keyed_by_seq.sql"),
 ];
 /// Inserts batches of `batch` reports for `duration`; the reports stored and the seconds taken.
+/// The reports are the ones `tablets` tablets would send, taken in turn (each tablet reports
+/// under its own name: the reporter index gets the same keys as in the server's run).
 /// Blocks its thread throughout.
-pub fn ingest(dir: &Path, batch: usize, duration: Duration) -> anyhow::Result<(u64, f64)> {
+pub fn ingest(dir: &Path, batch: usize, tablets: usize, duration: Duration) -> anyhow::Result<(u64, f64)> {
     // Opened exactly as the server opens its database for writing.
     let mut conn = SqliteStore::connect_direct(&dir.join("raw.db"))?;
     for migration in MIGRATIONS {
@@ -36,7 +38,7 @@ pub fn ingest(dir: &Path, batch: usize, duration: Duration) -> anyhow::Result<(u
         let issues: Vec<Issue> = (0..batch)
             .map(|_| {
                 seq += 1;
-                issue(&golive, &units, seq)
+                issue(&golive, &units, seq, tablets.max(1) as u64)
             })
             .collect();
         let tx = conn.transaction()?;
@@ -46,9 +48,12 @@ pub fn ingest(dir: &Path, batch: usize, duration: Duration) -> anyhow::Result<(u
     Ok((seq, started.elapsed().as_secs_f64()))
 }
 
-/// A new issue as the server would commit it, from a tablet's draft.
-fn issue(golive: &GoLive, units: &[(String, String)], seq: u64) -> Issue {
-    let report = tablet::draft(0, seq, units).validate(golive).expect("the bench's drafts are valid");
+/// The `seq`th new issue as the server would commit it, from the draft one of `tablets`
+/// tablets would send.
+fn issue(golive: &GoLive, units: &[(String, String)], seq: u64, tablets: u64) -> Issue {
+    let report = tablet::draft((seq % tablets) as usize, seq / tablets, units)
+        .validate(golive)
+        .expect("the bench's drafts are valid");
     let now = OffsetDateTime::now_utc().truncate_to_microsecond();
     Issue {
         queues: route_report(&report, golive),
