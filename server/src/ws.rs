@@ -379,7 +379,7 @@ impl Connection {
                 ErrorBody::new(ErrorCode::FrameTooLarge, format!("messages are limited to {MAX_FRAME_BYTES} bytes"));
             return self.send_error(body).await;
         }
-        match decode_client_msg(text.as_bytes()) {
+        match decode_client_msg(&text) {
             Ok(msg) => self.on_client_msg(msg).await,
             Err(body) => self.send_error(body).await,
         }
@@ -638,12 +638,14 @@ enum SubmitTag {
 
 /// Decodes a client frame, telling an unknown `type` apart from a bad body, and pinning a
 /// refused submission's error to its report id when the id can be read.
-pub fn decode_client_msg(bytes: &[u8]) -> Result<ClientMsg, ErrorBody> {
+pub fn decode_client_msg(text: &str) -> Result<ClientMsg, ErrorBody> {
     // The fast path accepts only what `ClientMsg` accepts; anything else (other messages,
-    // and every fault, for its exact error) goes the general way.
-    if let Ok(SubmitFrame { report, .. }) = serde_json::from_slice::<SubmitFrame>(bytes) {
+    // and every fault, for its exact error) goes the general way. From `&str`: a text frame
+    // is UTF-8 already (tungstenite checked), and serde_json then skips checking each string.
+    if let Ok(SubmitFrame { report, .. }) = serde_json::from_str::<SubmitFrame>(text) {
         return Ok(ClientMsg::Submit { report });
     }
+    let bytes = text.as_bytes();
     decode_json::<ClientMsg>(bytes).map_err(|body| {
         if body.code == ErrorCode::MalformedJson {
             return body;
@@ -703,18 +705,18 @@ mod tests {
             format!(r#"{{"report": {report}, "type": "submit"}}"#),
         ] {
             let expected: ClientMsg = serde_json::from_str(&text).unwrap();
-            assert_eq!(decode_client_msg(text.as_bytes()).unwrap(), expected);
+            assert_eq!(decode_client_msg(&text).unwrap(), expected);
         }
     }
 
     #[test]
     fn other_messages_and_faults_take_the_general_way() {
-        let subscribe = br#"{"type": "subscribe", "topic": {"name": "board"}}"#;
+        let subscribe = r#"{"type": "subscribe", "topic": {"name": "board"}}"#;
         assert!(matches!(decode_client_msg(subscribe).unwrap(), ClientMsg::Subscribe { .. }));
         let mut report = draft_json();
         report["kind"] = "sideways".into();
         let text = serde_json::json!({"type": "submit", "report": report}).to_string();
-        let err = decode_client_msg(text.as_bytes()).unwrap_err();
+        let err = decode_client_msg(&text).unwrap_err();
         assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some("report.kind")));
         assert!(err.id.is_some(), "the refused report is named");
     }
