@@ -5,14 +5,22 @@
 
 /// Returns what the text seems to hold, e.g. `"a record or phone number"`, or `None`.
 pub fn screen(text: &str) -> Option<&'static str> {
-    // The same result for ASCII text, without decoding every character.
-    let lower = if text.is_ascii() { text.to_ascii_lowercase() } else { text.to_lowercase() };
-    let words = || lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
-    if words().any(|w| matches!(w, "mrn" | "mrns" | "dob" | "ssn")) {
+    // ASCII text (nearly every report) is compared without case where it lies; other text is
+    // lowercased first, since Unicode case changes more than single letters.
+    let lowered;
+    let text_lower = if text.is_ascii() {
+        text
+    } else {
+        lowered = text.to_lowercase();
+        &lowered
+    };
+    const WORDS: [&str; 4] = ["mrn", "mrns", "dob", "ssn"];
+    let mut words = text_lower.split(|c: char| !c.is_alphanumeric());
+    if words.any(|w| WORDS.iter().any(|id| w.eq_ignore_ascii_case(id))) {
         return Some("a patient identifier (MRN, DOB or SSN)");
     }
     const PHRASES: [&str; 4] = ["date of birth", "medical record number", "social security", "patient name"];
-    if PHRASES.iter().any(|p| lower.contains(p)) {
+    if PHRASES.iter().any(|p| contains_ignoring_ascii_case(text_lower, p)) {
         return Some("a patient identifier");
     }
     if has_long_number(text) {
@@ -22,6 +30,11 @@ pub fn screen(text: &str) -> Option<&'static str> {
         return Some("a date of birth");
     }
     None
+}
+
+/// Whether `haystack` holds `needle`, ASCII letters compared without case.
+fn contains_ignoring_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Seven or more digits in one number, allowing the separators of phone and record numbers
@@ -64,6 +77,12 @@ mod tests {
     #[test]
     fn flags_identifier_words() {
         assert!(screen("pt MRN unavailable in header").is_some());
+        assert!(screen("pt mRn unavailable in header").is_some());
+        assert!(screen("Dob: asked twice").is_some());
+        assert!(screen("SSN").is_some());
+        assert!(screen("Ärztin asked for the MRN").is_some(), "non-ASCII text too");
+        assert!(screen("Patient Name shown in the banner").is_some());
+        assert!(screen("DATE OF BIRTH field greyed out").is_some());
         assert!(screen("asked for DOB twice").is_some());
         assert!(screen("Date of birth field greyed out").is_some());
     }
@@ -89,6 +108,7 @@ mod tests {
             "since 11/21/2026 the MAR shows the old layout",
             "Printer PRN-4W-02 maps to the wrong tray",
             "Workqueue 204 empty after 07:00 shift change",
+            "Stationsdrucker für Ärzte druckt nicht",
         ] {
             assert_eq!(screen(ok), None, "{ok}");
         }

@@ -155,11 +155,25 @@ async fn submit(
             permits.add_permits(1);
             break;
         }
-        let report = draft(tablet, sent, units);
-        pending.lock().expect("pending").insert(report.id, now_micros());
-        let text = serde_json::to_string(&ClientMsg::Submit { report })?;
-        sink.send(Message::text(text)).await.context("submit")?;
-        sent += 1;
+        // Unpaced, a report for every permit free now, written together: reports waiting to
+        // go leave in one write (as a tablet's queue does when it comes back online), not a
+        // system call each, which was a third of the generator's CPU, on the two cores it
+        // shares with the server it measures. Paced, one report per tick.
+        let mut ready = 1;
+        while ticks.is_none()
+            && let Ok(permit) = permits.try_acquire()
+        {
+            permit.forget();
+            ready += 1;
+        }
+        for _ in 0..ready {
+            let report = draft(tablet, sent, units);
+            pending.lock().expect("pending").insert(report.id, now_micros());
+            let text = serde_json::to_string(&ClientMsg::Submit { report })?;
+            sink.feed(Message::text(text)).await.context("submit")?;
+            sent += 1;
+        }
+        sink.flush().await.context("submit")?;
     }
     done.store(true, Ordering::Release);
     Ok((sent, (sent > 0).then_some(started)))
