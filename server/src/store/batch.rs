@@ -81,6 +81,18 @@ pub enum Attempt {
     Retry(Vec<Command>),
 }
 
+impl Attempt {
+    /// The outcomes of a batch's last attempt, planned with `Touched`: a report planned as
+    /// new that was stored all the same means another writer wrote it meanwhile, which
+    /// serialised writers rule out.
+    pub fn last(self) -> Result<Vec<Applied>, StoreError> {
+        match self {
+            Attempt::Done(outcomes) => Ok(outcomes),
+            Attempt::Retry(_) => Err(StoreError::Unavailable("a report planned as new was stored meanwhile".into())),
+        }
+    }
+}
+
 /// Which stored issues a batch is planned against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reads {
@@ -91,12 +103,6 @@ pub enum Reads {
     /// then says whether a submitted id was stored after all, and the batch is planned again
     /// with `Touched`.
     StatusTargets,
-}
-
-/// The failure of a batch planned with `Touched` that still found a report planned as new
-/// stored: another writer wrote it meanwhile, which serialised writers rule out.
-pub fn raced() -> StoreError {
-    StoreError::Unavailable("a report planned as new was stored meanwhile".into())
 }
 
 /// The report ids the backend reads before planning.

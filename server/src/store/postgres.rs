@@ -75,10 +75,7 @@ impl PgStore {
     async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
         match self.try_write(batch, at, Reads::StatusTargets).await? {
             Attempt::Done(outcomes) => Ok(outcomes),
-            Attempt::Retry(batch) => match self.try_write(batch, at, Reads::Touched).await? {
-                Attempt::Done(outcomes) => Ok(outcomes),
-                Attempt::Retry(_) => Err(batch::raced()),
-            },
+            Attempt::Retry(batch) => self.try_write(batch, at, Reads::Touched).await?.last(),
         }
     }
 

@@ -102,10 +102,7 @@ impl SqliteStore {
         let mut conn = self.writer();
         match try_write(&mut conn, batch, at, Reads::StatusTargets)? {
             Attempt::Done(outcomes) => Ok(outcomes),
-            Attempt::Retry(batch) => match try_write(&mut conn, batch, at, Reads::Touched)? {
-                Attempt::Done(outcomes) => Ok(outcomes),
-                Attempt::Retry(_) => Err(batch::raced()),
-            },
+            Attempt::Retry(batch) => try_write(&mut conn, batch, at, Reads::Touched)?.last(),
         }
     }
 
@@ -117,9 +114,9 @@ impl SqliteStore {
 
 sql_store!(SqliteStore, Sqlite);
 
-/// One attempt at a batch, in one transaction. The transaction takes the write lock before it reads the head:
-/// begun deferred, it would read first, and a read transaction that then finds the lock held
-/// fails at once with SQLITE_BUSY instead of waiting out the busy timeout.
+/// One attempt at a batch, in one transaction. The transaction takes the write lock before
+/// it reads the head: begun deferred, it would read first, and a read transaction that then
+/// finds the lock held fails at once with SQLITE_BUSY instead of waiting out the busy timeout.
 fn try_write(
     conn: &mut Connection,
     batch: Vec<Command>,
