@@ -37,8 +37,8 @@ struct Members {
     listed: Option<Arc<[Arc<Wire>]>>,
 }
 
-/// One connection's board subscriptions, as the fan-out sees them. Kept in the socket's own
-/// allocation (`Wire::boards`), with its write queue: a tick reads both for every board.
+/// One connection's board subscriptions, as the fan-out sees them. Kept under the socket's
+/// own lock, with its write queue (`wire::State`): a tick reads both for every board.
 #[derive(Debug, Default)]
 pub struct Boards {
     /// Nearly every connection shows one board: kept inline, read beside the lock.
@@ -89,7 +89,7 @@ impl BoardFanout {
     pub fn join(&self, id: u64, wire: Arc<Wire>) -> Membership {
         let shard = self.shards[id as usize % self.shards.len()].clone();
         // A connection that left and comes back starts afresh.
-        *wire.boards() = Boards::default();
+        *wire.lock().boards() = Boards::default();
         shard.members().join(id, wire.clone());
         Membership { shard, id, wire }
     }
@@ -114,8 +114,9 @@ impl Shard {
     fn lag_all(&self) {
         metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
         for wire in self.members().by_id.values() {
-            wire.boards().lagged = true;
-            wire.call();
+            let mut locked = wire.lock();
+            locked.boards().lagged = true;
+            locked.call();
         }
     }
 }
@@ -138,27 +139,23 @@ impl Members {
 }
 
 impl Wire {
-    fn boards(&self) -> MutexGuard<'_, Boards> {
-        self.boards.lock().expect("board subscriptions lock")
-    }
-
     /// Writes the frame's bytes for each board newer than what it was sent; returns how many.
     fn deliver(&self, frame: &BoardFrame) -> u64 {
-        let mut boards = self.boards();
-        if boards.lagged {
+        let mut wire = self.lock();
+        if wire.boards().lagged {
             return 0;
         }
         let mut delivered = 0;
-        for i in 0..boards.subscribed.len() {
-            let board = &mut boards.subscribed[i];
+        for i in 0..wire.boards().subscribed.len() {
+            let board = &mut wire.boards().subscribed[i];
             if frame.version <= board.version {
                 continue;
             }
             board.version = frame.version;
             let Some(bytes) = frame.for_board(board.facility.as_ref()) else { continue };
-            if !self.offer(bytes.bytes()) {
-                boards.lagged = true;
-                self.call();
+            if !wire.offer(bytes.bytes()) {
+                wire.boards().lagged = true;
+                wire.call();
                 break;
             }
             delivered += 1;
@@ -176,18 +173,20 @@ pub struct Membership {
 
 impl Membership {
     /// Subscribes a board (again, if it was): writes its snapshot or `resumed`, then every
-    /// newer frame. The answer is written under the board's lock, so no frame overtakes it.
+    /// newer frame. The answer is written under the socket's lock, so no frame overtakes it.
     pub fn subscribe(&self, hub: &Hub, facility: Option<FacilityId>, resume: BoardResume) {
-        let mut boards = self.wire.boards();
+        let mut wire = self.wire.lock();
         let (version, answer) = hub.board_answer(facility.as_ref(), resume);
-        self.wire.push(answer.bytes());
+        wire.push(answer.bytes());
+        let boards = wire.boards();
         boards.subscribed.retain(|b| b.facility != facility);
         boards.subscribed.push(Board { facility, version });
     }
 
     /// Stops a board; true when the connection has no board left.
     pub fn unsubscribe(&self, facility: &Option<FacilityId>) -> bool {
-        let mut boards = self.wire.boards();
+        let mut wire = self.wire.lock();
+        let boards = wire.boards();
         boards.subscribed.retain(|b| b.facility != *facility);
         boards.subscribed.is_empty()
     }
@@ -195,17 +194,18 @@ impl Membership {
     /// If the fan-out had to stop writing to this connection, sends each of its boards a
     /// fresh snapshot (`lagged`) and resumes. True when it did.
     pub fn resync_if_lagged(&self, hub: &Hub) -> bool {
-        let mut boards = self.wire.boards();
-        if !boards.lagged {
+        let mut wire = self.wire.lock();
+        if !wire.boards().lagged {
             return false;
         }
-        for board in &mut boards.subscribed {
+        for i in 0..wire.boards().subscribed.len() {
+            let board = &wire.boards().subscribed[i];
             let (version, snapshot): (u64, TextFrame) =
                 hub.board_snapshot_frame(board.facility.as_ref(), SnapshotReason::Lagged);
-            self.wire.push(snapshot.bytes());
-            board.version = version;
+            wire.push(snapshot.bytes());
+            wire.boards().subscribed[i].version = version;
         }
-        boards.lagged = false;
+        wire.boards().lagged = false;
         true
     }
 }
@@ -266,7 +266,7 @@ mod tests {
 
         // Updates while the client reads nothing: the kernel's buffers fill, then the queue.
         let mut seq = 1;
-        while !member.wire.boards().lagged {
+        while !member.wire.lock().boards().lagged {
             seq += 1;
             shard.deliver(&next_frame(&hub, seq));
             assert!(seq < 100_000, "the board never fell behind");
@@ -330,7 +330,7 @@ mod tests {
     async fn a_connection_that_leaves_the_fan_out_and_joins_again_starts_afresh() {
         let (hub, fanout, wire, _client, member) = one_board().await;
         // It fell behind, then unsubscribed its last board before it was resynced.
-        wire.boards().lagged = true;
+        wire.lock().boards().lagged = true;
         assert!(member.unsubscribe(&None));
         drop(member);
 

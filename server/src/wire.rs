@@ -68,12 +68,18 @@ impl TextFrame {
 #[derive(Debug)]
 pub struct Wire {
     stream: TcpStream,
-    queue: Mutex<Queue>,
+    state: Mutex<State>,
     attention: Notify,
-    /// The board fan-out's record of what it sent this socket (`fanout`), in the socket's own
-    /// allocation: a tick to thousands of boards reads each one's state and queue from one
-    /// place in memory instead of two (each a cache miss, at that count).
-    pub(crate) boards: Mutex<Boards>,
+}
+
+/// What a socket's lock guards: its write queue, and the board fan-out's record of what it
+/// sent this socket (`fanout`). One lock and one place in memory: a tick to thousands of
+/// boards takes one lock per board and reads both from the same cache lines (each line
+/// missed is a cache miss per board, at that count).
+#[derive(Debug, Default)]
+struct State {
+    queue: Queue,
+    boards: Boards,
 }
 
 #[derive(Debug, Default)]
@@ -84,40 +90,36 @@ struct Queue {
     corked: bool,
 }
 
+/// A socket, locked: whole frames are written or queued through it, in order, and the board
+/// fan-out's record of the socket is read and changed under the same lock.
+pub struct Locked<'a> {
+    wire: &'a Wire,
+    state: MutexGuard<'a, State>,
+}
+
 /// The most chunks one drain hands the kernel in one `writev`.
 const DRAIN_SLICES: usize = 64;
 
 impl Wire {
     pub fn new(stream: TcpStream) -> Arc<Wire> {
-        Arc::new(Wire { stream, queue: Mutex::default(), attention: Notify::new(), boards: Mutex::default() })
+        Arc::new(Wire { stream, state: Mutex::default(), attention: Notify::new() })
     }
 
-    fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().expect("wire queue lock")
-    }
-
-    /// Writes `bytes` now if the socket takes them, queues what it does not, and refuses
-    /// (false, nothing written) when the queue is already at its limit. Never waits.
-    pub fn offer(&self, bytes: &Bytes) -> bool {
-        let mut queue = self.queue();
-        if queue.len + bytes.len() > QUEUE_LIMIT {
-            return false;
-        }
-        self.write_or_queue(&mut queue, bytes);
-        true
+    /// Locks the socket: for several writes in a row, or the board fan-out's record with them.
+    pub fn lock(&self) -> Locked<'_> {
+        Locked { wire: self, state: self.state.lock().expect("wire lock") }
     }
 
     /// Writes or queues `bytes` whatever the queue holds; the caller then drains it.
     pub fn push(&self, bytes: &Bytes) {
-        let mut queue = self.queue();
-        self.write_or_queue(&mut queue, bytes);
+        self.lock().push(bytes);
     }
 
     /// Holds what is written from now until the caller's next drain, which sends it in one
     /// `writev`: a connection's first messages (`welcome`, and the answer to a board
     /// subscribed with the upgrade) cost one system call on each side instead of one each.
     pub fn cork(&self) {
-        self.queue().corked = true;
+        self.lock().state.queue.corked = true;
     }
 
     fn write_or_queue(&self, queue: &mut Queue, bytes: &Bytes) {
@@ -151,7 +153,7 @@ impl Wire {
 
     /// Bytes waiting to be written.
     pub fn queued(&self) -> usize {
-        self.queue().len
+        self.lock().state.queue.len
     }
 
     /// Resolves when the queue needs draining or a writer asked for the connection task.
@@ -164,8 +166,8 @@ impl Wire {
     pub fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             {
-                let mut guard = self.queue();
-                let queue = &mut *guard;
+                let mut locked = self.lock();
+                let queue = &mut locked.state.queue;
                 queue.corked = false;
                 while !queue.chunks.is_empty() {
                     let written = {
@@ -196,6 +198,33 @@ impl Wire {
     /// Wakes the connection task (a writer left it something to do).
     pub fn call(&self) {
         self.attention.notify_one();
+    }
+}
+
+impl Locked<'_> {
+    /// Writes `bytes` now if the socket takes them, queues what it does not, and refuses
+    /// (false, nothing written) when the queue is already at its limit. Never waits.
+    pub fn offer(&mut self, bytes: &Bytes) -> bool {
+        if self.state.queue.len + bytes.len() > QUEUE_LIMIT {
+            return false;
+        }
+        self.push(bytes);
+        true
+    }
+
+    /// Writes or queues `bytes` whatever the queue holds; the caller then drains it.
+    pub fn push(&mut self, bytes: &Bytes) {
+        self.wire.write_or_queue(&mut self.state.queue, bytes);
+    }
+
+    /// The board fan-out's record of what it sent this socket.
+    pub(crate) fn boards(&mut self) -> &mut Boards {
+        &mut self.state.boards
+    }
+
+    /// Wakes the connection task (see [`Wire::call`]).
+    pub fn call(&self) {
+        self.wire.call();
     }
 }
 
@@ -286,7 +315,7 @@ impl AsyncRead for WireIo {
 impl AsyncWrite for WireIo {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         // Whole buffers only, so a frame is never split by another writer's frame.
-        if self.wire.queue().len >= QUEUE_LIMIT {
+        if self.wire.queued() >= QUEUE_LIMIT {
             ready!(self.wire.poll_drain(cx))?;
         }
         self.wire.push(&Bytes::copy_from_slice(buf));
@@ -413,7 +442,7 @@ mod tests {
         let chunk = Bytes::from(vec![7u8; 64 * 1024]);
         // Nobody reads: the kernel's buffers fill, then the queue, then offers are refused.
         let mut offered = 0usize;
-        while wire.offer(&chunk) {
+        while wire.lock().offer(&chunk) {
             offered += chunk.len();
             assert!(offered < 64 * 1024 * 1024, "the queue never filled");
         }
