@@ -2,8 +2,10 @@
 //! assert what a person sees. Waits poll the page until the expected element shows up,
 //! bounded by [`crate::WAIT`].
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -13,20 +15,22 @@ use tempfile::TempDir;
 
 use crate::WAIT;
 
-/// A chromedriver process; each test starts its own.
+/// A chromedriver process; each test starts its own. It runs in a process group of its own
+/// with the browsers it starts, and dropped, it is killed with them: killed alone, it would
+/// leave them running, a few dozen Chromium processes per test run on the machine that ran it.
 pub struct Chromedriver {
     url: String,
-    _child: tokio::process::Child,
+    child: Child,
 }
 
 impl Chromedriver {
     pub async fn start() -> Chromedriver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let child = tokio::process::Command::new(chromedriver_bin())
+        let child = Command::new(chromedriver_bin())
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts (scripts/setup --browser installs it)");
         let url = format!("http://127.0.0.1:{port}");
@@ -36,12 +40,12 @@ impl Chromedriver {
                 if reqwest::get(&status).await.is_ok_and(|r| r.status().is_success()) {
                     return;
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
         .await
         .expect("chromedriver answers");
-        Chromedriver { url, _child: child }
+        Chromedriver { url, child }
     }
 
     /// A new browser with a fresh profile (its own storage and service workers).
@@ -67,6 +71,15 @@ impl Chromedriver {
             .await
             .expect("a browser session");
         Browser { client, _profile: profile }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        // Chromium's crash handlers start sessions of their own, and exit with the browser.
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let _ = self.child.wait();
     }
 }
 
@@ -108,7 +121,7 @@ impl Browser {
                 }
             }
             assert!(tokio::time::Instant::now() < deadline, "no `{css}` containing {text:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -124,7 +137,7 @@ impl Browser {
                 return;
             }
             assert!(tokio::time::Instant::now() < deadline, "`{css}` still contains {text:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -149,7 +162,7 @@ impl Browser {
         let deadline = tokio::time::Instant::now() + WAIT;
         while self.client.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) != Some(true) {
             assert!(tokio::time::Instant::now() < deadline, "never true: {script}");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
