@@ -114,9 +114,8 @@ impl Shard {
     fn lag_all(&self) {
         metrics::counter!(telemetry::CLIENTS_RESYNCED, "stream" => "board").increment(1);
         for wire in self.members().by_id.values() {
-            let mut locked = wire.lock();
-            locked.boards().lagged = true;
-            locked.call();
+            wire.lock().boards().lagged = true;
+            wire.call();
         }
     }
 }
@@ -155,7 +154,7 @@ impl Wire {
             let Some(bytes) = frame.for_board(board.facility.as_ref()) else { continue };
             if !wire.offer(bytes.bytes()) {
                 wire.boards().lagged = true;
-                wire.call();
+                self.call();
                 break;
             }
             delivered += 1;

@@ -221,11 +221,6 @@ impl Locked<'_> {
     pub(crate) fn boards(&mut self) -> &mut Boards {
         &mut self.state.boards
     }
-
-    /// Wakes the connection task (see [`Wire::call`]).
-    pub fn call(&self) {
-        self.wire.call();
-    }
 }
 
 impl Queue {
