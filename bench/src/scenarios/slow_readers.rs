@@ -26,10 +26,12 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
     let control_label = format!("{boards} boards, none stalled, {} msg/s", case.rate);
     let (control, _) = measure(bench, control_case).await?;
     let control_p99 = outcome.latency("Floorboard", &control_label, "submit to board", &control.latency).p99_ms;
+    acks(&mut outcome, &control_label, &control);
     outcome.deliveries.extend(control.deliveries.iter().map(|d| d.clone().of("Floorboard", &control_label)));
     let (found, metrics) = measure(bench, case).await?;
 
     let p99 = outcome.latency("Floorboard", &label, "submit to reading board", &found.latency).p99_ms;
+    acks(&mut outcome, &label, &found);
     let rss = |f: fn(f64, f64) -> f64, part: &[(f64, f64)]| part.iter().map(|p| p.1).fold(f64::NAN, f);
     let half = found.rss.len() / 2;
     let (first_max, second_max) = (rss(f64::max, &found.rss[..half]), rss(f64::max, &found.rss[half..]));
@@ -81,6 +83,14 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
         series: vec![("Floorboard".into(), found.rss)],
     });
     Ok(outcome)
+}
+
+/// The run's submit-to-acknowledgement latency, beside its boards': a tail in both is the
+/// commit's (the disk), a tail in the boards' alone is the fan-out's.
+fn acks(outcome: &mut Outcome, label: &str, found: &fanout::Found) {
+    if let Some(ack) = &found.ack_latency {
+        outcome.latency_unplotted("Floorboard", label, "submit to ack", ack);
+    }
 }
 
 /// Disconnections of one reason from the server's metrics.
