@@ -21,12 +21,36 @@ use crate::cli::{Cli, Command};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let Cli { command: Command::Run(args) } = Cli::parse();
-    match scenarios::run(args).await {
+    // Stopped by SIGTERM or SIGINT, the run is dropped, and the servers and hubs it started go
+    // with it (`kill_on_drop`): killed outright, they were left running, holding ports and
+    // memory on the machine the next benchmark runs on.
+    let stopped = stop_signal();
+    let outcome = tokio::select! {
+        outcome = scenarios::run(args) => outcome,
+        signal = stopped => Err(anyhow::anyhow!("stopped by {signal}")),
+    };
+    match outcome {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::FAILURE,
         Err(e) => {
             eprintln!("floorboard-bench: {e:#}");
             std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The first SIGTERM or SIGINT; never, if they cannot be watched. Watched from the call on,
+/// before the run starts anything.
+fn stop_signal() -> impl Future<Output = &'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let watched = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()));
+    async move {
+        let (Ok(mut term), Ok(mut int)) = watched else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
         }
     }
 }
