@@ -62,6 +62,7 @@ fn issue(golive: &GoLive, units: &[(String, String)], seq: u64, tablets: u64) ->
         note: None,
         received_at: now,
         updated_at: now,
+        skew_secs: None,
         reported_seq: seq,
         seq,
     }

@@ -13,18 +13,21 @@
 //! batch's inserts took 18.6 ms there against 10.4 ms here (measured with SQLite through
 //! sqlx; docs/benchmark.md, S4).
 
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use floorboard_shared::{ErrorBody, ErrorCode};
+use floorboard_shared::{ErrorBody, ErrorCode, ReportId};
+use futures_util::FutureExt;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::store_error_body;
 use crate::hub::Hub;
-use crate::store::{Applied, Command, Store};
+use crate::store::{Applied, Command, NotApplied, Store};
 use crate::telemetry;
 
 type Reply = oneshot::Sender<Result<Applied, ErrorBody>>;
@@ -96,9 +99,12 @@ impl Future for Stopped {
     }
 }
 
-/// A batch's result on its way to the hub and to the callers.
+/// What became of one command: applied (committed, a duplicate, refused) or not written.
+type Outcome = Result<Applied, ErrorBody>;
+
+/// A batch's outcomes on their way to the hub and to the callers, in command order.
 struct Done {
-    result: Result<Vec<Applied>, ErrorBody>,
+    outcomes: Vec<Outcome>,
     waiting: Vec<(Instant, Reply)>,
 }
 
@@ -115,14 +121,33 @@ async fn run(
     // piling them up.
     let (done, answers) = mpsc::channel(1);
     let answerer = answers_on.spawn(answer(answers, hub));
+    let mut isolation = Isolation::default();
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let (commands, waiting): (Vec<Command>, Vec<(Instant, Reply)>) =
-            batch.drain(..).map(|p| (p.command, (p.queued, p.reply))).unzip();
-        metrics::histogram!(telemetry::COMMIT_BATCH_SIZE).record(commands.len() as f64);
-        let result = store.apply(commands, OffsetDateTime::now_utc()).await.map_err(|e| store_error_body(&e));
-        if done.send(Done { result, waiting }).await.is_err() {
-            break;
+        metrics::histogram!(telemetry::COMMIT_BATCH_SIZE).record(batch.len() as f64);
+        let at = OffsetDateTime::now_utc();
+        let sorted = isolation.sort(batch.drain(..));
+        let mut parts = Vec::with_capacity(3);
+        if !sorted.poisoned.is_empty() {
+            let outcomes = sorted.poisoned.iter().map(|p| Ok(cannot_store(p.command.issue_id()))).collect();
+            parts.push(Done { outcomes, waiting: sorted.poisoned.into_iter().map(Pending::waiting).collect() });
+        }
+        for (pending, suspected) in [(sorted.clean, false), (sorted.suspects, true)] {
+            if pending.is_empty() {
+                continue;
+            }
+            let (commands, waiting): (Vec<Command>, Vec<_>) = pending.into_iter().map(Pending::split).unzip();
+            let outcomes = if suspected {
+                isolation.commit_suspects(&*store, commands, at).await
+            } else {
+                isolation.commit_guarded(&*store, commands, at).await
+            };
+            parts.push(Done { outcomes, waiting });
+        }
+        for part in parts {
+            if done.send(part).await.is_err() {
+                return;
+            }
         }
     }
     drop(done);
@@ -130,31 +155,313 @@ async fn run(
     tracing::debug!("committer drained and stopped");
 }
 
+impl Pending {
+    fn split(self) -> (Command, (Instant, Reply)) {
+        (self.command, (self.queued, self.reply))
+    }
+
+    fn waiting(self) -> (Instant, Reply) {
+        (self.queued, self.reply)
+    }
+}
+
+/// What keeps one bad command from failing the others. A write the database refuses for
+/// what a command holds is retried in halves until the command at fault stands alone: it
+/// gets `cannot_store`, the rest commit. A panic while applying a batch rolls it back and
+/// acknowledges none of it (each caller gets `internal` and may retry); the issues it touched
+/// are then suspects, applied apart from everyone else's and split on a further panic, so
+/// the one command that panics alone is refused from then on instead of taking every batch
+/// it lands in down with it.
+#[derive(Default)]
+struct Isolation {
+    suspects: HashSet<ReportId>,
+    poisoned: HashSet<ReportId>,
+}
+
+/// A batch sorted by what is known of the issues its commands touch, each part in order.
+#[derive(Default)]
+struct Sorted {
+    clean: Vec<Pending>,
+    suspects: Vec<Pending>,
+    poisoned: Vec<Pending>,
+}
+
+/// Suspects and poisoned issues remembered at most (a panicking batch makes as many suspects
+/// as it has commands); past this, new ones are not remembered.
+const ISOLATION_MEMORY: usize = 100_000;
+
+impl Isolation {
+    fn sort(&self, batch: impl Iterator<Item = Pending>) -> Sorted {
+        let mut sorted = Sorted::default();
+        for pending in batch {
+            let id = pending.command.issue_id();
+            if self.poisoned.is_empty() && self.suspects.is_empty() {
+                sorted.clean.push(pending);
+            } else if self.poisoned.contains(&id) {
+                sorted.poisoned.push(pending);
+            } else if self.suspects.contains(&id) {
+                sorted.suspects.push(pending);
+            } else {
+                sorted.clean.push(pending);
+            }
+        }
+        sorted
+    }
+
+    /// Commits a batch of issues not under suspicion. Nothing is copied on this path (every
+    /// acknowledgement waits on it): a panic answers the whole batch `internal`.
+    async fn commit_guarded(&mut self, store: &dyn Store, batch: Vec<Command>, at: OffsetDateTime) -> Vec<Outcome> {
+        let ids: Vec<ReportId> = batch.iter().map(Command::issue_id).collect();
+        match AssertUnwindSafe(commit_isolating(store, batch, at)).catch_unwind().await {
+            Ok(outcomes) => outcomes,
+            Err(_) => {
+                tracing::error!(commands = ids.len(), "applying a batch panicked; rolled back, nothing acknowledged");
+                metrics::counter!(telemetry::COMMITTER_PANICS).increment(1);
+                let room = ISOLATION_MEMORY.saturating_sub(self.suspects.len());
+                self.suspects.extend(ids.iter().copied().take(room));
+                vec![Err(internal()); ids.len()]
+            }
+        }
+    }
+
+    /// Commits the suspects' commands apart, splitting the batch on a panic until the
+    /// command that panics stands alone; it is refused, and its issue poisoned.
+    async fn commit_suspects(&mut self, store: &dyn Store, batch: Vec<Command>, at: OffsetDateTime) -> Vec<Outcome> {
+        let copy = batch.clone();
+        match AssertUnwindSafe(commit_isolating(store, batch, at)).catch_unwind().await {
+            Ok(outcomes) => {
+                for command in &copy {
+                    self.suspects.remove(&command.issue_id());
+                }
+                outcomes
+            }
+            Err(_) => match <[Command; 1]>::try_from(copy) {
+                Ok([command]) => {
+                    let id = command.issue_id();
+                    tracing::error!(report.id = %id, "a command panicked alone; its issue is refused from now on");
+                    metrics::counter!(telemetry::COMMITTER_PANICS).increment(1);
+                    self.suspects.remove(&id);
+                    if self.poisoned.len() < ISOLATION_MEMORY {
+                        self.poisoned.insert(id);
+                    }
+                    vec![Ok(cannot_store(id))]
+                }
+                Err(mut left) => {
+                    let right = left.split_off(left.len() / 2);
+                    let mut outcomes = Box::pin(self.commit_suspects(store, left, at)).await;
+                    outcomes.extend(Box::pin(self.commit_suspects(store, right, at)).await);
+                    outcomes
+                }
+            },
+        }
+    }
+}
+
+/// Applies a batch. When the database refuses something a command holds, the batch is
+/// applied in halves, in order, until the command at fault stands alone and is refused with
+/// `cannot_store`; every other command commits. When the database itself fails, nothing of
+/// what is left is written and every caller is told so (`unavailable`: retry).
+async fn commit_isolating(store: &dyn Store, batch: Vec<Command>, at: OffsetDateTime) -> Vec<Outcome> {
+    match store.apply(batch, at).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(NotApplied { error, batch }) if error.is_in_the_data() => match <[Command; 1]>::try_from(batch) {
+            Ok([command]) => {
+                let id = command.issue_id();
+                tracing::error!(report.id = %id, error = %error, "the database refused a command; it alone is refused");
+                metrics::counter!(telemetry::COMMANDS_UNSTORABLE).increment(1);
+                vec![Ok(cannot_store(id))]
+            }
+            Err(mut left) => {
+                let right = left.split_off(left.len() / 2);
+                let mut outcomes = Box::pin(commit_isolating(store, left, at)).await;
+                outcomes.extend(Box::pin(commit_isolating(store, right, at)).await);
+                outcomes
+            }
+        },
+        Err(NotApplied { error, batch }) => vec![Err(store_error_body(&error)); batch.len()],
+    }
+}
+
+fn cannot_store(id: ReportId) -> Applied {
+    Applied::Refused(
+        ErrorBody::new(
+            ErrorCode::CannotStore,
+            "the server cannot store this as it is; the rest was not affected (do not retry it unchanged)",
+        )
+        .with_id(id),
+    )
+}
+
+fn internal() -> ErrorBody {
+    ErrorBody::new(ErrorCode::Internal, "internal error; nothing was stored (retry)")
+}
+
 /// Publishes what each batch committed, in commit order, then answers its callers: an
 /// acknowledgement is only ever sent for a committed batch.
 async fn answer(mut answers: mpsc::Receiver<Done>, hub: Option<Arc<Hub>>) {
-    while let Some(Done { result, waiting }) = answers.recv().await {
-        match result {
-            Ok(outcomes) => {
-                if let Some(hub) = &hub {
-                    let events = outcomes.iter().filter_map(|o| match o {
-                        Applied::Committed(event) => Some(event.clone()),
-                        _ => None,
-                    });
-                    hub.publish_all(events.collect());
-                }
-                metrics::counter!(telemetry::EVENTS_COMMITTED)
-                    .increment(outcomes.iter().filter(|o| matches!(o, Applied::Committed(_))).count() as u64);
-                for ((queued, reply), outcome) in waiting.into_iter().zip(outcomes) {
-                    metrics::histogram!(telemetry::SUBMIT_TO_COMMIT).record(queued.elapsed().as_secs_f64());
-                    let _ = reply.send(Ok(outcome));
-                }
-            }
-            Err(body) => {
-                for (_, reply) in waiting {
-                    let _ = reply.send(Err(body.clone()));
-                }
-            }
+    while let Some(Done { outcomes, waiting }) = answers.recv().await {
+        let committed = || {
+            outcomes.iter().filter_map(|o| match o {
+                Ok(Applied::Committed(event)) => Some(event),
+                _ => None,
+            })
+        };
+        if let Some(hub) = &hub {
+            hub.publish_all(committed().cloned().collect());
         }
+        metrics::counter!(telemetry::EVENTS_COMMITTED).increment(committed().count() as u64);
+        for ((queued, reply), outcome) in waiting.into_iter().zip(outcomes) {
+            metrics::histogram!(telemetry::SUBMIT_TO_COMMIT).record(queued.elapsed().as_secs_f64());
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use floorboard_shared::heatmap::Fact;
+    use floorboard_shared::protocol::{Event, IssuesAt};
+    use floorboard_shared::{Issue, Kind, QueueId, ReporterId, UnitId};
+
+    use super::*;
+    use crate::store::batch::tests::submit;
+    use crate::store::{SqliteStore, StoreError};
+
+    /// A real store that refuses any batch holding `refuse` (as a database refuses a value it
+    /// cannot hold) and panics on any batch holding `panic`.
+    struct Faulty {
+        inner: SqliteStore,
+        refuse: ReportId,
+        panic: ReportId,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Faulty {
+        async fn new(refuse: u128, panic: u128) -> Faulty {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let inner = SqliteStore::open(dir.path()).await.expect("open");
+            Faulty { inner, refuse: id(refuse), panic: id(panic), _dir: dir }
+        }
+    }
+
+    fn id(n: u128) -> ReportId {
+        ReportId(uuid::Uuid::from_u128(n))
+    }
+
+    #[async_trait]
+    impl Store for Faulty {
+        async fn apply(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, NotApplied> {
+            if batch.iter().any(|c| c.issue_id() == self.panic) {
+                panic!("a command this store cannot take");
+            }
+            if batch.iter().any(|c| c.issue_id() == self.refuse) {
+                return Err(NotApplied::new(StoreError::Rejected("a value it cannot hold".into()), batch));
+            }
+            self.inner.apply(batch, at).await
+        }
+        async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError> {
+            self.inner.issue(id).await
+        }
+        async fn queue_issues(&self, queue: &QueueId, limit: u32) -> Result<IssuesAt, StoreError> {
+            self.inner.queue_issues(queue, limit).await
+        }
+        async fn reporter_issues(&self, reporter: &ReporterId, limit: u32) -> Result<IssuesAt, StoreError> {
+            self.inner.reporter_issues(reporter, limit).await
+        }
+        async fn unit_issues(&self, unit: &UnitId, kind: Option<Kind>, limit: u32) -> Result<IssuesAt, StoreError> {
+            self.inner.unit_issues(unit, kind, limit).await
+        }
+        async fn events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+            self.inner.events_after(seq, limit).await
+        }
+        async fn heatmap_facts(&self) -> Result<(u64, Vec<Fact>), StoreError> {
+            self.inner.heatmap_facts().await
+        }
+        async fn queue_counts(&self) -> Result<Vec<(QueueId, u64)>, StoreError> {
+            self.inner.queue_counts().await
+        }
+        async fn head_seq(&self) -> Result<u64, StoreError> {
+            self.inner.head_seq().await
+        }
+        async fn ping(&self) -> Result<(), StoreError> {
+            self.inner.ping().await
+        }
+    }
+
+    fn code(outcome: &Outcome) -> Option<ErrorCode> {
+        match outcome {
+            Ok(Applied::Refused(body)) | Err(body) => Some(body.code),
+            Ok(_) => None,
+        }
+    }
+
+    fn seqs(outcomes: &[Outcome]) -> Vec<u64> {
+        outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Ok(Applied::Committed(event)) => Some(event.seq),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_command_the_database_refuses_is_refused_alone_and_the_rest_commit_in_order() {
+        let store = Faulty::new(4, 0).await;
+        let batch = (1..=8).map(submit).collect();
+        let outcomes = commit_isolating(&store, batch, OffsetDateTime::now_utc()).await;
+        let codes: Vec<_> = outcomes.iter().map(code).collect();
+        let mut expected = vec![None; 8];
+        expected[3] = Some(ErrorCode::CannotStore);
+        assert_eq!(codes, expected);
+        assert_eq!(seqs(&outcomes), [1, 2, 3, 4, 5, 6, 7], "the others commit, numbered in command order");
+        assert_eq!(store.head_seq().await.expect("head"), 7);
+        assert_eq!(store.issue(id(4)).await.expect("read"), None, "nothing of the refused command is stored");
+        assert!(!ErrorCode::CannotStore.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn a_panic_rolls_the_batch_back_and_then_only_its_command_is_refused() {
+        let store = Faulty::new(0, 3).await;
+        let mut isolation = Isolation::default();
+        let at = OffsetDateTime::now_utc();
+
+        let outcomes = isolation.commit_guarded(&store, (1..=4).map(submit).collect(), at).await;
+        assert!(outcomes.iter().all(|o| code(o) == Some(ErrorCode::Internal)), "nothing acknowledged");
+        assert_eq!(store.head_seq().await.expect("head"), 0, "nothing stored");
+
+        // The callers retry, with others' reports in the same batch: the others commit as
+        // usual, the suspects apart; only the command that panics alone is refused.
+        let pending = |n| Pending { command: submit(n), queued: Instant::now(), reply: oneshot::channel().0 };
+        let sorted =
+            isolation.sort([pending(1), pending(5), pending(2), pending(3), pending(6), pending(4)].into_iter());
+        let ids = |part: &[Pending]| part.iter().map(|p| p.command.issue_id()).collect::<Vec<_>>();
+        assert_eq!(ids(&sorted.clean), [id(5), id(6)]);
+        assert_eq!(ids(&sorted.suspects), [id(1), id(2), id(3), id(4)]);
+        let clean = sorted.clean.into_iter().map(|p| p.command).collect();
+        assert_eq!(seqs(&isolation.commit_guarded(&store, clean, at).await), [1, 2]);
+        let suspects = sorted.suspects.into_iter().map(|p| p.command).collect();
+        let outcomes = isolation.commit_suspects(&store, suspects, at).await;
+        let codes: Vec<_> = outcomes.iter().map(code).collect();
+        assert_eq!(codes, [None, None, Some(ErrorCode::CannotStore), None]);
+        assert_eq!(seqs(&outcomes), [3, 4, 5]);
+
+        // Cleared suspects go with everyone again; the poisoned issue is refused at once.
+        let sorted = isolation.sort([pending(1), pending(3)].into_iter());
+        assert_eq!((ids(&sorted.clean), ids(&sorted.poisoned)), (vec![id(1)], vec![id(3)]));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_committer_outlives_a_panicking_batch() {
+        let store: Arc<dyn Store> = Arc::new(Faulty::new(0, 9).await);
+        let (committer, stopped) = Committer::spawn(store.clone(), None, 16).expect("spawn");
+        let refused = committer.apply(submit(9)).await.expect_err("the panicking batch is not acknowledged");
+        assert_eq!(refused.code, ErrorCode::Internal);
+        assert!(matches!(committer.apply(submit(1)).await, Ok(Applied::Committed(_))), "the committer lives on");
+        let again = committer.apply(submit(9)).await.expect("answered");
+        assert!(matches!(again, Applied::Refused(body) if body.code == ErrorCode::CannotStore));
+        drop(committer);
+        stopped.await;
     }
 }

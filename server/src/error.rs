@@ -43,6 +43,10 @@ pub fn store_error_body(e: &StoreError) -> ErrorBody {
             tracing::error!(error = %e, "stored data could not be read");
             ErrorBody::new(ErrorCode::Internal, "internal error")
         }
+        StoreError::Rejected(_) => {
+            tracing::error!(error = %e, "the database refused a write");
+            ErrorBody::new(ErrorCode::Internal, "internal error")
+        }
     }
 }
 
@@ -57,7 +61,7 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownFacility | UnknownUnit | UnitNotInFacility | UnknownModule | UnknownQueue | EmptySummary
-        | FieldTooLong | InvalidValue | PhiSuspected | NoteRequired => StatusCode::UNPROCESSABLE_ENTITY,
+        | FieldTooLong | InvalidValue | PhiSuspected | NoteRequired | CannotStore => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

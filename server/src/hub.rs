@@ -475,6 +475,7 @@ pub(crate) mod testing {
             note: None,
             received_at: now,
             updated_at: now,
+            skew_secs: None,
             reported_seq: seq,
             seq,
         };

@@ -58,7 +58,7 @@ fn receipt(issue: &Issue, duplicate: bool) -> Receipt {
 
 /// Moves an issue to another status, with a note where one is required.
 pub async fn change_status(state: &AppState, id: ReportId, change: StatusChange) -> Result<Issue, ErrorBody> {
-    let note = validate_note(change.note.as_deref(), change.status).map_err(|e| e.with_id(id))?;
+    let note = validate_note(change.note, change.status).map_err(|e| e.with_id(id))?;
     match state.committer.apply(Command::SetStatus { id, to: change.status, note }).await? {
         Applied::Committed(event) => {
             tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");

@@ -16,6 +16,12 @@ pub const CLIENTS_DISCONNECTED: &str = "floorboard_clients_disconnected_total";
 pub const COMMIT_BATCH_SIZE: &str = "floorboard_commit_batch_size";
 pub const SUBMIT_TO_COMMIT: &str = "floorboard_submit_to_commit_seconds";
 pub const COMMIT_TO_SEND: &str = "floorboard_commit_to_send_seconds";
+/// Commands the database refused for what they hold, each refused alone (`cannot_store`).
+pub const COMMANDS_UNSTORABLE: &str = "floorboard_commands_unstorable_total";
+/// Panics caught while applying a batch (rolled back, nothing acknowledged).
+pub const COMMITTER_PANICS: &str = "floorboard_committer_panics_total";
+/// Panics caught while handling one client message or request (the connection lives on).
+pub const HANDLER_PANICS: &str = "floorboard_handler_panics_total";
 
 const LATENCY_BUCKETS: [f64; 14] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
 const BATCH_BUCKETS: [f64; 10] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];

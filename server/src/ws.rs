@@ -258,6 +258,7 @@ impl Connection {
     async fn serve(&mut self, on_connect: Option<Box<ClientMsg>>) -> Result<std::convert::Infallible, Ending> {
         let welcome = ServerMsg::Welcome {
             server: concat!("floorboard/", env!("CARGO_PKG_VERSION")).into(),
+            protocol: floorboard_shared::protocol::PROTOCOL_VERSION,
             head_seq: self.state.hub.head(),
             heartbeat_secs: self.state.config.heartbeat.as_secs(),
             max_frame_bytes: MAX_FRAME_BYTES,

@@ -37,6 +37,9 @@ pub enum ErrorCode {
     NoteRequired,
     /// Too many subscriptions on one connection.
     TooManySubscriptions,
+    /// This one item could not be stored and never will be as it is (the database refused
+    /// what it holds); the others sent with it were not affected. Do not retry it unchanged.
+    CannotStore,
     /// The database cannot be reached or the server is shutting down: retry later.
     Unavailable,
     /// A fault on the server; details are in its log, never in the response.
@@ -64,6 +67,7 @@ impl ErrorCode {
             Self::InvalidTransition => "invalid_transition",
             Self::NoteRequired => "note_required",
             Self::TooManySubscriptions => "too_many_subscriptions",
+            Self::CannotStore => "cannot_store",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }

@@ -82,10 +82,10 @@ slug_id!(
 pub struct ReporterId(String);
 
 impl TryFrom<String> for ReporterId {
-    type Error = &'static str;
+    type Error = String;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse_owned(s).ok_or("a reporter is 1 to 64 printable characters")
+        Self::parse_owned(s)
     }
 }
 
@@ -96,23 +96,18 @@ impl From<ReporterId> for String {
 }
 
 impl ReporterId {
-    /// Accepts 1 to 64 characters with no control characters, trimmed.
+    /// Accepts 1 to 64 characters of one line (`text::clean`), trimmed and in NFC.
     pub fn parse(s: &str) -> Option<Self> {
-        let s = s.trim();
-        Self::acceptable(s).then(|| Self(s.to_owned()))
+        Self::parse_owned(s.to_owned()).ok()
     }
 
-    /// As `parse`, keeping `s`'s allocation when it needs no trimming.
-    pub fn parse_owned(s: String) -> Option<Self> {
-        let trimmed = s.trim();
-        if !Self::acceptable(trimmed) {
-            return None;
+    /// As `parse`, keeping `s`'s allocation when it is clean, or saying what is wrong.
+    pub fn parse_owned(s: String) -> Result<Self, String> {
+        let s = crate::text::clean(s, crate::text::Lines::One).map_err(|refused| refused.message("reporter"))?;
+        if s.is_empty() || s.chars().count() > MAX_ID_LEN {
+            return Err(format!("reporter must be 1 to {MAX_ID_LEN} characters"));
         }
-        Some(Self(if trimmed.len() == s.len() { s } else { trimmed.to_owned() }))
-    }
-
-    fn acceptable(s: &str) -> bool {
-        !s.is_empty() && s.chars().count() <= MAX_ID_LEN && !s.chars().any(char::is_control)
+        Ok(Self(s))
     }
 
     pub fn as_str(&self) -> &str {
@@ -160,7 +155,9 @@ mod tests {
         assert_eq!(ReporterId::parse("  jdoe ").unwrap().as_str(), "jdoe");
         assert_eq!(ReporterId::parse_owned("  jdoe ".into()).unwrap().as_str(), "jdoe");
         assert_eq!(ReporterId::parse_owned("jdoe".into()).unwrap().as_str(), "jdoe");
-        assert!(ReporterId::parse_owned(" \t ".into()).is_none());
+        assert!(ReporterId::parse_owned(" \t ".into()).is_err());
+        assert!(ReporterId::parse("kim\u{202E}").is_none(), "format characters are refused");
+        assert_eq!(ReporterId::parse("Jose\u{301}").unwrap().as_str(), "Jos\u{e9}", "in NFC");
         assert!(ReporterId::parse("   ").is_none());
         assert!(ReporterId::parse("a\u{7}b").is_none());
         assert!(ReporterId::parse(&"é".repeat(MAX_ID_LEN)).is_some());

@@ -10,6 +10,7 @@ pub mod phi;
 pub mod protocol;
 pub mod report;
 pub mod routing;
+pub mod text;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use golive::GoLive;

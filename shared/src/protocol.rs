@@ -9,6 +9,11 @@ use crate::heatmap::{BoardDigest, Cell};
 use crate::ids::{FacilityId, QueueId, ReportId, ReporterId};
 use crate::report::{Issue, ReportDraft, Status};
 
+/// The version of this protocol, sent in `welcome`. Raised whenever what a client must send
+/// or understand changes, so a front end cached on a tablet can tell it is older than the
+/// server it reached and offer to reload. 2: text rules at the trust boundary (NFC, no
+/// control or format characters, `reported_at` from 2000 to 2099), `skew_secs` on issues.
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Most subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 32;
 /// Largest client frame the server reads as a message; larger ones get `frame_too_large`.
@@ -186,6 +191,9 @@ pub enum ServerMsg {
     /// First message on every connection.
     Welcome {
         server: String,
+        /// `PROTOCOL_VERSION` of the server (absent before version 2: read as 1).
+        #[serde(default = "first_protocol")]
+        protocol: u32,
         head_seq: u64,
         heartbeat_secs: u64,
         max_frame_bytes: usize,
@@ -231,6 +239,10 @@ pub enum ServerMsg {
         nonce: u64,
     },
     Error(ErrorBody),
+}
+
+fn first_protocol() -> u32 {
+    1
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::error::{ErrorBody, ErrorCode};
 use crate::golive::GoLive;
 use crate::ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, UnitId};
 use crate::phi;
+use crate::text::{self, Lines};
 
 /// Longest summary, in characters: one sentence said between two users.
 pub const SUMMARY_MAX: usize = 200;
@@ -227,15 +228,40 @@ pub struct Issue {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: OffsetDateTime,
+    /// `received_at - reported_at` in seconds when 5 minutes or more either way
+    /// (`Issue::skew_of`): positive when the report arrived late (sent from an outbox after a
+    /// dead zone) or the device's clock is behind; negative when its clock is ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skew_secs: Option<i64>,
     /// Sequence number of the event that recorded the report.
     pub reported_seq: u64,
     /// Sequence number of the event that last changed this issue.
     pub seq: u64,
 }
 
+/// The earliest `reported_at` accepted (inclusive): before it no go-live happened, and the
+/// device's clock is broken, not slow.
+pub const REPORTED_AT_MIN: OffsetDateTime = time::macros::datetime!(2000-01-01 00:00 UTC);
+/// The latest `reported_at` accepted (exclusive). The range keeps every time any layer holds:
+/// RFC 3339's four-digit years, microseconds in 64 bits, the go-live's local offsets.
+pub const REPORTED_AT_END: OffsetDateTime = time::macros::datetime!(2100-01-01 00:00 UTC);
+/// How far the device's `reported_at` may be from the server's receipt before the issue
+/// carries `skew_secs`: a report sent late from an outbox, or a device whose clock is wrong.
+pub const SKEW_FLAG_SECS: i64 = 5 * 60;
+
+impl Issue {
+    /// `received_at - reported_at` in whole seconds, when it is `SKEW_FLAG_SECS` or more
+    /// either way.
+    pub fn skew_of(reported_at: OffsetDateTime, received_at: OffsetDateTime) -> Option<i64> {
+        let skew = received_at.unix_timestamp().saturating_sub(reported_at.unix_timestamp());
+        (skew.saturating_abs() >= SKEW_FLAG_SECS).then_some(skew)
+    }
+}
+
 impl ReportDraft {
     /// Checks the draft against the catalog and the field limits; the first fault wins. The
-    /// report keeps the draft's strings (trimmed in place): validating allocates nothing.
+    /// report keeps the draft's strings (trimmed and normalised in place, `text::clean`):
+    /// validating clean ASCII allocates nothing.
     pub fn validate(self, golive: &GoLive) -> Result<Report, ErrorBody> {
         let ReportDraft {
             id,
@@ -254,8 +280,9 @@ impl ReportDraft {
         } = self;
         let bad = |code, field: &str, message: String| Err(ErrorBody::new(code, message).with_field(field).with_id(id));
 
-        let Some(reporter) = ReporterId::parse_owned(reporter) else {
-            return bad(ErrorCode::InvalidValue, "reporter", "reporter must be 1 to 64 printable characters".into());
+        let reporter = match ReporterId::parse_owned(reporter) {
+            Ok(reporter) => reporter,
+            Err(message) => return bad(ErrorCode::InvalidValue, "reporter", message),
         };
         let Some(known) = golive.facility(&facility) else {
             return bad(
@@ -280,27 +307,41 @@ impl ReportDraft {
         if golive.module(&module).is_none() {
             return bad(ErrorCode::UnknownModule, "module", format!("no module `{}` in this go-live", clip(&module)));
         }
-        let summary = trim_in_place(summary);
-        if summary.is_empty() {
-            return bad(ErrorCode::EmptySummary, "summary", "summary must say what happened".into());
+        // Compared as instants, which cannot overflow, before any conversion that could.
+        if !(REPORTED_AT_MIN..REPORTED_AT_END).contains(&reported_at) {
+            return bad(
+                ErrorCode::InvalidValue,
+                "reported_at",
+                "reported_at must be from 2000 to 2099 (UTC); check the device's clock".into(),
+            );
         }
-        let details = details.map(trim_in_place).filter(|d| !d.is_empty());
-        let role = affected_role.map(trim_in_place).filter(|r| !r.is_empty());
+        let summary = match text::clean(summary, Lines::One) {
+            Ok(summary) if summary.is_empty() => {
+                return bad(ErrorCode::EmptySummary, "summary", "summary must say what happened".into());
+            }
+            Ok(summary) => summary,
+            Err(refused) => return bad(ErrorCode::InvalidValue, "summary", refused.message("summary")),
+        };
+        let details = match details.map(|d| text::clean(d, Lines::Many)).transpose() {
+            Ok(details) => details.filter(|d| !d.is_empty()),
+            Err(refused) => return bad(ErrorCode::InvalidValue, "details", refused.message("details")),
+        };
+        let role = match affected_role.map(|r| text::clean(r, Lines::One)).transpose() {
+            Ok(role) => role.filter(|r| !r.is_empty()),
+            Err(refused) => return bad(ErrorCode::InvalidValue, "affected_role", refused.message("affected_role")),
+        };
         for (field, text, max) in [
             ("summary", Some(summary.as_str()), SUMMARY_MAX),
             ("details", details.as_deref(), DETAILS_MAX),
             ("affected_role", role.as_deref(), ROLE_MAX),
+            ("reporter", Some(reporter.as_str()), crate::ids::MAX_ID_LEN),
         ] {
             if let Some(text) = text {
                 if text.chars().count() > max {
                     return bad(ErrorCode::FieldTooLong, field, format!("{field} is longer than {max} characters"));
                 }
                 if let Some(finding) = phi::screen(text) {
-                    return bad(
-                        ErrorCode::PhiSuspected,
-                        field,
-                        format!("{field} looks like it holds {finding}; describe the system, not the patient"),
-                    );
+                    return bad(ErrorCode::PhiSuspected, field, phi_message(field, &finding));
                 }
             }
         }
@@ -326,18 +367,35 @@ impl ReportDraft {
             affected_users,
             resolved_at_elbow,
             reporter,
-            // Microseconds are what every store keeps; a retry must compare equal.
+            // Microseconds are what every store keeps; a retry must compare equal. In range,
+            // the conversion cannot overflow.
             reported_at: reported_at.to_offset(time::UtcOffset::UTC).truncate_to_microsecond(),
         })
     }
 }
 
-/// `s` without leading and trailing whitespace, in its own allocation.
-fn trim_in_place(mut s: String) -> String {
-    s.truncate(s.trim_end().len());
-    let leading = s.len() - s.trim_start().len();
-    s.drain(..leading);
-    s
+impl Report {
+    /// Whether `self`, as stored, is the report `retry` (validated now) describes. Text stored
+    /// before it was normalised at validation compares as it would be stored today, so a
+    /// client's retry of its own report is never an `id_conflict`.
+    pub fn same_as_retry(&self, retry: &Report) -> bool {
+        if self == retry {
+            return true;
+        }
+        let text = |s: &str| crate::text::normalised(s).into_owned();
+        let restated = Report {
+            summary: text(&self.summary),
+            details: self.details.as_deref().map(text),
+            affected_role: self.affected_role.as_deref().map(text),
+            ..self.clone()
+        };
+        restated == *retry
+    }
+}
+
+/// What a `phi_suspected` refusal says: the field and the kind of identifier, never the text.
+fn phi_message(field: &str, finding: &impl std::fmt::Display) -> String {
+    format!("{field} looks like it holds {finding}; describe the system, not the patient")
 }
 
 /// Ids from the request are echoed in messages only when they are plausible catalog codes,
@@ -346,9 +404,14 @@ fn clip(s: &str) -> &str {
     if crate::ids::is_slug(s) { s } else { "…" }
 }
 
-/// Checks a status-change note: trimmed, bounded, free of patient identifiers.
-pub fn validate_note(note: Option<&str>, to: Status) -> Result<Option<String>, ErrorBody> {
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
+/// Checks a status-change note: trimmed, normalised, bounded, free of patient identifiers.
+pub fn validate_note(note: Option<String>, to: Status) -> Result<Option<String>, ErrorBody> {
+    let note = match note.map(|n| text::clean(n, Lines::Many)).transpose() {
+        Ok(note) => note.filter(|n| !n.is_empty()),
+        Err(refused) => {
+            return Err(ErrorBody::new(ErrorCode::InvalidValue, refused.message("note")).with_field("note"));
+        }
+    };
     match note {
         None if Status::needs_note(to) => Err(ErrorBody::new(
             ErrorCode::NoteRequired,
@@ -360,13 +423,11 @@ pub fn validate_note(note: Option<&str>, to: Status) -> Result<Option<String>, E
             Err(ErrorBody::new(ErrorCode::FieldTooLong, format!("note is longer than {NOTE_MAX} characters"))
                 .with_field("note"))
         }
-        Some(n) => match phi::screen(n) {
-            Some(finding) => Err(ErrorBody::new(
-                ErrorCode::PhiSuspected,
-                format!("note looks like it holds {finding}; describe the system, not the patient"),
-            )
-            .with_field("note")),
-            None => Ok(Some(n.to_owned())),
+        Some(n) => match phi::screen(&n) {
+            Some(finding) => {
+                Err(ErrorBody::new(ErrorCode::PhiSuspected, phi_message("note", &finding)).with_field("note"))
+            }
+            None => Ok(Some(n)),
         },
     }
 }
@@ -489,8 +550,86 @@ mod tests {
     #[test]
     fn resolving_needs_a_note() {
         assert_eq!(validate_note(None, Status::Resolved).unwrap_err().code, ErrorCode::NoteRequired);
-        assert_eq!(validate_note(Some("  "), Status::Closed).unwrap_err().code, ErrorCode::NoteRequired);
+        assert_eq!(validate_note(Some("  ".into()), Status::Closed).unwrap_err().code, ErrorCode::NoteRequired);
         assert_eq!(validate_note(None, Status::Acknowledged).unwrap(), None);
-        assert_eq!(validate_note(Some(" role remapped "), Status::Resolved).unwrap().as_deref(), Some("role remapped"));
+        assert_eq!(
+            validate_note(Some(" role remapped ".into()), Status::Resolved).unwrap().as_deref(),
+            Some("role remapped")
+        );
+    }
+
+    #[test]
+    fn notes_take_line_breaks_but_no_controls_or_format_characters() {
+        let note = validate_note(Some("step 1\r\nstep 2".into()), Status::Resolved).unwrap();
+        assert_eq!(note.as_deref(), Some("step 1\nstep 2"));
+        for bad in ["fixed\0", "fixed \u{202E}dexif"] {
+            let e = validate_note(Some(bad.into()), Status::Resolved).unwrap_err();
+            assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidValue, Some("note")));
+        }
+    }
+
+    #[test]
+    fn reported_at_must_be_this_century_and_never_panics() {
+        use time::macros::datetime;
+        for (reported_at, ok) in [
+            (datetime!(2000-01-01 00:00 UTC), true),
+            (datetime!(2099-12-31 23:59:59.999999 UTC), true),
+            // Three days old, from an outbox after a dead zone: accepted.
+            (datetime!(2026-11-18 08:00 -05:00), true),
+            (datetime!(1999-12-31 23:59:59 UTC), false),
+            (datetime!(2100-01-01 00:00 UTC), false),
+            (datetime!(0000-01-01 00:00 +00:01), false),
+            (datetime!(-9999-01-01 00:00 +23:59:59), false),
+            (datetime!(9999-12-31 23:59:59 -23:59), false),
+        ] {
+            let r = ReportDraft { reported_at, ..draft() }.validate(&GoLive::example());
+            match r {
+                Ok(report) => {
+                    assert!(ok, "{reported_at} was accepted");
+                    assert_eq!(report.reported_at.offset(), time::UtcOffset::UTC);
+                }
+                Err(e) => {
+                    assert!(!ok, "{reported_at} was refused");
+                    assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidValue, Some("reported_at")));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn free_text_with_controls_or_format_characters_is_refused_by_field() {
+        for (d, field) in [
+            (ReportDraft { summary: "Order set\0 missing".into(), ..draft() }, "summary"),
+            (ReportDraft { summary: "Order set \u{202E}gnissim".into(), ..draft() }, "summary"),
+            (ReportDraft { details: Some("zero\u{200B}width".into()), ..draft() }, "details"),
+            (ReportDraft { affected_role: Some("R\u{85}N".into()), ..draft() }, "affected_role"),
+            (ReportDraft { reporter: "kim\u{1b}[31m".into(), ..draft() }, "reporter"),
+        ] {
+            assert_eq!(code_of(d), (ErrorCode::InvalidValue, Some(field.into())));
+        }
+        let r = ReportDraft { details: Some("1. open the MAR\r\n2. scan".into()), ..draft() }
+            .validate(&GoLive::example())
+            .unwrap();
+        assert_eq!(r.details.as_deref(), Some("1. open the MAR\n2. scan"), "a newline in details is fine");
+    }
+
+    #[test]
+    fn text_is_stored_in_nfc_and_a_retry_of_unnormalised_stored_text_is_the_same_report() {
+        let decomposed = "Cafe\u{301} printer jams";
+        let r = ReportDraft { summary: decomposed.into(), ..draft() }.validate(&GoLive::example()).unwrap();
+        assert_eq!(r.summary, "Caf\u{e9} printer jams");
+        // A report stored before text was normalised, as an older server kept it.
+        let stored = Report { summary: decomposed.into(), ..r.clone() };
+        assert!(stored.same_as_retry(&r));
+        assert!(!Report { summary: "Other words".into(), ..r.clone() }.same_as_retry(&r));
+    }
+
+    #[test]
+    fn skew_is_flagged_from_five_minutes_either_way() {
+        use time::macros::datetime;
+        let received = datetime!(2026-11-21 08:00 UTC);
+        assert_eq!(Issue::skew_of(received - time::Duration::seconds(299), received), None);
+        assert_eq!(Issue::skew_of(received - time::Duration::days(3), received), Some(3 * 86_400));
+        assert_eq!(Issue::skew_of(received + time::Duration::minutes(5), received), Some(-300));
     }
 }

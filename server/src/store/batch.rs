@@ -9,7 +9,7 @@ use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId};
 use time::OffsetDateTime;
 
-use super::{Applied, Command, StoreError};
+use super::{Applied, Command, NotApplied, StoreError};
 
 /// The writes a batch comes to, gathered by table.
 #[derive(Debug, Default)]
@@ -85,10 +85,13 @@ impl Attempt {
     /// The outcomes of a batch's last attempt, planned with `Touched`: a report planned as
     /// new that was stored all the same means another writer wrote it meanwhile, which
     /// serialised writers rule out.
-    pub fn last(self) -> Result<Vec<Applied>, StoreError> {
+    pub fn last(self) -> Result<Vec<Applied>, NotApplied> {
         match self {
             Attempt::Done(outcomes) => Ok(outcomes),
-            Attempt::Retry(_) => Err(StoreError::Unavailable("a report planned as new was stored meanwhile".into())),
+            Attempt::Retry(batch) => Err(NotApplied::new(
+                StoreError::Unavailable("a report planned as new was stored meanwhile".into()),
+                batch,
+            )),
         }
     }
 }
@@ -149,7 +152,7 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                         Current::Stored(index) => &stored[index],
                         Current::New(index) => issue_at(&plan, index),
                     };
-                    let outcome = if existing.report == report {
+                    let outcome = if existing.report.same_as_retry(&report) {
                         Applied::Duplicate(Box::new(existing.clone()))
                     } else {
                         Applied::Refused(
@@ -166,6 +169,7 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                 None => {
                     let issue = Issue {
                         status: report.initial_status(),
+                        skew_secs: Issue::skew_of(report.reported_at, at),
                         note: None,
                         received_at: at,
                         updated_at: at,
@@ -252,13 +256,13 @@ fn issue_at(plan: &Plan, index: usize) -> &Issue {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use floorboard_shared::{GoLive, Kind, ReportDraft, Severity, Status};
 
     use super::*;
 
     /// A submission of a valid report whose id is `n`.
-    pub(in crate::store) fn submit(n: u128) -> Command {
+    pub(crate) fn submit(n: u128) -> Command {
         let report = ReportDraft {
             id: ReportId(uuid::Uuid::from_u128(n)),
             facility: "rmc".into(),
@@ -272,7 +276,7 @@ pub(super) mod tests {
             affected_users: 1,
             resolved_at_elbow: false,
             reporter: "trainer-01".into(),
-            reported_at: OffsetDateTime::UNIX_EPOCH,
+            reported_at: time::macros::datetime!(2026-11-21 08:00 UTC),
         }
         .validate(&GoLive::example())
         .unwrap();

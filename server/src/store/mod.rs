@@ -2,7 +2,7 @@
 //! SQL and a second backend (PostgreSQL) slots in beside SQLite. Writes arrive in batches
 //! from the committer and are applied in one transaction: one durable commit for many reports.
 
-mod batch;
+pub(crate) mod batch;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -25,6 +25,16 @@ pub enum Command {
     SetStatus { id: ReportId, to: Status, note: Option<String> },
 }
 
+impl Command {
+    /// The issue the command writes to.
+    pub fn issue_id(&self) -> ReportId {
+        match self {
+            Command::Submit { report, .. } => report.id,
+            Command::SetStatus { id, .. } => *id,
+        }
+    }
+}
+
 /// What became of one command of a batch.
 #[derive(Clone, Debug)]
 pub enum Applied {
@@ -44,6 +54,40 @@ pub enum StoreError {
     /// Stored data that cannot be read back: a bug or a damaged database.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The database refused what a write holds (a constraint, a value it cannot store): a
+    /// fault of some command of the batch, not of the database, which another batch
+    /// without that command would not meet.
+    #[error("the database refused the data written: {0}")]
+    Rejected(String),
+}
+
+impl StoreError {
+    /// Whether the fault lies with what some command of the batch reads or writes (so the
+    /// batch without that command would commit), rather than with the database.
+    pub fn is_in_the_data(&self) -> bool {
+        matches!(self, StoreError::Corrupt(_) | StoreError::Rejected(_))
+    }
+}
+
+/// A batch that was not written: why, and the batch itself, in order, to be tried again
+/// in parts (`committer`).
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct NotApplied {
+    pub error: StoreError,
+    pub batch: Vec<Command>,
+}
+
+impl NotApplied {
+    pub fn new(error: impl Into<StoreError>, batch: Vec<Command>) -> NotApplied {
+        NotApplied { error: error.into(), batch }
+    }
+}
+
+impl From<NotApplied> for StoreError {
+    fn from(e: NotApplied) -> Self {
+        e.error
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -51,6 +95,12 @@ impl From<sqlx::Error> for StoreError {
         match e {
             sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
                 StoreError::Corrupt(e.to_string())
+            }
+            sqlx::Error::Encode(_) => StoreError::Rejected(e.to_string()),
+            // SQLSTATE classes 22 (data exception: a NUL in text, a value out of range) and
+            // 23 (integrity constraint violation) are about the rows written.
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|c| c.starts_with("22") || c.starts_with("23")) => {
+                StoreError::Rejected(e.to_string())
             }
             e => StoreError::Unavailable(e.to_string()),
         }
@@ -74,10 +124,11 @@ pub trait Announcements: Send {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies a batch in order, in one transaction, with one durable commit. Per-command
-    /// refusals do not abort the batch; an `Err` means nothing of the batch was written.
+    /// refusals do not abort the batch; an `Err` means nothing of the batch was written, and
+    /// gives the batch back.
     /// SQLite's applies it on the calling thread, blocking it until the commit: call it from
     /// the committer's thread (or a test), never from a task of the server's runtime.
-    async fn apply(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError>;
+    async fn apply(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, NotApplied>;
 
     async fn issue(&self, id: ReportId) -> Result<Option<Issue>, StoreError>;
 

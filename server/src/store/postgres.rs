@@ -18,7 +18,7 @@ use super::sql::{
     EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS, STATUS_COLUMNS, Value, event_row, queue_rows,
     report_row, sql_store, status_row,
 };
-use super::{Announcements, Applied, Command, StoreError};
+use super::{Announcements, Applied, Command, NotApplied, StoreError};
 
 /// The NOTIFY channel carrying "the log grew to seq N".
 const CHANNEL: &str = "floorboard_events";
@@ -72,7 +72,7 @@ impl PgStore {
     /// Applies a batch (`Store::apply`): planned taking every submission as new, and planned
     /// again knowing every stored issue it touches if one was a retry of a stored report.
     /// Writers are serialised, so the second attempt is exact.
-    async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
+    async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, NotApplied> {
         match self.try_write(batch, at, Reads::StatusTargets).await? {
             Attempt::Done(outcomes) => Ok(outcomes),
             Attempt::Retry(batch) => self.try_write(batch, at, Reads::Touched).await?.last(),
@@ -82,23 +82,41 @@ impl PgStore {
     /// One attempt at a batch, in one transaction. The advisory lock, taken first, orders the
     /// writers of all nodes; the NOTIFY is delivered when the transaction commits, never if
     /// it rolls back.
-    async fn try_write(&self, batch: Vec<Command>, at: OffsetDateTime, reads: Reads) -> Result<Attempt, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
-        let first_seq = Self::head(&mut tx).await? + 1;
-        let stored = Self::fetch_issues(&mut tx, &batch::reads(&batch, reads)).await?;
+    async fn try_write(&self, batch: Vec<Command>, at: OffsetDateTime, reads: Reads) -> Result<Attempt, NotApplied> {
+        let mut tx = match self.writer.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return Err(NotApplied::new(e, batch)),
+        };
+        let read = async {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
+            let first_seq = Self::head(&mut tx).await? + 1;
+            let stored = Self::fetch_issues(&mut tx, &batch::reads(&batch, reads)).await?;
+            Ok::<_, StoreError>((first_seq, stored))
+        };
+        let (first_seq, stored) = match read.await {
+            Ok(read) => read,
+            Err(error) => return Err(NotApplied { error, batch }),
+        };
         let plan = batch::plan(batch, stored, first_seq, at);
         let Some(last) = plan.last_seq() else {
-            tx.rollback().await?;
+            // Nothing to write: the outcomes stand whether or not the rollback is heard.
+            let _ = tx.rollback().await;
             return Ok(Attempt::Done(plan.outcomes));
         };
-        if !write_plan(&mut tx, &plan).await? {
-            tx.rollback().await?;
-            return Ok(Attempt::Retry(plan.into_batch()));
+        let written = async {
+            if !write_plan(&mut tx, &plan).await? {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last.to_string()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(true)
+        };
+        match written.await {
+            Ok(true) => Ok(Attempt::Done(plan.outcomes)),
+            Ok(false) => Ok(Attempt::Retry(plan.into_batch())),
+            Err(error) => Err(NotApplied { error, batch: plan.into_batch() }),
         }
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last.to_string()).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(Attempt::Done(plan.outcomes))
     }
 
     pub async fn announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {

@@ -73,6 +73,7 @@ impl TryFrom<IssueRow> for Issue {
     type Error = StoreError;
 
     fn try_from(r: IssueRow) -> Result<Issue, StoreError> {
+        let (reported_at, received_at) = (from_micros(r.reported_at)?, from_micros(r.received_at)?);
         Ok(Issue {
             report: Report {
                 id: wire(r.id)?,
@@ -87,13 +88,14 @@ impl TryFrom<IssueRow> for Issue {
                 affected_users: u32::try_from(r.affected_users).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 resolved_at_elbow: r.resolved_at_elbow,
                 reporter: wire(r.reporter)?,
-                reported_at: from_micros(r.reported_at)?,
+                reported_at,
             },
             queues: serde_json::from_str(&r.queues)?,
             status: wire(r.status)?,
             note: r.note,
-            received_at: from_micros(r.received_at)?,
+            received_at,
             updated_at: from_micros(r.updated_at)?,
+            skew_secs: Issue::skew_of(reported_at, received_at),
             reported_seq: r.reported_seq as u64,
             seq: r.seq as u64,
         })
@@ -127,7 +129,11 @@ impl EventRow {
             None => Change::Reported,
         };
         let issue = match (self.issue, &change) {
-            (Some(issue), _) => serde_json::from_str(&issue)?,
+            (Some(issue), _) => {
+                let issue: Issue = serde_json::from_str(&issue)?;
+                // Copies stored before the skew was flagged have none: derive it as rows do.
+                Issue { skew_secs: Issue::skew_of(issue.report.reported_at, issue.received_at), ..issue }
+            }
             (None, Change::Reported) => {
                 let report = self.report_seq;
                 let stored = stored
@@ -342,7 +348,7 @@ macro_rules! sql_store {
                 &self,
                 batch: Vec<$crate::store::Command>,
                 at: time::OffsetDateTime,
-            ) -> Result<Vec<$crate::store::Applied>, $crate::store::StoreError> {
+            ) -> Result<Vec<$crate::store::Applied>, $crate::store::NotApplied> {
                 self.write(batch, at).await
             }
 

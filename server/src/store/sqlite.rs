@@ -26,7 +26,7 @@ use super::sql::{
     EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, STATUS_COLUMNS, Value, count_columns, event_row,
     queue_rows, report_row, sql_store, status_row,
 };
-use super::{Applied, Command, StoreError};
+use super::{Applied, Command, NotApplied, StoreError};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -98,7 +98,7 @@ impl SqliteStore {
     /// (the committer's thread runs nothing else). Planned taking every submission as new,
     /// and planned again knowing every stored issue it touches if one was a retry of a stored
     /// report.
-    async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, StoreError> {
+    async fn write(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, NotApplied> {
         let mut conn = self.writer();
         match try_write(&mut conn, batch, at, Reads::StatusTargets)? {
             Attempt::Done(outcomes) => Ok(outcomes),
@@ -122,25 +122,40 @@ fn try_write(
     batch: Vec<Command>,
     at: OffsetDateTime,
     reads: Reads,
-) -> Result<Attempt, StoreError> {
+) -> Result<Attempt, NotApplied> {
     // A rollback that failed (the transaction is dropped on every early return) would have
     // left the connection inside it, and every batch after failing to begin.
-    if !conn.is_autocommit() {
-        conn.execute_batch("ROLLBACK")?;
+    if !conn.is_autocommit()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        return Err(NotApplied::new(e, batch));
     }
-    // Dropped without a commit, the transaction rolls back.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let head: i64 = tx.prepare_cached(HEAD)?.query_row([], |row| row.get(0))?;
-    let stored = stored_issues(&tx, &batch::reads(&batch, reads))?;
+    // Dropped without a commit (on an early return or a panic), the transaction rolls back.
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return Err(NotApplied::new(e, batch)),
+    };
+    let read = tx
+        .prepare_cached(HEAD)
+        .and_then(|mut head| head.query_row([], |row| row.get::<_, i64>(0)))
+        .map_err(StoreError::from)
+        .and_then(|head| Ok((head, stored_issues(&tx, &batch::reads(&batch, reads))?)));
+    let (head, stored) = match read {
+        Ok(read) => read,
+        Err(error) => return Err(NotApplied { error, batch }),
+    };
     let plan = batch::plan(batch, stored, head as u64 + 1, at);
     if plan.last_seq().is_none() {
         return Ok(Attempt::Done(plan.outcomes));
     }
-    if !write_plan(&tx, &plan)? {
-        return Ok(Attempt::Retry(plan.into_batch()));
+    match write_plan(&tx, &plan) {
+        Ok(true) => match tx.commit() {
+            Ok(()) => Ok(Attempt::Done(plan.outcomes)),
+            Err(e) => Err(NotApplied::new(e, plan.into_batch())),
+        },
+        Ok(false) => Ok(Attempt::Retry(plan.into_batch())),
+        Err(error) => Err(NotApplied { error, batch: plan.into_batch() }),
     }
-    tx.commit()?;
-    Ok(Attempt::Done(plan.outcomes))
 }
 
 /// The stored issues with these ids, by id, read in the writer's transaction.
@@ -253,6 +268,17 @@ impl From<rusqlite::Error> for StoreError {
             | rusqlite::Error::IntegralValueOutOfRange(..)
             | rusqlite::Error::InvalidColumnType(..)
             | rusqlite::Error::InvalidColumnName(_) => StoreError::Corrupt(e.to_string()),
+            rusqlite::Error::ToSqlConversionFailure(_) => StoreError::Rejected(e.to_string()),
+            rusqlite::Error::SqliteFailure(ref f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::ConstraintViolation
+                        | rusqlite::ErrorCode::TooBig
+                        | rusqlite::ErrorCode::TypeMismatch
+                ) =>
+            {
+                StoreError::Rejected(e.to_string())
+            }
             e => StoreError::Unavailable(e.to_string()),
         }
     }

@@ -1,0 +1,179 @@
+//! The one rule for text a client sends, at the trust boundary: what is accepted can be held
+//! by every layer behind it (PostgreSQL text, JSON, a terminal, the command-center screen)
+//! and displays as what it is. Text is trimmed and put in Unicode NFC, so the same words
+//! typed on two devices are stored, compared and counted alike. Refused: control characters
+//! (C0, DEL, C1; PostgreSQL cannot store NUL at all), format characters (Unicode category
+//! Cf: bidi overrides and isolates, zero-width spaces and joiners, the byte-order mark, soft
+//! hyphens...), which can make a report display as something it is not, and the line and
+//! paragraph separators. Multi-line fields also take newlines and tabs; `\r\n` and a lone
+//! `\r` become `\n`.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// Whether a field is one line (a summary, a role, a name) or may hold several (details, notes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    Many,
+}
+
+/// A character no field may hold, by code point (never the surrounding text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused(pub char);
+
+impl Refused {
+    /// What to tell the client: names the field and the code point, never the text.
+    pub fn message(self, field: &str) -> String {
+        let what = if self.0.is_control() { "a control character" } else { "an invisible formatting character" };
+        format!("{field} holds {what} (U+{:04X}); remove it", u32::from(self.0))
+    }
+}
+
+/// `text` trimmed, in NFC, with line breaks as `\n` (`Lines::Many`), or the first character
+/// no layer may hold. Keeps `text`'s allocation when it is already clean (nearly always).
+pub fn clean(text: String, lines: Lines) -> Result<String, Refused> {
+    let text = trim_in_place(text);
+    if text.is_ascii() {
+        // ASCII is NFC; only its controls need a look.
+        return match text.bytes().find(|&b| (b.is_ascii_control()) && !allowed_control(b as char, lines)) {
+            Some(b) => Err(Refused(b as char)),
+            None if lines == Lines::Many && text.contains('\r') => Ok(unify_line_breaks(&text)),
+            None => Ok(text),
+        };
+    }
+    if let Some(c) = text.chars().find(|&c| refused(c, lines)) {
+        return Err(Refused(c));
+    }
+    let text = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text,
+        _ => text.nfc().collect(),
+    };
+    // Composition never yields a control or format character from allowed ones, nor
+    // whitespace at the ends from inner characters: only line breaks are left to unify.
+    Ok(if lines == Lines::Many && text.contains('\r') { unify_line_breaks(&text) } else { text })
+}
+
+/// `text` in NFC (trimmed), without checking it: for comparing stored text written before
+/// the rule with text cleaned now.
+pub fn normalised(text: &str) -> Cow<'_, str> {
+    let text = text.trim();
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    }
+}
+
+/// Whether `c` is refused in a field of `lines`.
+pub fn refused(c: char, lines: Lines) -> bool {
+    (c.is_control() && !allowed_control(c, lines)) || is_format(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+fn allowed_control(c: char, lines: Lines) -> bool {
+    lines == Lines::Many && matches!(c, '\n' | '\r' | '\t')
+}
+
+/// Unicode's format characters (general category Cf, Unicode 16).
+pub fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+fn unify_line_breaks(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// `s` without leading and trailing whitespace, in its own allocation.
+pub fn trim_in_place(mut s: String) -> String {
+    s.truncate(s.trim_end().len());
+    let leading = s.len() - s.trim_start().len();
+    s.drain(..leading);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(s: &str) -> Result<String, Refused> {
+        clean(s.to_owned(), Lines::One)
+    }
+
+    fn many(s: &str) -> Result<String, Refused> {
+        clean(s.to_owned(), Lines::Many)
+    }
+
+    #[test]
+    fn ordinary_text_is_kept_trimmed() {
+        assert_eq!(one("  BP SmartSet does not load \t").unwrap(), "BP SmartSet does not load");
+        assert_eq!(one("Stationsdrucker für Ärzte").unwrap(), "Stationsdrucker für Ärzte");
+        assert_eq!(one("👩‍⚕ signs in twice").unwrap_err(), Refused('\u{200D}'), "a joiner is a format character");
+    }
+
+    #[test]
+    fn text_is_put_in_nfc() {
+        // "é" as e + combining acute becomes the one precomposed character.
+        assert_eq!(one("Cafe\u{301} printer").unwrap(), "Caf\u{e9} printer");
+        assert_eq!(normalised(" Cafe\u{301} "), "Caf\u{e9}");
+        assert_eq!(normalised("plain"), "plain");
+    }
+
+    #[test]
+    fn controls_are_refused_everywhere_but_line_breaks_and_tabs_in_many_lines() {
+        for bad in ["a\0b", "a\u{7}b", "a\u{7f}b", "a\u{85}b", "a\u{9b}b"] {
+            assert!(one(bad).is_err(), "{bad:?}");
+            assert!(many(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(one("line\nbreak").unwrap_err(), Refused('\n'));
+        assert_eq!(one("tab\there").unwrap_err(), Refused('\t'));
+        assert_eq!(many("step 1\r\nstep 2\rstep 3\n\tdone").unwrap(), "step 1\nstep 2\nstep 3\n\tdone");
+        assert_eq!(many("Schritt 1\r\nSchritt 2 für Ärzte").unwrap(), "Schritt 1\nSchritt 2 für Ärzte");
+    }
+
+    #[test]
+    fn format_characters_and_separators_are_refused() {
+        for c in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{AD}', '\u{2028}', '\u{2029}', '\u{E0041}'] {
+            let text = format!("order{c}set");
+            assert_eq!(one(&text).unwrap_err(), Refused(c));
+            assert_eq!(many(&text).unwrap_err(), Refused(c));
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_code_point_not_the_text() {
+        let message = one("secret\u{202E}words").unwrap_err().message("summary");
+        assert_eq!(message, "summary holds an invisible formatting character (U+202E); remove it");
+        assert!(one("x\0").unwrap_err().message("details").contains("control character (U+0000)"));
+    }
+
+    #[test]
+    fn cleaning_is_idempotent() {
+        for s in ["  Cafe\u{301}\r\n ok ", "a\tb", "Ω and Å"] {
+            let once = many(s).unwrap();
+            assert_eq!(many(&once).unwrap(), once);
+        }
+    }
+}
