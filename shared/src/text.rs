@@ -55,6 +55,15 @@ pub fn clean(text: String, lines: Lines) -> Result<String, Refused> {
     Ok(if lines == Lines::Many && text.contains('\r') { unify_line_breaks(&text) } else { text })
 }
 
+/// `text` made acceptable: what `clean` refuses is dropped, the rest trimmed and put in NFC,
+/// so `clean(scrub(t))` is `Ok(scrub(t))`. For text stored before the rule (a start-up
+/// repair), never for what a client sends now, which is refused instead.
+pub fn scrub(text: &str, lines: Lines) -> String {
+    let kept: String = text.chars().filter(|&c| !refused(c, lines)).collect();
+    let kept = trim_in_place(kept.nfc().collect());
+    if lines == Lines::Many && kept.contains('\r') { unify_line_breaks(&kept) } else { kept }
+}
+
 /// `text` in NFC (trimmed), without checking it: for comparing stored text written before
 /// the rule with text cleaned now.
 pub fn normalised(text: &str) -> Cow<'_, str> {
@@ -167,6 +176,20 @@ mod tests {
         let message = one("secret\u{202E}words").unwrap_err().message("summary");
         assert_eq!(message, "summary holds an invisible formatting character (U+202E); remove it");
         assert!(one("x\0").unwrap_err().message("details").contains("control character (U+0000)"));
+    }
+
+    #[test]
+    fn scrubbed_text_is_clean_text() {
+        for (s, lines) in [
+            ("\u{202E}dexif\0 order set\u{200B} ", Lines::One),
+            ("step 1\r\nstep\u{7} 2\u{2028}", Lines::Many),
+            ("Cafe\u{301}", Lines::One),
+            ("\0\0", Lines::One),
+        ] {
+            let scrubbed = scrub(s, lines);
+            assert_eq!(clean(scrubbed.clone(), lines), Ok(scrubbed), "{s:?}");
+        }
+        assert_eq!(scrub("\u{202E}dexif\0 order set\u{200B} ", Lines::One), "dexif order set");
     }
 
     #[test]

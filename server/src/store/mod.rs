@@ -4,6 +4,7 @@
 
 pub(crate) mod batch;
 mod postgres;
+mod repair;
 mod sql;
 mod sqlite;
 

@@ -66,7 +66,18 @@ impl PgStore {
             .connect_lazy_with(options.clone());
         let listening =
             PgPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(3)).connect_lazy_with(options);
-        Ok(PgStore { pool, writer, listening })
+        let store = PgStore { pool, writer, listening };
+        let repaired = store.repair_stored_rows().await?;
+        if repaired > 0 {
+            tracing::warn!(repairs = repaired, "repaired stored rows that broke the rule at the trust boundary");
+        }
+        Ok(store)
+    }
+
+    /// Takes the writers' lock for the rest of the transaction: the nodes' committers wait.
+    async fn lock_out_writers(conn: &mut PgConnection) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(conn).await?;
+        Ok(())
     }
 
     /// Applies a batch (`Store::apply`): planned taking every submission as new, and planned
@@ -88,7 +99,7 @@ impl PgStore {
             Err(e) => return Err(NotApplied::new(e, batch)),
         };
         let read = async {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
+            Self::lock_out_writers(&mut tx).await?;
             let first_seq = Self::head(&mut tx).await? + 1;
             let stored = Self::fetch_issues(&mut tx, &batch::reads(&batch, reads)).await?;
             Ok::<_, StoreError>((first_seq, stored))

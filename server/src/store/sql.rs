@@ -326,6 +326,88 @@ macro_rules! sql_store {
                 Ok(found.into_iter().map(|issue| (issue.reported_seq, issue)).collect())
             }
 
+            /// Repairs the rows stored before today's rule at the trust boundary
+            /// (`store::repair`), once per version of the rule, in one transaction that holds
+            /// off every writer; the number of repairs made.
+            pub(super) async fn repair_stored_rows(&self) -> Result<u64, $crate::store::StoreError> {
+                use $crate::store::repair;
+                use $crate::store::sql::IssueRow;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_out_writers(&mut tx).await?;
+                let mut done = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM repair_runs WHERE version = ");
+                done.push_bind(repair::VERSION);
+                let done: i64 = done.build_query_scalar().fetch_one(&mut *tx).await?;
+                if done > 0 {
+                    tx.commit().await?;
+                    return Ok(0);
+                }
+                let mut repaired = 0_i64;
+                let rows: Vec<IssueRow> = sqlx::query_as("SELECT * FROM reports").fetch_all(&mut *tx).await?;
+                for mut row in rows {
+                    let repairs = repair::repair_row(&mut row);
+                    if repairs.is_empty() {
+                        continue;
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE reports SET summary = ");
+                    q.push_bind(row.summary)
+                        .push(", details = ")
+                        .push_bind(row.details)
+                        .push(", affected_role = ")
+                        .push_bind(row.affected_role)
+                        .push(", reporter = ")
+                        .push_bind(row.reporter)
+                        .push(", note = ")
+                        .push_bind(row.note)
+                        .push(", reported_at = ")
+                        .push_bind(row.reported_at)
+                        .push(" WHERE reported_seq = ")
+                        .push_bind(row.reported_seq);
+                    q.build().execute(&mut *tx).await?;
+                    repaired += Self::record_repairs(&mut tx, "reports", row.reported_seq, &repairs).await?;
+                }
+                let copies: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT seq, issue FROM events WHERE issue IS NOT NULL").fetch_all(&mut *tx).await?;
+                for (seq, copy) in copies {
+                    let Some((issue, repairs)) = repair::repair_event_issue(&copy) else { continue };
+                    let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE events SET issue = ");
+                    q.push_bind(issue).push(" WHERE seq = ").push_bind(seq);
+                    q.build().execute(&mut *tx).await?;
+                    repaired += Self::record_repairs(&mut tx, "events", seq, &repairs).await?;
+                }
+                let mut run = sqlx::QueryBuilder::<$db>::new("INSERT INTO repair_runs (version, at, repairs) VALUES (");
+                let mut values = run.separated(", ");
+                values.push_bind(repair::VERSION);
+                values.push_bind($crate::store::sql::micros(time::OffsetDateTime::now_utc()));
+                values.push_bind(repaired);
+                run.push(")");
+                run.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(repaired as u64)
+            }
+
+            async fn record_repairs(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                table: &str,
+                key: i64,
+                repairs: &[$crate::store::repair::Repair],
+            ) -> Result<i64, $crate::store::StoreError> {
+                for r in repairs {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO repairs (version, row_table, row_key, field, fault, was_micros) VALUES (",
+                    );
+                    let mut values = q.separated(", ");
+                    values.push_bind($crate::store::repair::VERSION);
+                    values.push_bind(table.to_owned());
+                    values.push_bind(key);
+                    values.push_bind(r.field);
+                    values.push_bind(r.fault.as_str());
+                    values.push_bind(r.was_micros);
+                    q.push(")");
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(repairs.len() as i64)
+            }
+
             /// Runs an issue query and reads the head it is consistent with, in one read
             /// transaction.
             async fn issues_at(

@@ -91,7 +91,18 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
         let writer = Mutex::new(Self::connect_direct(&path)?);
-        Ok(SqliteStore { pool, writer })
+        let store = SqliteStore { pool, writer };
+        let repaired = store.repair_stored_rows().await?;
+        if repaired > 0 {
+            tracing::warn!(repairs = repaired, "repaired stored rows that broke the rule at the trust boundary");
+        }
+        Ok(store)
+    }
+
+    /// Nothing to do: this process is the only writer (the data directory is locked), and
+    /// it writes nothing before the store is open.
+    async fn lock_out_writers(_: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+        Ok(())
     }
 
     /// Applies a batch (`Store::apply`) on the calling thread, which it blocks for the commit
