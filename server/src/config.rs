@@ -66,6 +66,7 @@ pub fn parse_golive(text: &str) -> anyhow::Result<GoLive> {
 }
 
 /// The built-in go-live as TOML, a starting point for a real one.
+#[allow(clippy::expect_used, reason = "the built-in go-live is a constant, serialised in a unit test")]
 pub fn example_golive_toml() -> String {
     toml::to_string(GoLive::example().spec()).expect("the example go-live serialises")
 }

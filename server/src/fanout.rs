@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::{BoardFrame, BoardResume, Hub};
+use crate::sync::Unpoisoned;
 use crate::telemetry;
 use crate::wire::{TextFrame, Wire};
 
@@ -87,6 +88,10 @@ impl BoardFanout {
 
     /// Adds a connection's socket; it receives frames for the boards it then subscribes.
     pub fn join(&self, id: u64, wire: Arc<Wire>) -> Membership {
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "a fan-out has at least one shard, and the index is modulo their number"
+        )]
         let shard = self.shards[id as usize % self.shards.len()].clone();
         // A connection that left and comes back starts afresh.
         *wire.lock().boards() = Boards::default();
@@ -97,7 +102,7 @@ impl BoardFanout {
 
 impl Shard {
     fn members(&self) -> MutexGuard<'_, Members> {
-        self.members.lock().expect("fan-out members lock")
+        self.members.lock_unpoisoned()
     }
 
     fn deliver(&self, frame: &BoardFrame) {
@@ -139,6 +144,7 @@ impl Members {
 
 impl Wire {
     /// Writes the frame's bytes for each board newer than what it was sent; returns how many.
+    #[allow(clippy::indexing_slicing, reason = "i counts the subscribed boards, under one lock")]
     fn deliver(&self, frame: &BoardFrame) -> u64 {
         let mut wire = self.lock();
         if wire.boards().lagged {
@@ -192,6 +198,7 @@ impl Membership {
 
     /// If the fan-out had to stop writing to this connection, sends each of its boards a
     /// fresh snapshot (`lagged`) and resumes. True when it did.
+    #[allow(clippy::indexing_slicing, reason = "i counts the subscribed boards, under one lock")]
     pub fn resync_if_lagged(&self, hub: &Hub) -> bool {
         let mut wire = self.wire.lock();
         if !wire.boards().lagged {

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::sync::{Unpoisoned, UnpoisonedRw};
 use crate::wire::TextFrame;
 
 /// An event with its wire form, serialised once for every client, when the first one is
@@ -176,7 +177,7 @@ impl Hub {
     /// for the follower, which publishes them in order after `head`.
     pub fn restore(&self, head: u64, facts: &[Fact], mut recent: Vec<Event>) {
         recent.retain(|e| e.seq <= head);
-        let mut board = self.board.lock().expect("board lock");
+        let mut board = self.board.lock_unpoisoned();
         for fact in facts {
             board.heatmap.apply(fact);
         }
@@ -185,7 +186,7 @@ impl Hub {
         board.shown_seq = head;
         drop(board);
 
-        let mut ring = self.ring.write().expect("ring lock");
+        let mut ring = self.ring.write_unpoisoned();
         ring.floor = recent.first().map_or(head, |e| e.seq - 1);
         ring.head = head;
         ring.events = recent.into_iter().map(|e| Arc::new(Published::new(Arc::new(e)))).collect();
@@ -199,7 +200,7 @@ impl Hub {
     }
 
     pub fn head(&self) -> u64 {
-        self.ring.read().expect("ring lock").head
+        self.ring.read_unpoisoned().head
     }
 
     pub fn next_connection_id(&self) -> u64 {
@@ -216,7 +217,7 @@ impl Hub {
         let Some(head) = events.last().map(|e| e.seq) else { return };
         let items: Vec<Arc<Published>> = events.into_iter().map(|e| Arc::new(Published::new(e))).collect();
         {
-            let mut board = self.board.lock().expect("board lock");
+            let mut board = self.board.lock_unpoisoned();
             for item in &items {
                 board.heatmap.apply(&fact_of(&item.event));
             }
@@ -227,11 +228,12 @@ impl Hub {
         // Ring before broadcast: a subscriber that subscribes, then reads the ring, misses
         // nothing (it may see an event twice, and skips it by sequence number).
         {
-            let mut ring = self.ring.write().expect("ring lock");
+            let mut ring = self.ring.write_unpoisoned();
             ring.events.extend(items.iter().cloned());
             ring.head = head;
-            while ring.events.len() > self.replay_window {
-                let old = ring.events.pop_front().expect("non-empty");
+            while ring.events.len() > self.replay_window
+                && let Some(old) = ring.events.pop_front()
+            {
                 ring.floor = old.event.seq;
             }
         }
@@ -252,7 +254,7 @@ impl Hub {
 
     /// The events after `after` that `wants`, if the replay window still reaches back there.
     pub fn replay(&self, after: u64, wants: impl Fn(&Issue) -> bool) -> Replay {
-        let ring = self.ring.read().expect("ring lock");
+        let ring = self.ring.read_unpoisoned();
         if after < ring.floor || after > ring.head {
             return Replay::TooOld;
         }
@@ -262,7 +264,7 @@ impl Hub {
     }
 
     pub fn board_snapshot(&self, facility: Option<&FacilityId>) -> BoardSnapshot {
-        let mut board = self.board.lock().expect("board lock");
+        let mut board = self.board.lock_unpoisoned();
         let cells =
             board.heatmap.snapshot().into_iter().filter(|c| facility.is_none_or(|f| *f == c.facility)).collect();
         let digest = board.digest(facility);
@@ -274,7 +276,7 @@ impl Hub {
     /// restart then costs a hundred bytes per board, not the board), otherwise a snapshot.
     pub fn board_answer(&self, facility: Option<&FacilityId>, resume: BoardResume) -> (u64, TextFrame) {
         if let Some(digest) = resume.digest {
-            let mut board = self.board.lock().expect("board lock");
+            let mut board = self.board.lock_unpoisoned();
             if board.digest(facility) == digest {
                 let (version, seq) = (board.version, board.shown_seq);
                 drop(board);
@@ -291,9 +293,9 @@ impl Hub {
     /// reason and shared by every subscriber until the board changes (a reconnect storm of
     /// ten thousand boards encodes it a handful of times, not ten thousand).
     pub fn board_snapshot_frame(&self, facility: Option<&FacilityId>, reason: SnapshotReason) -> (u64, TextFrame) {
-        let version = self.board.lock().expect("board lock").version;
+        let version = self.board.lock_unpoisoned().version;
         let key = (facility.cloned(), reason);
-        if let Some((v, bytes)) = self.snapshot_frames.lock().expect("snapshot cache").get(&key)
+        if let Some((v, bytes)) = self.snapshot_frames.lock_unpoisoned().get(&key)
             && *v == version
         {
             return (*v, bytes.clone());
@@ -309,13 +311,13 @@ impl Hub {
             digest: Some(snapshot.digest),
         };
         let bytes = TextFrame::json(&msg);
-        self.snapshot_frames.lock().expect("snapshot cache").insert(key, (snapshot.version, bytes.clone()));
+        self.snapshot_frames.lock_unpoisoned().insert(key, (snapshot.version, bytes.clone()));
         (snapshot.version, bytes)
     }
 
     /// Hands out the cells that changed since the last tick as one frame, if any did.
     pub fn tick_board(&self, now: OffsetDateTime) -> Option<Arc<BoardFrame>> {
-        let mut board = self.board.lock().expect("board lock");
+        let mut board = self.board.lock_unpoisoned();
         let cells = board.heatmap.changes(&self.golive, now);
         if cells.is_empty() {
             return None;

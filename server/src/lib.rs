@@ -1,3 +1,15 @@
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 //! Floorboard's service: reports come in over a websocket and HTTP, are committed and routed
 //! to command-center queues, and every change streams live to queue watchers and unit boards.
 //!
@@ -17,6 +29,7 @@ pub mod listener;
 pub mod simulate;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod wire;
 pub mod ws;

@@ -32,6 +32,7 @@ pub fn metrics() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
+            #[allow(clippy::expect_used, reason = "the bucket lists are constants, and not empty")]
             let recorder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &LATENCY_BUCKETS)
                 .and_then(|b| b.set_buckets_for_metric(Matcher::Full(COMMIT_BATCH_SIZE.into()), &BATCH_BUCKETS))
@@ -44,15 +45,15 @@ pub fn metrics() -> PrometheusHandle {
             // Histogram samples pile up until drained: drain them on a clock, whether or not
             // anyone scrapes /metrics (one thread per process, whatever runtimes come and go).
             let upkeep = handle.clone();
-            std::thread::Builder::new()
-                .name("metrics-upkeep".into())
-                .spawn(move || {
-                    loop {
-                        std::thread::sleep(std::time::Duration::from_secs(5));
-                        upkeep.run_upkeep();
-                    }
-                })
-                .expect("spawn the metrics upkeep thread");
+            let spawned = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start the metrics upkeep thread; histograms will not be drained");
+            }
             handle
         })
         .clone()

@@ -26,6 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::fanout::Boards;
+use crate::sync::Unpoisoned;
 
 /// Bytes a socket may have waiting before the fan-out stops adding to them (the board is
 /// then resynced with a snapshot once it drains), and before tungstenite's writes wait.
@@ -42,13 +43,21 @@ pub struct TextFrame {
 const HEADER_ROOM: usize = 10;
 
 impl TextFrame {
+    /// The message as one text frame. A message that does not serialise (validation keeps
+    /// out every value that would not) becomes an `internal` error for its client, logged
+    /// once here: never a panic on the path of every other subscriber.
     pub fn json(msg: &impl Serialize) -> TextFrame {
         let mut buf = vec![0; HEADER_ROOM];
-        serde_json::to_writer(&mut buf, msg).expect("server messages serialise");
+        if let Err(e) = serde_json::to_writer(&mut buf, msg) {
+            tracing::error!(error = %e, "a server message did not serialise; sent an internal error instead");
+            buf.truncate(HEADER_ROOM);
+            buf.extend_from_slice(br#"{"type":"error","code":"internal","message":"internal error"}"#);
+        }
         let len = (buf.len() - HEADER_ROOM) as u64;
         let header = FrameHeader { opcode: OpCode::Data(Data::Text), ..FrameHeader::default() };
         let size = header.len(len);
-        let start = HEADER_ROOM - size;
+        let start = HEADER_ROOM.saturating_sub(size);
+        #[allow(clippy::expect_used, clippy::indexing_slicing, reason = "an unmasked header is at most 10 bytes")]
         header.format(len, &mut &mut buf[start..HEADER_ROOM]).expect("the header fits its room");
         TextFrame { bytes: Bytes::from(buf).slice(start..), header: size }
     }
@@ -60,7 +69,7 @@ impl TextFrame {
 
     /// The message text.
     pub fn text(&self) -> &str {
-        std::str::from_utf8(&self.bytes[self.header..]).expect("serde_json writes UTF-8")
+        std::str::from_utf8(self.bytes.get(self.header..).unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -107,7 +116,7 @@ impl Wire {
 
     /// Locks the socket: for several writes in a row, or the board fan-out's record with them.
     pub fn lock(&self) -> Locked<'_> {
-        Locked { wire: self, state: self.state.lock().expect("wire lock") }
+        Locked { wire: self, state: self.state.lock_unpoisoned() }
     }
 
     /// Writes or queues `bytes` whatever the queue holds; the caller then drains it.
@@ -133,7 +142,7 @@ impl Wire {
             // A failed socket is noticed by the connection task's next read or drain.
             let socket = SockRef::from(&self.stream);
             while written < bytes.len() {
-                match socket.send(&bytes[written..]) {
+                match socket.send(bytes.get(written..).unwrap_or_default()) {
                     Ok(n) => written += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => break,
@@ -228,7 +237,8 @@ impl Queue {
     fn consume(&mut self, mut n: usize) {
         self.len -= n;
         while n > 0 {
-            let front = self.chunks.front_mut().expect("the kernel took no more than was queued");
+            // The kernel takes no more than was queued.
+            let Some(front) = self.chunks.front_mut() else { return };
             if n < front.len() {
                 let _ = front.split_to(n);
                 return;
@@ -272,7 +282,7 @@ impl AsyncRead for WireIo {
         loop {
             if !this.unread.is_empty() {
                 let n = this.unread.len().min(buf.remaining());
-                buf.put_slice(&this.ahead[this.unread.start..this.unread.start + n]);
+                buf.put_slice(this.ahead.get(this.unread.start..this.unread.start + n).unwrap_or_default());
                 this.unread.start += n;
                 return Poll::Ready(Ok(()));
             }
@@ -294,7 +304,7 @@ impl AsyncRead for WireIo {
                 match stream.try_read(&mut this.ahead) {
                     // Quiet again (or at its end): handed over whole, and the chunk let go.
                     Ok(n) if n <= wanted => {
-                        buf.put_slice(&this.ahead[..n]);
+                        buf.put_slice(this.ahead.get(..n).unwrap_or_default());
                         this.ahead = Vec::new();
                         return Poll::Ready(Ok(()));
                     }

@@ -5,6 +5,7 @@
 //! a connection reads the event stream at its own pace, and one that falls behind is resynced
 //! (replay or snapshot) or, if it stops reading entirely, disconnected.
 
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
@@ -164,7 +165,8 @@ fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, ErrorBody> {
     let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
         return Err(refuse("Sec-WebSocket-Key", "expected a `Sec-WebSocket-Key`"));
     };
-    Ok(HeaderValue::from_str(&derive_accept_key(key.as_bytes())).expect("base64 is a valid header value"))
+    HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
+        .map_err(|_| refuse("Sec-WebSocket-Key", "expected a base64 `Sec-WebSocket-Key`"))
 }
 
 struct Subscription {
@@ -290,7 +292,12 @@ impl Connection {
                 incoming = self.socket.next(), if self.pending.len() < MAX_PENDING_SUBMITS => match incoming {
                     Some(Ok(message)) => {
                         self.last_heard = Instant::now();
-                        Box::pin(self.on_message(message)).await?;
+                        // A panic in one message's handling answers that message `internal`;
+                        // the connection and its other subscriptions live on.
+                        match AssertUnwindSafe(Box::pin(self.on_message(message))).catch_unwind().await {
+                            Ok(handled) => handled?,
+                            Err(_) => Box::pin(self.on_handler_panic()).await?,
+                        }
                     }
                     Some(Err(e)) => return Err(read_failure(&e)),
                     None => return Err(Ending::ClientLeft),
@@ -362,6 +369,12 @@ impl Connection {
         self.send_gathered(batch).await
     }
 
+    async fn on_handler_panic(&mut self) -> Result<(), Ending> {
+        tracing::error!(conn.id = self.guard.id(), "handling a client message panicked; answered internal");
+        metrics::counter!(telemetry::HANDLER_PANICS).increment(1);
+        self.send_error(ErrorBody::new(ErrorCode::Internal, "internal error")).await
+    }
+
     async fn send_error(&mut self, body: ErrorBody) -> Result<(), Ending> {
         self.send_msg(&ServerMsg::Error(body)).await
     }
@@ -390,10 +403,16 @@ impl Connection {
         match msg {
             ClientMsg::Submit { report } => {
                 let state = self.state.clone();
+                let id = report.id;
                 self.pending.push(Box::pin(async move {
-                    match intake::submit_report(&state, report).await {
-                        Ok(receipt) => ServerMsg::Submitted(receipt),
-                        Err(body) => ServerMsg::Error(body),
+                    match AssertUnwindSafe(intake::submit_report(&state, report)).catch_unwind().await {
+                        Ok(Ok(receipt)) => ServerMsg::Submitted(receipt),
+                        Ok(Err(body)) => ServerMsg::Error(body),
+                        Err(_) => {
+                            tracing::error!(report.id = %id, "submitting a report panicked; answered internal");
+                            metrics::counter!(telemetry::HANDLER_PANICS).increment(1);
+                            ServerMsg::Error(ErrorBody::new(ErrorCode::Internal, "internal error").with_id(id))
+                        }
                     }
                 }));
                 Ok(())
@@ -434,7 +453,7 @@ impl Connection {
             return self.send_error(body).await;
         }
         match (&topic, resume_from) {
-            (Topic::Board { .. }, _) => self.watch_board(topic, resume_from, digest).await,
+            (Topic::Board { facility }, _) => self.watch_board(facility.clone(), resume_from, digest).await,
             (_, Some(after)) => self.resume(vec![topic], after, SnapshotReason::ResumeTooOld).await,
             (_, None) => self.issues_snapshot(topic, SnapshotReason::Subscribed).await,
         }
@@ -457,19 +476,19 @@ impl Connection {
     /// Starts a board: a snapshot, or `resumed` when the client shows it holds the board.
     async fn watch_board(
         &mut self,
-        topic: Topic,
+        facility: Option<FacilityId>,
         resume_from: Option<u64>,
         digest: Option<BoardDigest>,
     ) -> Result<(), Ending> {
-        let Topic::Board { facility } = &topic else { unreachable!("board topics only") };
         let (state, wire) = (&self.state, &self.wire);
         let boards = self.boards.get_or_insert_with(|| state.fanout.join(self.guard.id(), wire.clone()));
         telemetry::hot().fanned_out.increment(1);
         boards.subscribe(&state.hub, facility.clone(), BoardResume { from: resume_from, digest });
-        self.subscriptions.push(Subscription { topic, since: 0 });
+        self.subscriptions.push(Subscription { topic: Topic::Board { facility }, since: 0 });
         self.drain().await
     }
 
+    #[allow(clippy::unreachable, reason = "its callers hold queue and mine topics only; boards have the fan-out")]
     async fn issues_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
         self.ensure_events();
         let store = &self.state.store;

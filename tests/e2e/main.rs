@@ -5,5 +5,6 @@ mod cluster;
 mod durability;
 mod live;
 mod ops;
+mod repair;
 mod slow_clients;
 mod submit;

@@ -11,11 +11,13 @@ mod web;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use floorboard_shared::ErrorCode;
 use floorboard_shared::protocol::MAX_FRAME_BYTES;
 use serde::de::DeserializeOwned;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -59,6 +61,12 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        // A panic in a handler answers that request `internal`, in the documented body.
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("handling a request panicked; answered internal");
+            metrics::counter!(crate::telemetry::HANDLER_PANICS).increment(1);
+            AppError::new(ErrorCode::Internal, "internal error").into_response()
+        }))
         // After the layers, so the handshake skips them: it has no body to bound or compress,
         // the connection logs its own life, and a reconnect storm is ten thousand handshakes.
         .route("/ws", get(ws::upgrade))

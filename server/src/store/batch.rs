@@ -55,6 +55,7 @@ impl Plan {
 
     /// The batch this was planned from, in order, to plan it again: a new report's
     /// submission is taken back from its reported event.
+    #[allow(clippy::unreachable, reason = "`kept` holds every command that no committed outcome holds")]
     pub fn into_batch(self) -> Vec<Command> {
         let mut kept = self.kept.into_iter().peekable();
         let outcomes = self.outcomes.into_iter().enumerate();
@@ -134,6 +135,12 @@ enum Current {
 /// Later commands see earlier ones: a report submitted twice in one batch is a duplicate the
 /// second time; its status can change in the same batch. A new report moves into its event
 /// (the committer's thread, which every acknowledgement waits on, copies no report).
+#[allow(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::unreachable,
+    reason = "indices into `stored` and `plan.new` are only ever made from their lengths, here"
+)]
 pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u64, at: OffsetDateTime) -> Plan {
     // Stores keep microseconds: what is published live must equal what is read back.
     let at = at.truncate_to_microsecond();
@@ -245,6 +252,11 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
 }
 
 /// The current state of the batch's `index`th new issue.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    reason = "a new issue's index and its outcome's are made together in `plan`"
+)]
 fn issue_at(plan: &Plan, index: usize) -> &Issue {
     match &plan.new[index] {
         NewIssue::AsReported { outcome } => match &plan.outcomes[*outcome] {

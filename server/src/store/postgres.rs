@@ -159,7 +159,10 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreE
         for (column, value) in STATUS_COLUMNS.iter().zip(values.by_ref()) {
             set.push(format_args!("{column} = ")).push_bind_unseparated(value);
         }
-        q.push(" WHERE reported_seq = ").push_bind(values.next().expect("a status row ends with its row's key"));
+        let Some(key) = values.next() else {
+            return Err(StoreError::Rejected("a status row without its row's key".into()));
+        };
+        q.push(" WHERE reported_seq = ").push_bind(key);
         q.build().execute(&mut *conn).await?;
     }
     let events: Vec<_> = plan.events().collect();
