@@ -57,6 +57,8 @@ conformance!(
     a_database_made_before_reports_were_keyed_by_seq_upgrades_intact,
 );
 
+mod properties;
+
 // ---------------------------------------------------------------------------------------
 // Backends
 

@@ -2,6 +2,7 @@
 //! for its websocket and HTTP API. Waits are on events, bounded by a generous timeout so a
 //! broken build fails instead of hanging.
 
+pub mod arbitrary;
 pub mod browser;
 pub mod proxy;
 pub mod store;
