@@ -55,6 +55,8 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
     match code {
         MalformedJson | UnknownMessageType => StatusCode::BAD_REQUEST,
         FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         NotFound => StatusCode::NOT_FOUND,
         IdConflict | InvalidTransition => StatusCode::CONFLICT,
         TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
@@ -76,32 +78,66 @@ impl IntoResponse for AppError {
 }
 
 /// Decodes JSON into `T`, mapping failures to `malformed_json` (not JSON at all) or
-/// `invalid_value` (JSON of the wrong shape), with the path of the field at fault.
+/// `invalid_value` (JSON of the wrong shape), naming the field at fault.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorBody> {
     // The fast path decodes plainly; only a failure pays for tracking the field path.
     serde_json::from_slice(bytes).or_else(|_| {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            json_error(e.into_inner(), (path != ".").then_some(path))
+            let inner = e.into_inner();
+            if inner.classify() != serde_json::error::Category::Data {
+                return ErrorBody::new(
+                    ErrorCode::MalformedJson,
+                    format!("not valid JSON (line {}, column {})", inner.line(), inner.column()),
+                );
+            }
+            shape_error(&path, &inner.to_string())
         })?;
-        de.end().map_err(|e| json_error(e, None))?;
+        de.end().map_err(|e| {
+            ErrorBody::new(
+                ErrorCode::MalformedJson,
+                format!("not valid JSON (line {}, column {})", e.line(), e.column()),
+            )
+        })?;
         Ok(value)
     })
 }
 
-fn json_error(e: serde_json::Error, field: Option<String>) -> ErrorBody {
-    if e.classify() != serde_json::error::Category::Data {
-        return ErrorBody::new(
-            ErrorCode::MalformedJson,
-            format!("not valid JSON (line {}, column {})", e.line(), e.column()),
-        );
-    }
-    let what = describe_data_error(&e.to_string());
+/// Decodes a query string into `T` as `decode_json` decodes a body: `invalid_value` naming
+/// the parameter at fault, never repeating what was sent.
+pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ErrorBody> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        shape_error(&path, &e.into_inner().to_string())
+    })
+}
+
+/// The error for input of the wrong shape at `path` (serde's dotted path from the top of
+/// the input; `.` for the top itself). `field` is the bare name of the field at fault (a
+/// missing one's too), the same over HTTP and the websocket, whatever message held it.
+fn shape_error(path: &str, serde_message: &str) -> ErrorBody {
+    let what = describe_data_error(serde_message);
+    let field = missing_field(serde_message).or_else(|| bare_field(path));
     match field {
         Some(f) => ErrorBody::new(ErrorCode::InvalidValue, format!("field `{f}`: {what}")).with_field(&f),
         None => ErrorBody::new(ErrorCode::InvalidValue, what),
     }
+}
+
+/// The last named segment of a serde path (`report.kind` -> `kind`, `cells[3].unit` -> `unit`).
+fn bare_field(path: &str) -> Option<String> {
+    let last = path.rsplit('.').find(|segment| !segment.is_empty())?;
+    let name = last.split('[').next().unwrap_or(last);
+    (!name.is_empty() && name != "?").then(|| name.to_owned())
+}
+
+/// The field a "missing field `x`" message names.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    let name = rest.split('`').next()?;
+    floorboard_shared::ids::is_slug(name).then(|| name.to_owned())
 }
 
 /// Keeps the part of a serde message that speaks of the schema ("missing field `x`",
@@ -145,6 +181,28 @@ mod tests {
     fn missing_fields_are_named() {
         let e = decode_json::<ReportDraft>(br#"{"id":"00000000-0000-0000-0000-000000000001"}"#).unwrap_err();
         assert!(e.message.contains("missing field"), "{}", e.message);
+        assert_eq!(e.field.as_deref(), Some("facility"));
+    }
+
+    #[test]
+    fn fields_are_named_bare_wherever_they_sit() {
+        assert_eq!(bare_field("report.kind").as_deref(), Some("kind"));
+        assert_eq!(bare_field("topic.queue").as_deref(), Some("queue"));
+        assert_eq!(bare_field("cells[3].unit").as_deref(), Some("unit"));
+        assert_eq!(bare_field("."), None);
+    }
+
+    #[test]
+    fn query_strings_are_decoded_without_echoing() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Q {
+            #[allow(dead_code)]
+            kind: Option<floorboard_shared::Kind>,
+        }
+        let e = decode_query::<Q>("kind=hardware-secret").unwrap_err();
+        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidValue, Some("kind")));
+        assert!(!e.message.contains("secret"), "{}", e.message);
+        assert!(decode_query::<Q>("kind=access&cachebust=1").is_ok());
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub enum ErrorCode {
     MalformedJson,
     /// A websocket message whose `type` the server does not know.
     UnknownMessageType,
+    /// An HTTP body that is not declared JSON (`Content-Type: application/json`).
+    UnsupportedMediaType,
+    /// An HTTP method the endpoint does not take.
+    MethodNotAllowed,
     /// A websocket frame or HTTP body over the size limit.
     FrameTooLarge,
     UnknownFacility,
@@ -52,6 +56,8 @@ impl ErrorCode {
         match self {
             Self::MalformedJson => "malformed_json",
             Self::UnknownMessageType => "unknown_message_type",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::FrameTooLarge => "frame_too_large",
             Self::UnknownFacility => "unknown_facility",
             Self::UnknownUnit => "unknown_unit",

@@ -62,7 +62,7 @@ async fn every_kind_of_bad_input_is_refused_with_its_code_and_nothing_is_stored(
         ErrorCode::InvalidValue,
     )
     .await;
-    assert_eq!(err.field.as_deref(), Some("report.kind"));
+    assert_eq!(err.field.as_deref(), Some("kind"), "the bare field name");
     assert!(!err.message.contains("bed 4"), "{}", err.message);
     assert_eq!(err.id, Some(ok.id));
 
@@ -179,4 +179,111 @@ async fn a_bad_board_in_the_upgrade_request_refuses_the_upgrade() {
     };
     let err: ErrorBody = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
     assert_eq!(err.field.as_deref(), Some("board"));
+}
+
+/// The same fault gets the same body over the websocket and over HTTP, with the bare field
+/// name, and no rejection (body, query string, method, websocket frame) echoes what was sent.
+#[tokio::test]
+async fn every_rejection_has_the_documented_body_with_the_bare_field_name() {
+    let server = TestServer::spawn().await;
+    let http = server.http();
+    let mut client = server.client().await;
+    let ok = serde_json::to_value(draft("rmc-4w", Kind::Configuration, Severity::Medium)).unwrap();
+
+    let mut missing = ok.clone();
+    missing.as_object_mut().unwrap().remove("summary");
+    let mut bad_kind = ok.clone();
+    bad_kind["kind"] = "secret sauce".into();
+    for (body, field) in [(missing, "summary"), (bad_kind, "kind")] {
+        let over_ws = refused(
+            &mut client,
+            &serde_json::json!({"type": "submit", "report": body}).to_string(),
+            ErrorCode::InvalidValue,
+        )
+        .await;
+        let response = http.post_json("/api/v1/reports", &body).await;
+        assert_eq!(response.status(), 422);
+        let over_http: ErrorBody = response.json().await.unwrap();
+        assert_eq!((over_ws.code, over_ws.field.as_deref()), (ErrorCode::InvalidValue, Some(field)), "{over_ws:?}");
+        assert_eq!((over_http.code, over_http.field.as_deref()), (ErrorCode::InvalidValue, Some(field)));
+        assert!(!over_http.message.contains("secret"), "{over_http:?}");
+    }
+
+    let response = http.get("/api/v1/units/rmc-4w/issues?kind=hardware").await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let err: ErrorBody = response.json().await.unwrap();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some("kind")));
+    assert!(!err.message.contains("hardware"), "{err:?}");
+
+    // A cross-site form cannot post: the body must say it is JSON.
+    let response = http
+        .client
+        .post(http.base.clone() + "/api/v1/reports")
+        .header("content-type", "text/plain")
+        .body(ok.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::UnsupportedMediaType);
+
+    let response = http.client.delete(http.base.clone() + "/api/v1/reports").send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::MethodNotAllowed);
+
+    let unsubscribe = serde_json::json!({"type": "unsubscribe", "topic": {"name": "mine", "reporter": "someone-else"}});
+    let err = refused(&mut client, &unsubscribe.to_string(), ErrorCode::NotFound).await;
+    assert_eq!(err.field.as_deref(), Some("topic"));
+    assert!(!err.message.contains("someone-else"), "{err:?}");
+
+    let queue: IssuesAt = http.get_json("/api/v1/queues/analysts-clindoc/issues").await;
+    assert_eq!(queue.seq, 0, "nothing was stored");
+}
+
+#[tokio::test]
+async fn a_bad_websocket_key_is_a_bad_request() {
+    let server = TestServer::spawn().await;
+    let response = server
+        .http()
+        .client
+        .get(server.url("/ws"))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "not-a-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let err: ErrorBody = response.json().await.unwrap();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some("Sec-WebSocket-Key")));
+}
+
+/// Writes raw bytes on the connection under the client's websocket, as a broken client would.
+async fn write_raw(client: &mut WsClient, bytes: &[u8]) {
+    use tokio::io::AsyncWriteExt;
+    use tokio_tungstenite::MaybeTlsStream;
+    let MaybeTlsStream::Plain(tcp) = client.stream.get_mut() else { panic!("a plain TCP connection") };
+    tcp.write_all(bytes).await.unwrap();
+}
+
+#[tokio::test]
+async fn frames_that_break_rfc_6455_close_with_1002_or_1007() {
+    let server = TestServer::spawn().await;
+
+    // A text frame whose payload is not UTF-8 (masked with a zero key): 1007.
+    let mut client = server.client().await;
+    write_raw(&mut client, &[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe]).await;
+    assert_eq!(client.closed().await.map(|f| u16::from(f.code)), Some(1007));
+
+    // A client frame without a mask: 1002.
+    let mut client = server.client().await;
+    write_raw(&mut client, &[0x81, 0x02, b'h', b'i']).await;
+    assert_eq!(client.closed().await.map(|f| u16::from(f.code)), Some(1002));
+
+    // Reserved bits set: 1002.
+    let mut client = server.client().await;
+    write_raw(&mut client, &[0xf1, 0x82, 0, 0, 0, 0, b'h', b'i']).await;
+    assert_eq!(client.closed().await.map(|f| u16::from(f.code)), Some(1002));
 }

@@ -1,12 +1,13 @@
 //! `/api/v1/board`: the unit heatmap as last sent to live boards.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use floorboard_shared::protocol::BoardAt;
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId};
 use serde::Deserialize;
 
+use super::ApiQuery;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -23,7 +24,10 @@ pub struct BoardQuery {
 /// The board snapshot: every cell with anything to show, as of `seq`.
 #[utoipa::path(get, path = "/api/v1/board", tag = "board", params(BoardQuery),
     responses((status = 200, body = BoardAt), (status = 422, description = "`unknown_facility`", body = ErrorBody)))]
-pub async fn board(State(state): State<AppState>, Query(query): Query<BoardQuery>) -> Result<Json<BoardAt>, AppError> {
+pub async fn board(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<BoardQuery>,
+) -> Result<Json<BoardAt>, AppError> {
     let facility = match query.facility {
         Some(f) if state.config.golive.facility(&f).is_none() => {
             return Err(AppError(

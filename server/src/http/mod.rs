@@ -10,7 +10,9 @@ mod units;
 mod web;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -22,7 +24,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
-use crate::error::{AppError, decode_json};
+use crate::error::{AppError, decode_json, decode_query};
 use crate::state::AppState;
 use crate::ws;
 
@@ -57,6 +59,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(units::router())
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .method_not_allowed_fallback(|| async {
+            AppError::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
+        })
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .layer(CompressionLayer::new())
@@ -73,17 +78,62 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A JSON body decoded with the service's own error codes (never echoing the input).
+/// A JSON body decoded with the service's own error codes (never echoing the input). The
+/// body must say it is JSON: a browser sends a cross-site form (`text/plain`, form-encoded,
+/// multipart) without asking first, and such a body is refused unread.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        if !is_json(req.headers()) {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "request bodies are JSON: send `Content-Type: application/json`",
+            ));
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
             AppError::new(ErrorCode::FrameTooLarge, format!("request bodies are limited to {MAX_FRAME_BYTES} bytes"))
         })?;
         Ok(ApiJson(decode_json(&bytes)?))
+    }
+}
+
+/// Whether the request's content type is JSON (`application/json`, or `application/*+json`),
+/// with any parameters.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A query string decoded with the service's own error (`invalid_value` naming the
+/// parameter, never echoing it). Unknown parameters are ignored (cache-busters).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(ApiQuery(decode_query(parts.uri.query().unwrap_or_default())?))
+    }
+}
+
+/// Path parameters with the service's own error: a segment that is not valid percent-encoded
+/// UTF-8 is `invalid_value`, without echoing it.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(AppError::new(ErrorCode::InvalidValue, "a path segment is not valid percent-encoded UTF-8")),
+        }
     }
 }
 

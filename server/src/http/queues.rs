@@ -1,11 +1,12 @@
 //! `/api/v1/queues`: the command-center queues and their open issues.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use floorboard_shared::protocol::{IssuesAt, QueueSummary};
 use floorboard_shared::{ErrorBody, ErrorCode, QueueId};
 
+use super::ApiPath;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -33,7 +34,7 @@ pub async fn list_queues(State(state): State<AppState>) -> Result<Json<Vec<Queue
     responses((status = 200, body = IssuesAt), (status = 422, description = "`unknown_queue`", body = ErrorBody)))]
 pub async fn queue_issues(
     State(state): State<AppState>,
-    Path(queue): Path<String>,
+    ApiPath(queue): ApiPath<String>,
 ) -> Result<Json<IssuesAt>, AppError> {
     if state.config.golive.queue(&queue).is_none() {
         return Err(AppError(

@@ -1,13 +1,13 @@
 //! `/api/v1/reports`: submit a report, read one, change its status; a reporter's reports.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use floorboard_shared::protocol::{IssuesAt, Receipt, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReporterId};
 
-use super::{ApiJson, report_id};
+use super::{ApiJson, ApiPath, report_id};
 use crate::error::AppError;
 use crate::intake;
 use crate::state::AppState;
@@ -41,7 +41,7 @@ pub async fn submit(
 /// One issue with its routing and status.
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = String, Path, description = "Report UUID")),
     responses((status = 200, body = Issue), (status = 404, body = ErrorBody)))]
-pub async fn get_report(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Issue>, AppError> {
+pub async fn get_report(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
     let issue = state.store.issue(id).await?;
     issue.map(Json).ok_or_else(|| AppError(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id)))
@@ -58,7 +58,7 @@ pub async fn get_report(State(state): State<AppState>, Path(id): Path<String>) -
     ))]
 pub async fn change_status(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<StatusChange>,
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
@@ -71,7 +71,7 @@ pub async fn change_status(
     responses((status = 200, body = IssuesAt), (status = 422, body = ErrorBody)))]
 pub async fn reporter_reports(
     State(state): State<AppState>,
-    Path(reporter): Path<String>,
+    ApiPath(reporter): ApiPath<String>,
 ) -> Result<Json<IssuesAt>, AppError> {
     let reporter = ReporterId::parse(&reporter).ok_or_else(|| {
         AppError(

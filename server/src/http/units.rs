@@ -1,12 +1,13 @@
 //! `/api/v1/units/{unit}/issues`: a board cell's drill-down.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use floorboard_shared::protocol::IssuesAt;
 use floorboard_shared::{ErrorBody, ErrorCode, Kind, UnitId};
 use serde::Deserialize;
 
+use super::{ApiPath, ApiQuery};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -26,8 +27,8 @@ pub struct UnitQuery {
     responses((status = 200, body = IssuesAt), (status = 422, description = "`unknown_unit`", body = ErrorBody)))]
 pub async fn unit_issues(
     State(state): State<AppState>,
-    Path(unit): Path<String>,
-    Query(query): Query<UnitQuery>,
+    ApiPath(unit): ApiPath<String>,
+    ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> Result<Json<IssuesAt>, AppError> {
     if state.config.golive.unit_facility(&unit).is_none() {
         return Err(AppError(

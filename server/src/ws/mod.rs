@@ -5,31 +5,30 @@
 //! a connection reads the event stream at its own pace, and one that falls behind is resynced
 //! (replay or snapshot) or, if it stops reading entirely, disconnected.
 
+mod decode;
+mod handshake;
+
+pub use decode::decode_client_msg;
+pub use handshake::upgrade;
+
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, ServerMsg, SnapshotReason, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::error::{AppError, decode_json};
 use crate::fanout::Membership;
 use crate::hub::{BoardResume, Published, Replay};
 use crate::intake;
@@ -47,127 +46,6 @@ const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Snapshot sizes: a queue's open issues, a reporter's latest reports.
 const QUEUE_SNAPSHOT_LIMIT: u32 = 5_000;
 const MINE_SNAPSHOT_LIMIT: u32 = 200;
-
-/// `GET /ws`: the websocket handshake (RFC 6455). Done here rather than by axum's extractor
-/// because the board fan-out writes to the TCP socket itself (see `wire`).
-pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Response {
-    let accept = match accept_key(request.headers()) {
-        Ok(accept) => accept,
-        Err(body) => {
-            let headers = [(header::UPGRADE, HeaderValue::from_static("websocket"))];
-            return (StatusCode::UPGRADE_REQUIRED, headers, axum::Json(body)).into_response();
-        }
-    };
-    let on_connect = match board_on_connect(request.uri().query()) {
-        Ok(msg) => msg,
-        Err(body) => return AppError::from(body).into_response(),
-    };
-    let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
-        return AppError::new(ErrorCode::Unavailable, "the server is at its connection limit; retry shortly")
-            .into_response();
-    };
-    let on_upgrade = hyper::upgrade::on(&mut request);
-    let tasks = state.connection_tasks.clone();
-    tasks.spawn(async move {
-        let upgraded = match on_upgrade.await {
-            Ok(upgraded) => upgraded,
-            Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
-        };
-        let Some((stream, prefix)) = tcp_of(upgraded) else {
-            return tracing::error!("websocket upgrade on a connection that is not a TCP socket");
-        };
-        // Each frame is a complete update: send it now rather than wait for the last one's ACK.
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-        let wire = Wire::new(stream);
-        let config = WebSocketConfig::default()
-            .read_buffer_size(512)
-            .write_buffer_size(0)
-            .max_write_buffer_size(crate::wire::QUEUE_LIMIT)
-            .max_message_size(Some(HARD_FRAME_LIMIT))
-            .max_frame_size(Some(HARD_FRAME_LIMIT));
-        let socket =
-            WebSocketStream::from_partially_read(WireIo::new(wire.clone()), prefix, Role::Server, Some(config)).await;
-        Connection::new(state, wire, socket, permit).run(on_connect).await
-    });
-    let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    response
-}
-
-/// The upgraded connection's TCP socket and the bytes hyper read past the handshake. The
-/// bytes are copied out: hyper's read buffer they share would otherwise stay allocated for
-/// the life of the connection (8 KiB per idle board).
-fn tcp_of(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
-    let parts = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded).ok()?;
-    Some((parts.io.into_inner(), parts.read_buf.to_vec()))
-}
-
-/// A board subscription made with the upgrade request: `/ws?board` (every facility) or
-/// `/ws?board=rmc`, with `digest` and `resume_from` as in `subscribe`, answered right after
-/// the `welcome`. A display that follows one board then resumes with the handshake and one
-/// answer. Other query parameters are ignored (cache-busters); a bad value refuses the
-/// upgrade with `invalid_value` naming it.
-fn board_on_connect(query: Option<&str>) -> Result<Option<Box<ClientMsg>>, ErrorBody> {
-    let (mut board, mut digest, mut resume_from) = (None, None, None);
-    let invalid = |field: &str, what: &str| {
-        ErrorBody::new(ErrorCode::InvalidValue, format!("query parameter `{field}`: {what}")).with_field(field)
-    };
-    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        match &*key {
-            "board" => board = Some((!value.is_empty()).then(|| FacilityId::new(value.into_owned()))),
-            "digest" => {
-                let parsed = BoardDigest::try_from(value.into_owned()).map_err(|what| invalid("digest", what))?;
-                digest = Some(parsed);
-            }
-            "resume_from" => {
-                let parsed = value.parse::<u64>().map_err(|_| invalid("resume_from", "expected an integer >= 0"))?;
-                resume_from = Some(parsed);
-            }
-            _ => {}
-        }
-    }
-    match board {
-        Some(facility) => {
-            Ok(Some(Box::new(ClientMsg::Subscribe { topic: Topic::Board { facility }, resume_from, digest })))
-        }
-        None if digest.is_none() && resume_from.is_none() => Ok(None),
-        None => Err(invalid("board", "`digest` and `resume_from` resume a board named by `board`")),
-    }
-}
-
-/// Checks a websocket upgrade request and derives its `Sec-WebSocket-Accept`.
-fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, ErrorBody> {
-    let has_token = |name: header::HeaderName, token: &str| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    };
-    let refuse = |field: &str, what: &str| {
-        ErrorBody::new(ErrorCode::InvalidValue, format!("not a websocket upgrade: {what}")).with_field(field)
-    };
-    if !has_token(header::CONNECTION, "upgrade") {
-        return Err(refuse("Connection", "expected `Connection: upgrade`"));
-    }
-    if !has_token(header::UPGRADE, "websocket") {
-        return Err(refuse("Upgrade", "expected `Upgrade: websocket`"));
-    }
-    if headers.get(header::SEC_WEBSOCKET_VERSION).is_none_or(|v| v != "13") {
-        return Err(refuse("Sec-WebSocket-Version", "expected `Sec-WebSocket-Version: 13`"));
-    }
-    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
-        return Err(refuse("Sec-WebSocket-Key", "expected a `Sec-WebSocket-Key`"));
-    };
-    HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
-        .map_err(|_| refuse("Sec-WebSocket-Key", "expected a base64 `Sec-WebSocket-Key`"))
-}
 
 struct Subscription {
     topic: Topic,
@@ -419,6 +297,12 @@ impl Connection {
             }
             ClientMsg::Subscribe { topic, resume_from, digest } => self.subscribe(topic, resume_from, digest).await,
             ClientMsg::Unsubscribe { topic } => {
+                if !self.subscriptions.iter().any(|s| s.topic == topic) {
+                    let body =
+                        ErrorBody::new(ErrorCode::NotFound, "this connection holds no subscription to that topic")
+                            .with_field("topic");
+                    return self.send_error(body).await;
+                }
                 self.subscriptions.retain(|s| s.topic != topic);
                 if let Topic::Board { facility } = &topic
                     && self.boards.as_ref().is_some_and(|b| b.unsubscribe(facility))
@@ -464,10 +348,10 @@ impl Connection {
         match topic {
             Topic::Board { facility: Some(f) } if golive.facility(f.as_str()).is_none() => {
                 Err(ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live")
-                    .with_field("topic.facility"))
+                    .with_field("facility"))
             }
             Topic::Queue { queue } if golive.queue(queue.as_str()).is_none() => {
-                Err(ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("topic.queue"))
+                Err(ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("queue"))
             }
             _ => Ok(()),
         }
@@ -624,120 +508,11 @@ async fn catch_up_with_log(state: &AppState, after: u64) {
 fn read_failure(e: &tungstenite::Error) -> Ending {
     match e {
         tungstenite::Error::Capacity(_) => Ending::Close(CloseCode::Size, "frame too large"),
+        // RFC 6455: a frame that breaks the protocol (unmasked, reserved bits, a bad opcode or
+        // control frame) closes with 1002, a text frame that is not UTF-8 with 1007.
+        tungstenite::Error::Protocol(_) => Ending::Close(CloseCode::Protocol, "protocol error"),
+        tungstenite::Error::Utf8(_) => Ending::Close(CloseCode::Invalid, "text frame is not UTF-8"),
         tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => Ending::ClientLeft,
         _ => Ending::Abort("read failed"),
-    }
-}
-
-/// The error of `value[key]` decoded alone as a `T`, with its field named from the message's
-/// top; `None` when the key is absent or decodes.
-fn nested_fault<T: serde::de::DeserializeOwned>(value: &serde_json::Value, key: &str) -> Option<ErrorBody> {
-    let inner = decode_json::<T>(value.get(key)?.to_string().as_bytes()).err()?;
-    let field = match &inner.field {
-        Some(field) => format!("{key}.{field}"),
-        None => key.to_owned(),
-    };
-    let what = inner.message.split_once(": ").map_or(inner.message.as_str(), |(_, what)| what);
-    Some(ErrorBody::new(inner.code, format!("field `{field}`: {what}")).with_field(&field))
-}
-
-/// A `submit` read straight into its fields. Nearly every client message is one, and an
-/// internally tagged enum is decoded by first buffering the whole message to find its tag.
-#[derive(serde::Deserialize)]
-struct SubmitFrame {
-    #[serde(rename = "type")]
-    _kind: SubmitTag,
-    report: floorboard_shared::ReportDraft,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum SubmitTag {
-    Submit,
-}
-
-/// Decodes a client frame, telling an unknown `type` apart from a bad body, and pinning a
-/// refused submission's error to its report id when the id can be read.
-pub fn decode_client_msg(text: &str) -> Result<ClientMsg, ErrorBody> {
-    // The fast path accepts only what `ClientMsg` accepts; anything else (other messages,
-    // and every fault, for its exact error) goes the general way. From `&str`: a text frame
-    // is UTF-8 already (tungstenite checked), and serde_json then skips checking each string.
-    if let Ok(SubmitFrame { report, .. }) = serde_json::from_str::<SubmitFrame>(text) {
-        return Ok(ClientMsg::Submit { report });
-    }
-    let bytes = text.as_bytes();
-    decode_json::<ClientMsg>(bytes).map_err(|body| {
-        if body.code == ErrorCode::MalformedJson {
-            return body;
-        }
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-            return body;
-        };
-        match value.get("type").and_then(|t| t.as_str()) {
-            Some(kind) if ClientMsg::TYPES.contains(&kind) => {
-                // Tagged enums lose the path of a nested fault: decode the parts alone to find it.
-                let fault = match kind {
-                    "submit" => nested_fault::<floorboard_shared::ReportDraft>(&value, "report"),
-                    "subscribe" | "unsubscribe" => nested_fault::<Topic>(&value, "topic")
-                        .or_else(|| nested_fault::<u64>(&value, "resume_from"))
-                        .or_else(|| nested_fault::<BoardDigest>(&value, "digest")),
-                    _ => None,
-                };
-                let body = fault.unwrap_or(body);
-                let id = value.pointer("/report/id").and_then(|id| serde_json::from_value(id.clone()).ok());
-                match id {
-                    Some(id) => body.with_id(id),
-                    None => body,
-                }
-            }
-            Some(_) => ErrorBody::new(
-                ErrorCode::UnknownMessageType,
-                format!("unknown message type; expected one of {}", ClientMsg::TYPES.join(", ")),
-            )
-            .with_field("type"),
-            None => {
-                ErrorBody::new(ErrorCode::UnknownMessageType, "every message is a JSON object with a string `type`")
-                    .with_field("type")
-            }
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn draft_json() -> serde_json::Value {
-        serde_json::json!({
-            "id": "9a1c7f02-55e3-4b8d-a0f4-6c2e91d3b845",
-            "facility": "rmc", "unit": "rmc-4w", "module": "clindoc", "kind": "access",
-            "severity": "high", "summary": "Cannot sign orders", "affected_users": 2,
-            "resolved_at_elbow": false, "reporter": "trainer-07",
-            "reported_at": "2026-11-22T08:44:03Z"
-        })
-    }
-
-    #[test]
-    fn a_submit_decodes_as_the_enum_does_in_any_field_order() {
-        let report = draft_json();
-        for text in [
-            serde_json::json!({"type": "submit", "report": report}).to_string(),
-            format!(r#"{{"report": {report}, "type": "submit"}}"#),
-        ] {
-            let expected: ClientMsg = serde_json::from_str(&text).unwrap();
-            assert_eq!(decode_client_msg(&text).unwrap(), expected);
-        }
-    }
-
-    #[test]
-    fn other_messages_and_faults_take_the_general_way() {
-        let subscribe = r#"{"type": "subscribe", "topic": {"name": "board"}}"#;
-        assert!(matches!(decode_client_msg(subscribe).unwrap(), ClientMsg::Subscribe { .. }));
-        let mut report = draft_json();
-        report["kind"] = "sideways".into();
-        let text = serde_json::json!({"type": "submit", "report": report}).to_string();
-        let err = decode_client_msg(&text).unwrap_err();
-        assert_eq!((err.code, err.field.as_deref()), (ErrorCode::InvalidValue, Some("report.kind")));
-        assert!(err.id.is_some(), "the refused report is named");
     }
 }
