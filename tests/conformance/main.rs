@@ -55,6 +55,7 @@ conformance!(
     data_survives_reopening,
     commit_times_read_back_as_apply_returned_them,
     a_database_made_before_reports_were_keyed_by_seq_upgrades_intact,
+    rows_stored_before_the_text_rule_are_repaired_once,
 );
 
 mod properties;
@@ -887,6 +888,66 @@ impl Db {
             }
         }
     }
+}
+
+impl Db {
+    /// Runs raw SQL on this storage, as an operator's shell (or an older build) would.
+    async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let options = SqliteStore::connect_options(&self.storage.data_dir().join("floorboard.db"));
+                let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the database");
+                sqlx::raw_sql(sql).execute(&pool).await.expect("raw SQL");
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.database_url()).await.expect("open the database");
+                sqlx::raw_sql(sql).execute(&pool).await.expect("raw SQL");
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// A report stored before the text rule (as the build before it stored them: a device that
+/// sent year 0000, a bidi override in a summary) reads back repaired on every path, once
+/// the store opens; the repair runs once.
+async fn rows_stored_before_the_text_rule_are_repaired_once(db: Db) {
+    let store = db.open().await;
+    let r = report("rmc-4w", Kind::Configuration, Severity::PatientSafety);
+    let other = report("rmc-ed", Kind::Access, Severity::Low);
+    apply(&*store, &[submit(&r), submit(&other), set(r.id, Status::Acknowledged, None)], at(0)).await;
+    let untouched = issue(&*store, other.id).await;
+    drop(store);
+
+    let bidi = match db.backend {
+        Backend::Sqlite => "char(8238)",
+        Backend::Postgres => "chr(8238)",
+    };
+    db.execute(&format!(
+        "UPDATE reports SET reported_at = -62167219260000000, summary = 'Order set ' || {bidi} || 'missing' \
+         WHERE id = '{}'; DELETE FROM repair_runs;",
+        r.id
+    ))
+    .await;
+
+    let store = db.open().await;
+    let repaired = issue(&*store, r.id).await;
+    assert_eq!(repaired.report.summary, "Order set missing");
+    assert_eq!(repaired.report.reported_at, repaired.received_at, "a time no layer can hold takes the receipt time");
+    assert_eq!(issue(&*store, other.id).await, untouched, "rows that keep the rule are left alone");
+    let queue = store.queue_issues(&QueueId::new("cc-lead"), 100).await.expect("the safety queue reads");
+    assert!(serde_json::to_string(&queue).is_ok(), "and serialises");
+    let log = store.events_after(0, 100).await.expect("the log replays");
+    assert!(serde_json::to_string(&log).is_ok());
+    let moved = apply(&*store, &[set(r.id, Status::InProgress, None)], at(1)).await;
+    assert_eq!(events(&moved).len(), 1, "its status moves");
+    drop(store);
+
+    // Poisoned again by hand after the run: the repair does not run twice.
+    db.execute(&format!("UPDATE reports SET summary = 'Order set ' || {bidi} || 'missing' WHERE id = '{}'", r.id)).await;
+    let store = db.open().await;
+    assert_ne!(issue(&*store, r.id).await.report.summary, "Order set missing");
 }
 
 /// A SQL string literal.

@@ -2,7 +2,8 @@
 //! 5dce43c, `tests/fixtures/poisoned-by-5dce43c.sqlite`): a patient-safety report dated
 //! `0000-01-01T00:00:00+00:01` (its queue answered 500 and its status could not change), a NUL
 //! and a bell in a summary and details, a bidi override and a zero-width space, text not in
-//! NFC, and a resolution note with a NUL and a bidi override. The server repairs it at start.
+//! NFC, a resolution note with a NUL and a bidi override, and a report whose text an older
+//! client sent decomposed (not NFC). The server repairs it at start.
 
 use floorboard_server::store::SqliteStore;
 use floorboard_shared::protocol::{IssuesAt, ServerMsg, StatusChange, Topic};
@@ -43,6 +44,16 @@ async fn a_database_poisoned_by_the_old_build_is_repaired_and_every_path_reads_i
     assert_eq!(third.report.affected_role.as_deref(), Some("RN"));
     let fourth: Issue = http.get_json(&format!("/api/v1/reports/{}", id(4))).await;
     assert_eq!(fourth.note.as_deref(), Some("badge re-enrolled done"));
+
+    // The older client's retry of its decomposed text is the same report, not a conflict.
+    let retry = serde_json::json!({
+        "id": id(5), "facility": "rmc", "unit": "rmc-ed", "module": "asap", "kind": "process", "severity": "low",
+        "summary": "Cafe\u{301} cart label printer jams", "reporter": "trainer-09", "reported_at": "2026-11-21T08:03:00Z"
+    });
+    let response = http.post_json("/api/v1/reports", &retry).await;
+    assert_eq!(response.status(), 200, "a duplicate");
+    let receipt: floorboard_shared::protocol::Receipt = response.json().await.expect("a receipt");
+    assert!(receipt.duplicate);
 
     // Its status moves again.
     let moved = http
