@@ -133,6 +133,9 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
     while i < scan.len() {
         match scan.kind(i) {
             Some(Kind::Number) => {
+                if let Some(hit) = spelled_digits(scan, i) {
+                    return Some(hit);
+                }
                 let g = Groups::parse(scan, i);
                 if let Some(hit) = judge_number(scan, &g) {
                     return Some(hit);
@@ -214,6 +217,27 @@ fn judge_number(scan: &Scan, g: &Groups) -> Option<Hit> {
     }
     let (category, score) = scores.into_iter().max_by_key(|(_, s)| *s)?;
     (score >= THRESHOLD).then(|| Hit::new(category, span))
+}
+
+/// `4 4 7 1 8 8 2`: a number typed a digit at a time, read by its label.
+fn spelled_digits(scan: &Scan, i: usize) -> Option<Hit> {
+    let mut last = i;
+    let mut count = 0;
+    while scan.digits(last + 1) == 1 && scan.spaced(last + 1) && count < 16 {
+        last += 1;
+        count += 1;
+    }
+    if scan.digits(i) != 1 || count + 1 < 7 {
+        return None;
+    }
+    let category = match context::cue_before(scan, i, 4) {
+        Some(Cue::Ssn) => Category::Ssn,
+        Some(Cue::Phone) => Category::Phone,
+        Some(Cue::Record) => Category::RecordNumber,
+        None if context::near_patient(scan, i, 6) => Category::RecordNumber,
+        _ => return None,
+    };
+    Some(Hit::new(category, scan.span(i, last)))
 }
 
 /// `MRN1234567`, `acct#4455667`, `SSN123456789` run together.

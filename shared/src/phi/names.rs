@@ -63,8 +63,11 @@ impl Look {
             return None;
         }
         let key = scan.key(i);
-        let common = listed(COMMON, key) || system_word(key) || context::staff_title(key);
-        Some(Look { given: is_given(key), surname: is_surname(key), common, cap: scan.capitalised(i) })
+        let (given, surname, cap) = (is_given(key), is_surname(key), scan.capitalised(i));
+        // The common-word checks matter only for a listed or capitalised word.
+        let common =
+            (given || surname || cap) && (listed(COMMON, key) || system_word(key) || context::staff_title(key));
+        Some(Look { given, surname, common, cap })
     }
 
     fn listed(&self) -> bool {
@@ -122,6 +125,10 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
             0
         };
         return Some((score, j));
+    }
+    // Every rule from here on starts at a capitalised name.
+    if !scan.capitalised(i) {
+        return None;
     }
     let look = Look::of(scan, i)?;
     if !look.listed() || !look.cap || staff_before(scan, i) {
