@@ -10,7 +10,10 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
     for i in 0..scan.len() {
         let last = match scan.kind(i) {
             Some(Kind::Number | Kind::Mixed) => street(scan, i),
-            Some(Kind::Word) => po_box(scan, i).or_else(|| apartment(scan, i)).or_else(|| state_zip(scan, i)),
+            Some(Kind::Word) => po_box(scan, i)
+                .or_else(|| apartment(scan, i))
+                .or_else(|| state_zip(scan, i))
+                .or_else(|| street_without_number(scan, i)),
             _ => None,
         };
         if let Some(last) = last {
@@ -133,6 +136,23 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
                 return None;
             }
             let mut last = if scan.is_punct(k + 1, '.') { k + 1 } else { k };
+            // `the 1200 Medical Center Dr clinic`: a site of the organisation, not a home.
+            if matches!(
+                scan.key(last + 1),
+                "clinic"
+                    | "campus"
+                    | "building"
+                    | "office"
+                    | "entrance"
+                    | "site"
+                    | "garage"
+                    | "location"
+                    | "facility"
+                    | "hospital"
+                    | "tower"
+            ) {
+                return None;
+            }
             // `Apt 2`, `#4B`, `Unit 3` after the street belong to it.
             if matches!(scan.key(last + 1), "apt" | "apartment" | "unit" | "#") {
                 last += 2;
@@ -163,6 +183,22 @@ fn title(scan: &Scan, k: usize) -> bool {
         && scan.is_word(next)
         && scan.capitalised(next)
         && !matches!(scan.key(next), "apt" | "apartment" | "unit" | "suite" | "ste")
+}
+
+/// `lives on Maple Street`: an address word, then a named street without a number.
+fn street_without_number(scan: &Scan, i: usize) -> Option<usize> {
+    if !matches!(scan.key(i), "lives" | "address" | "resides" | "addr") {
+        return None;
+    }
+    let mut k = i + 1;
+    while matches!(scan.key(k), "on" | "at" | "is" | ":" | "in") {
+        k += 1;
+    }
+    let first = k;
+    while k < first + 3 && scan.is_word(k) && scan.capitalised(k) && !long_suffix(scan.key(k)) {
+        k += 1;
+    }
+    (k > first && long_suffix(scan.key(k))).then_some(k)
 }
 
 /// `PO Box 1234`, `P.O. Box 88`, `post office box 12`.

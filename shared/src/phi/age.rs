@@ -8,6 +8,8 @@ use super::{Category, Hit};
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
     for i in 0..scan.len() {
         let found = match scan.kind(i) {
+            // `90+` is Safe Harbor's own aggregate, not an age.
+            Some(Kind::Number) if scan.is_punct(i + 1, '+') => None,
             Some(Kind::Number) => scan.value(i).filter(|v| old(*v)).and_then(|_| numeric(scan, i)),
             Some(Kind::Mixed) => packed(scan, i),
             Some(Kind::Word) => spelled(scan, i),

@@ -197,6 +197,9 @@ pub(super) fn system_noun(key: &str) -> bool {
             | "host"
             | "ticket#"
             | "inc#"
+            | "ser"
+            | "dep"
+            | "flo"
     )
 }
 

@@ -79,6 +79,11 @@ fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
             return None;
         }
     }
+    // `on 11/23 the pt was admitted`: the event may follow the date.
+    let event_after = scan.after(d.last, 5).any(|k| context::patient_event(scan.key(k)) == Some(true));
+    if event_after && context::near_patient(scan, d.last, 5) {
+        return Some(Hit::new(Category::PatientDate, span));
+    }
     match d.year {
         Some(y) if y < OLD_YEAR && (d.day || y < 2000) => Some(Hit::new(Category::BirthDate, span)),
         _ => None,

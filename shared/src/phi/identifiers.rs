@@ -143,7 +143,7 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
                 i = g.last + 1;
             }
             Some(Kind::Mixed) => {
-                if let Some(hit) = labelled_mixed(scan, i) {
+                if let Some(hit) = labelled_mixed(scan, i).or_else(|| lettered_record(scan, i)) {
                     return Some(hit);
                 }
                 i += 1;
@@ -257,6 +257,13 @@ fn labelled_mixed(scan: &Scan, i: usize) -> Option<Hit> {
     Some(Hit::new(category, scan.span(i, i)))
 }
 
+/// `MRN E1234567`, `acct A0044812`: a letter-prefixed number after a record label.
+fn lettered_record(scan: &Scan, i: usize) -> Option<Hit> {
+    let digits = scan.key(i).bytes().filter(u8::is_ascii_digit).count();
+    (digits >= 5 && context::cue_before(scan, i, 3) == Some(Cue::Record))
+        .then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
+}
+
 fn measure(key: &str) -> bool {
     matches!(
         key,
@@ -312,18 +319,27 @@ fn email(scan: &Scan) -> Option<Hit> {
     let mut from = 0;
     while let Some(at) = text[from..].find('@').map(|p| p + from) {
         from = at + 1;
+        // `jdoe @ gmail.com`: spaces around the `@` do not hide it.
         let mut start = at;
+        while start > 0 && bytes[start - 1] == b' ' {
+            start -= 1;
+        }
+        let local_end = start;
         while start > 0 && local(bytes[start - 1]) {
             start -= 1;
         }
-        let mut end = at + 1;
+        let mut host_start = at + 1;
+        while host_start < bytes.len() && bytes[host_start] == b' ' {
+            host_start += 1;
+        }
+        let mut end = host_start;
         while end < bytes.len() && host(bytes[end]) {
             end += 1;
         }
-        let domain = text[at + 1..end].trim_end_matches('.');
+        let domain = text[host_start..end].trim_end_matches('.');
         let dotted = domain.rfind('.').is_some_and(|d| domain.len() - d > 2 && d > 0);
-        if start < at && dotted && !team_mailbox(&text[start..at], domain) {
-            return Some(Hit::new(Category::Email, (start, at + 1 + domain.len())));
+        if start < local_end && dotted && !team_mailbox(&text[start..local_end], domain) {
+            return Some(Hit::new(Category::Email, (start, host_start + domain.len())));
         }
     }
     spelled_email(scan)

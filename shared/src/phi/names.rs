@@ -112,7 +112,7 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         return after_patient_word(scan, i);
     }
     if relation(key) {
-        let j = skip(scan, i + 1, &[",", ":", "(", "named", "is", "was", "-", "member"]);
+        let j = skip(scan, i + 1, &[",", ":", "(", "named", "name", "is", "was", "-", "member", "of"]);
         let look = Look::of(scan, j)?;
         if staff_before(scan, i) {
             return None;
@@ -159,7 +159,8 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         let last = Look::of(scan, i + 1)?;
         if last.surname && last.cap && !credential_after(scan, i + 1) {
             let mut score: i32 = 40;
-            if name_context(scan, i, i + 1) {
+            let owns = scan.possessive(i + 1) && scan.after(i + 1, 1).next().is_some_and(|k| patient_noun(scan.key(k)));
+            if name_context(scan, i, i + 1) || owns {
                 score += 35;
             }
             if user_verb_after(scan, i + 1) {
@@ -290,6 +291,11 @@ fn patient_noun(key: &str) -> bool {
             | "belongings"
             | "kids"
             | "children"
+            | "insulin"
+            | "tray"
+            | "heparin"
+            | "drip"
+            | "consent"
     )
 }
 
@@ -476,6 +482,26 @@ fn system_word(key: &str) -> bool {
             | "centered"
             | "satisfaction"
             | "safety's"
+            | "kardex"
+            | "brain"
+            | "synopsis"
+            | "review"
+            | "navigator"
+            | "bestpractice"
+            | "smarttext"
+            | "welcome"
+            | "bedside"
+            | "whiteboard"
+            | "transfer"
+            | "discharge"
+            | "admission"
+            | "belongings"
+            | "call"
+            | "tablet"
+            | "monitor"
+            | "pump"
+            | "phone"
+            | "tv"
     )
 }
 
@@ -503,6 +529,13 @@ fn credential_after(scan: &Scan, i: usize) -> bool {
 }
 
 fn bed_after(scan: &Scan, i: usize) -> bool {
+    // `Dorothy in 12`: a room number alone, unless a unit name follows (`in 4 West`).
+    if scan.key(i + 1) == "in" && scan.is_number(i + 2) && scan.digits(i + 2) <= 4 {
+        let unit = scan.is_word(i + 3) && scan.capitalised(i + 3);
+        if !unit {
+            return true;
+        }
+    }
     let k = skip(scan, i + 1, &["in", "(", "-", ",", "at"]);
     matches!(scan.key(k), "bed" | "room" | "rm" | "bay") && matches!(scan.kind(k + 1), Some(Kind::Number | Kind::Mixed))
 }
@@ -550,6 +583,20 @@ fn name_context(scan: &Scan, first: usize, last: usize) -> bool {
                 | "specimen"
                 | "mrn"
                 | "dob"
+                | "fell"
+                | "refused"
+                | "coded"
+                | "died"
+                | "expired"
+                | "eloped"
+                | "vomited"
+                | "complained"
+                | "transferred"
+                | "insulin"
+                | "diet"
+                | "tray"
+                | "vitals"
+                | "meds"
         ) || relation(key)
     };
     scan.before(first, 5).any(telling) || scan.after(last, 5).any(telling)
