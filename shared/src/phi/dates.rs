@@ -70,7 +70,7 @@ fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
         }
         match context::patient_event(key) {
             Some(true) => return Some(Hit::new(Category::PatientDate, span)),
-            Some(false) if context::near_patient(scan, k, 4) => {
+            Some(false) if context::near_patient(scan, k, 6) => {
                 return Some(Hit::new(Category::PatientDate, span));
             }
             _ => {}

@@ -58,7 +58,8 @@ impl Groups {
                 // Spaces join only groups of phone and SSN shape, not `bed 14 2 RNs`.
                 let prev = g.lens[g.n - 1];
                 let leading_one = g.n == 1 && g.values[0] == 1;
-                if !scan.spaced(next) || !((prev >= 2 || leading_one) && scan.digits(next) >= 2) {
+                // A phone's or an SSN's last group has four digits: `0200 0400 0600` are times.
+                if !scan.spaced(next) || prev >= 4 || !((prev >= 2 || leading_one) && scan.digits(next) >= 2) {
                     break;
                 }
             }
@@ -383,11 +384,13 @@ fn spelled_email(scan: &Scan) -> Option<Hit> {
         if !scan.is_word(host) {
             continue;
         }
-        let spelled_dot = scan.key(host + 1) == "dot";
+        // `(dot)` as well as `dot`.
+        let bracketed_dot = scan.is_punct(host + 1, '(') && scan.key(host + 2) == "dot" && scan.is_punct(host + 3, ')');
+        let spelled_dot = bracketed_dot || scan.key(host + 1) == "dot";
         if !spelled_dot && !scan.is_punct(host + 1, '.') {
             continue;
         }
-        let tld = host + 2;
+        let tld = if bracketed_dot { host + 4 } else { host + 2 };
         if !matches!(scan.key(tld), "com" | "net" | "org" | "edu" | "gov" | "us") {
             continue;
         }
