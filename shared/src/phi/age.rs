@@ -1,0 +1,177 @@
+//! Ages over 89, which Safe Harbor counts as identifying (younger ages are not): `92 yo`,
+//! `94 y/o`, `92-year-old`, `age 97`, `92yoF`, `ninety-three year old`, `in her 90s`.
+
+use super::context;
+use super::tokens::{Kind, Scan};
+use super::{Category, Hit};
+
+pub(super) fn find(scan: &Scan) -> Option<Hit> {
+    for i in 0..scan.len() {
+        let found = match scan.kind(i) {
+            // `90+` is Safe Harbor's own aggregate, not an age.
+            Some(Kind::Number) if scan.is_punct(i + 1, '+') => None,
+            Some(Kind::Number) => scan.value(i).filter(|v| old(*v)).and_then(|_| numeric(scan, i)),
+            Some(Kind::Mixed) => packed(scan, i),
+            Some(Kind::Word) => spelled(scan, i),
+            _ => None,
+        };
+        if let Some(last) = found {
+            return Some(Hit::new(Category::Age, scan.span(i, last)));
+        }
+    }
+    None
+}
+
+fn old(years: u32) -> bool {
+    (90..=125).contains(&years)
+}
+
+/// An age unit at `i` (after the number); returns the last token of the unit.
+fn unit(scan: &Scan, i: usize) -> Option<usize> {
+    let i = if scan.is_punct(i, '-') { i + 1 } else { i };
+    match scan.key(i) {
+        "yo" | "yof" | "yom" | "yrs" | "yr" | "y" | "yoa" | "years" | "year" | "yr-old" | "yrold" => {
+            // `y/o`, `y.o.`, `yrs old`, `year old`, `year-old`; bare `years` needs `old`.
+            let mut last = i;
+            for k in [i + 1, i + 2] {
+                if matches!(scan.key(k), "o" | "old" | "f" | "m") || scan.is_punct(k, '-') || scan.is_punct(k, '/') {
+                    last = k;
+                    if scan.key(k) == "old" {
+                        return Some(last);
+                    }
+                } else {
+                    break;
+                }
+            }
+            match scan.key(i) {
+                "years" | "year" | "y" => (last != i && scan.key(last) != "-" && scan.key(last) != "/").then_some(last),
+                _ => Some(last),
+            }
+        }
+        "f" | "m" if !scan.spaced(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// `92 yo`, `92-year-old`, `age 97`, `aged 91`, `turned 95`, `pt is 94`.
+fn numeric(scan: &Scan, i: usize) -> Option<usize> {
+    if let Some(last) = unit(scan, i + 1) {
+        // `92F` right after a number may be a temperature; it needs a patient nearby.
+        let sexed = matches!(scan.key(last), "f" | "m") && last == i + 1;
+        if !sexed || context::near_patient(scan, i, 4) && !near_temperature(scan, i) {
+            return Some(last);
+        }
+    }
+    let before = scan.before(i, 2).next().map(|k| scan.key(k)).unwrap_or("");
+    if matches!(before, "age" | "aged" | "ages" | "turned" | "turning" | "age:" | "centenarian") {
+        return Some(i);
+    }
+    if before == "is" && scan.before(i, 3).any(|k| context::patient_word(scan.key(k))) {
+        let after = scan.after(i, 1).next().map(|k| scan.key(k)).unwrap_or("");
+        if !matches!(after, "minutes" | "min" | "mins" | "percent" | "%" | "days" | "hours") {
+            return Some(i);
+        }
+    }
+    None
+}
+
+fn near_temperature(scan: &Scan, i: usize) -> bool {
+    scan.before(i, 3).any(|k| matches!(scan.key(k), "temp" | "temperature" | "t" | "tmax" | "degrees"))
+}
+
+/// `92yo`, `94yoF`, `91y/o`, `93F` (with a patient nearby).
+fn packed(scan: &Scan, i: usize) -> Option<usize> {
+    let key = scan.key(i);
+    let n = key.find(|c: char| !c.is_ascii_digit())?;
+    let years: u32 = key[..n].parse().ok()?;
+    if !old(years) {
+        return None;
+    }
+    match &key[n..] {
+        "yo" | "yof" | "yom" | "yrs" | "yr" | "yoa" | "y" => {
+            let last = if scan.is_punct(i + 1, '/') && scan.key(i + 2) == "o" { i + 2 } else { i };
+            Some(last)
+        }
+        "f" | "m" if context::near_patient(scan, i, 4) && !near_temperature(scan, i) => Some(i),
+        "s" if scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their" | "in")) => {
+            scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their")).then_some(i)
+        }
+        _ => None,
+    }
+}
+
+/// `ninety-three year old`, `aged ninety`, `in her nineties`, `a hundred and one`.
+fn spelled(scan: &Scan, i: usize) -> Option<usize> {
+    let key = scan.key(i);
+    let tens = matches!(key, "ninety" | "hundred");
+    if key == "nineties" {
+        return scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their")).then_some(i);
+    }
+    if key == "centenarian" {
+        return Some(i);
+    }
+    if !tens {
+        return None;
+    }
+    // Skip the ones: `ninety-three`, `hundred and one`.
+    let mut k = i + 1;
+    for _ in 0..3 {
+        if scan.is_punct(k, '-')
+            || matches!(
+                scan.key(k),
+                "and" | "one" | "two" | "three" | "four" | "five" | "six" | "seven" | "eight" | "nine" | "ten"
+            )
+        {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    if let Some(last) = unit(scan, k) {
+        return Some(last);
+    }
+    let before = scan.before(i, 2).any(|b| matches!(scan.key(b), "age" | "aged" | "turned" | "turning"));
+    let is_patient = scan.before(i, 1).next().is_some_and(|b| scan.key(b) == "is")
+        && scan.before(i, 3).any(|b| context::patient_word(scan.key(b)));
+    (before || is_patient).then_some(k - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Category, screen};
+
+    fn category(text: &str) -> Option<Category> {
+        screen(text).map(|f| f.category)
+    }
+
+    #[test]
+    fn flags_an_age_over_89_in_every_common_form() {
+        for text in [
+            "92 yo with fall precautions not showing",
+            "94 y/o pt, BPA fired twice",
+            "92-year-old on the wrong diet order",
+            "age 97 and the sepsis score is off",
+            "pt is 91 and the screening prompt skipped",
+            "92yoF in bed 4",
+            "ninety-three year old, the banner shows 39",
+            "pt in her 90s, fall risk flag missing",
+            "101 years old per the family",
+        ] {
+            assert_eq!(category(text), Some(Category::Age), "{text}");
+        }
+    }
+
+    #[test]
+    fn clears_ages_of_89_and_under_and_other_nineties() {
+        for text in [
+            "45 yo pt, banner fine",
+            "89 y/o, alert fired once",
+            "took 90 minutes to chart",
+            "temp 94F not flagged as hypothermia",
+            "95% of nurses finished the e-learning",
+            "90 day supply default is wrong",
+        ] {
+            assert_eq!(category(text), None, "{text}");
+        }
+    }
+}
