@@ -945,7 +945,8 @@ async fn rows_stored_before_the_text_rule_are_repaired_once(db: Db) {
     drop(store);
 
     // Poisoned again by hand after the run: the repair does not run twice.
-    db.execute(&format!("UPDATE reports SET summary = 'Order set ' || {bidi} || 'missing' WHERE id = '{}'", r.id)).await;
+    db.execute(&format!("UPDATE reports SET summary = 'Order set ' || {bidi} || 'missing' WHERE id = '{}'", r.id))
+        .await;
     let store = db.open().await;
     assert_ne!(issue(&*store, r.id).await.report.summary, "Order set missing");
 }
