@@ -17,12 +17,17 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct BoardQuery {
     /// Only this facility's units.
+    #[param(value_type = FacilityId, required = false)]
     facility: Option<String>,
 }
 
 /// The board snapshot: every cell with anything to show, as of `seq`.
 #[utoipa::path(get, path = "/api/v1/board", tag = "board", params(BoardQuery),
-    responses((status = 200, body = BoardAt), (status = 422, description = "`unknown_facility`", body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The board", body = BoardAt),
+        (status = 400, description = "The query string is not of this form", body = ErrorBody),
+        (status = 422, description = "`unknown_facility`: not a facility of this go-live", body = ErrorBody),
+    ))]
 pub async fn board(State(state): State<AppState>, Query(query): Query<BoardQuery>) -> Result<Json<BoardAt>, AppError> {
     let facility = match query.facility {
         Some(f) if state.config.golive.facility(&f).is_none() => {

@@ -117,9 +117,9 @@ pub(super) fn repair_event_issue(json: &str) -> Option<(String, Vec<Repair>)> {
         }
     }
     let in_range = |value: Option<&serde_json::Value>| {
-        let at = value.and_then(|v| v.as_str()).and_then(|s| {
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-        });
+        let at = value
+            .and_then(|v| v.as_str())
+            .and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok());
         at.is_some_and(|at| (REPORTED_AT_MIN..REPORTED_AT_END).contains(&at))
     };
     if !in_range(object.get("reported_at"))
@@ -230,9 +230,11 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&repaired).expect("JSON");
         assert_eq!((value["summary"].as_str(), value["note"].as_str()), (Some("Order set"), Some("done")));
         assert_eq!(repairs.len(), 2);
-        let clean = r#"{"summary":"Order set","reported_at":"2026-11-21T08:00:00Z","received_at":"2026-11-21T08:01:00Z"}"#;
+        let clean =
+            r#"{"summary":"Order set","reported_at":"2026-11-21T08:00:00Z","received_at":"2026-11-21T08:01:00Z"}"#;
         assert_eq!(repair_event_issue(clean), None);
-        let ancient = r#"{"summary":"Order set","reported_at":"1970-01-01T00:00:00Z","received_at":"2026-11-21T08:01:00Z"}"#;
+        let ancient =
+            r#"{"summary":"Order set","reported_at":"1970-01-01T00:00:00Z","received_at":"2026-11-21T08:01:00Z"}"#;
         let (repaired, _) = repair_event_issue(ancient).expect("repaired");
         assert!(repaired.contains(r#""reported_at":"2026-11-21T08:01:00Z""#), "{repaired}");
     }
