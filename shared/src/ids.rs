@@ -18,12 +18,21 @@ pub fn is_slug(s: &str) -> bool {
 }
 
 macro_rules! slug_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
+    (#[doc = $doc:literal] $name:ident) => {
+        #[doc = $doc]
         #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
         #[serde(transparent)]
         pub struct $name(String);
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::slug($doc.trim()).into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// Wraps `s`; callers check membership in the catalog separately.
@@ -77,9 +86,18 @@ slug_id!(
 
 /// Who reported: the trainer's login or badge name (never a patient's anything).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct ReporterId(String);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ReporterId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::reporter().into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ReporterId {}
 
 impl TryFrom<String> for ReporterId {
     type Error = String;

@@ -6,6 +6,8 @@ pub mod error;
 pub mod golive;
 pub mod heatmap;
 pub mod ids;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod phi;
 pub mod protocol;
 pub mod report;

@@ -136,6 +136,7 @@ pub struct StatusChange {
     pub status: Status,
     /// What was done; required when resolving or closing (up to 2000 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::note))]
     pub note: Option<String>,
 }
 

@@ -111,6 +111,80 @@ pub fn is_format(c: char) -> bool {
     )
 }
 
+/// The whitespace `clean` trims from the ends: Unicode's White_Space, as `char::is_whitespace`.
+const TRIMMED: &[(char, char)] = &[
+    ('\t', '\r'),
+    (' ', ' '),
+    ('\u{85}', '\u{85}'),
+    ('\u{A0}', '\u{A0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200A}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202F}', '\u{202F}'),
+    ('\u{205F}', '\u{205F}'),
+    ('\u{3000}', '\u{3000}'),
+];
+
+/// `is_format`'s characters as ranges, for the API document (a test holds the two equal).
+const FORMAT: &[(char, char)] = &[
+    ('\u{AD}', '\u{AD}'),
+    ('\u{600}', '\u{605}'),
+    ('\u{61C}', '\u{61C}'),
+    ('\u{6DD}', '\u{6DD}'),
+    ('\u{70F}', '\u{70F}'),
+    ('\u{890}', '\u{891}'),
+    ('\u{8E2}', '\u{8E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+/// What `refused` refuses in a field of `lines`, as ranges.
+fn refused_ranges(lines: Lines) -> Vec<(char, char)> {
+    let controls: &[(char, char)] = match lines {
+        Lines::One => &[('\0', '\u{1F}'), ('\u{7F}', '\u{9F}')],
+        Lines::Many => &[('\0', '\u{8}'), ('\u{B}', '\u{C}'), ('\u{E}', '\u{1F}'), ('\u{7F}', '\u{9F}')],
+    };
+    [controls, FORMAT, &[('\u{2028}', '\u{2029}')]].concat()
+}
+
+/// The body of a regex character class holding `ranges`: `\uXXXX` escapes in the Basic
+/// Multilingual Plane, which ECMA-262, Python's `re` and Rust's `regex` read alike, and the
+/// characters themselves beyond it, since the three spell those escapes differently.
+fn class_body(ranges: &[(char, char)]) -> String {
+    let one = |c: char| if u32::from(c) <= 0xFFFF { format!("\\u{:04x}", u32::from(c)) } else { c.to_string() };
+    ranges.iter().map(|&(a, b)| if a == b { one(a) } else { format!("{}-{}", one(a), one(b)) }).collect()
+}
+
+/// A JSON Schema `pattern` matching the text `clean` accepts for a field of `lines` whose
+/// cleaned text is at most `max` characters long (`max` at least 2), and not empty when
+/// `required`: any whitespace at the ends (trimmed away), then text with nothing `refused`,
+/// counting `\r\n` as the one `\n` it becomes. The one rule it cannot say: a length is counted
+/// after NFC, which may join a letter and a combining mark into one character.
+pub fn pattern(lines: Lines, max: usize, required: bool) -> String {
+    let space = class_body(TRIMMED);
+    let refused = class_body(&refused_ranges(lines));
+    let unit = match lines {
+        Lines::One => format!("[^{refused}]"),
+        Lines::Many => format!("(?:\\r\\n|[^{refused}])"),
+    };
+    let edge = format!("[^{refused}{space}]");
+    let core = format!("{edge}(?:{unit}{{0,{}}}{edge})?", max.saturating_sub(2));
+    let core = if required { core } else { format!("(?:{core})?") };
+    format!("^[{space}]*{core}[{space}]*$")
+}
+
 fn unify_line_breaks(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
@@ -190,6 +264,26 @@ mod tests {
             assert_eq!(clean(scrubbed.clone(), lines), Ok(scrubbed), "{s:?}");
         }
         assert_eq!(scrub("\u{202E}dexif\0 order set\u{200B} ", Lines::One), "dexif order set");
+    }
+
+    #[test]
+    fn the_document_ranges_are_the_rule() {
+        let within = |ranges: &[(char, char)], c: char| ranges.iter().any(|&(a, b)| (a..=b).contains(&c));
+        let (one, many) = (refused_ranges(Lines::One), refused_ranges(Lines::Many));
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(within(TRIMMED, c), c.is_whitespace(), "{c:?}");
+            assert_eq!(within(FORMAT, c), is_format(c), "{c:?}");
+            assert_eq!(within(&one, c), refused(c, Lines::One), "{c:?}");
+            assert_eq!(within(&many, c), refused(c, Lines::Many), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn patterns_bound_the_cleaned_text() {
+        let summary = pattern(Lines::One, 200, true);
+        assert!(summary.starts_with("^[\\u0009-\\u000d\\u0020"), "{summary}");
+        assert!(summary.contains("{0,198}"), "{summary}");
+        assert!(pattern(Lines::Many, 2000, false).contains("(?:\\r\\n|"));
     }
 
     #[test]

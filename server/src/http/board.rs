@@ -18,12 +18,16 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct BoardQuery {
     /// Only this facility's units.
+    #[param(value_type = FacilityId, required = false)]
     facility: Option<String>,
 }
 
 /// The board snapshot: every cell with anything to show, as of `seq`.
 #[utoipa::path(get, path = "/api/v1/board", tag = "board", params(BoardQuery),
-    responses((status = 200, body = BoardAt), (status = 422, description = "`unknown_facility`", body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The board", body = BoardAt),
+        (status = 422, description = "`unknown_facility`: not a facility of this go-live; `invalid_value`: the query string is not of this form", body = ErrorBody),
+    ))]
 pub async fn board(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<BoardQuery>,

@@ -15,7 +15,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Every queue of the go-live with its count of open issues.
-#[utoipa::path(get, path = "/api/v1/queues", tag = "queues", responses((status = 200, body = Vec<QueueSummary>)))]
+#[utoipa::path(get, path = "/api/v1/queues", tag = "queues", responses(
+    (status = 200, description = "The queues", body = Vec<QueueSummary>),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+        headers(("Retry-After" = u32, description = "Seconds"))),
+))]
 pub async fn list_queues(State(state): State<AppState>) -> Result<Json<Vec<QueueSummary>>, AppError> {
     let counts: std::collections::HashMap<QueueId, u64> = state.store.queue_counts().await?.into_iter().collect();
     let queues = state
@@ -30,8 +35,15 @@ pub async fn list_queues(State(state): State<AppState>) -> Result<Json<Vec<Queue
 
 /// A queue's open issues (up to 5,000), patient safety first, then oldest first.
 #[utoipa::path(get, path = "/api/v1/queues/{queue}/issues", tag = "queues",
-    params(("queue" = String, Path, description = "Queue id")),
-    responses((status = 200, body = IssuesAt), (status = 422, description = "`unknown_queue`", body = ErrorBody)))]
+    params(("queue" = QueueId, Path)),
+    responses(
+        (status = 200, description = "The queue's open issues", body = IssuesAt),
+        (status = 404, description = "`not_found`: an empty queue (no such endpoint)", body = ErrorBody),
+        (status = 422, description = "`unknown_queue`: not a queue of this go-live", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
 pub async fn queue_issues(
     State(state): State<AppState>,
     ApiPath(queue): ApiPath<String>,

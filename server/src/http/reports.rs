@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use floorboard_shared::protocol::{IssuesAt, Receipt, StatusChange};
-use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReporterId};
+use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId};
 
 use super::{ApiJson, ApiPath, report_id};
 use crate::error::AppError;
@@ -25,9 +25,19 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/v1/reports", request_body = ReportDraft, tag = "reports", responses(
     (status = 201, description = "Committed and routed", body = Receipt),
     (status = 200, description = "Already committed with the same content", body = Receipt),
-    (status = 409, description = "The id was used for a different report (`id_conflict`)", body = ErrorBody),
-    (status = 422, description = "Invalid report", body = ErrorBody),
-    (status = 503, description = "Database unavailable: retry with the same id", body = ErrorBody),
+    (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
+    (status = 409, description = "`id_conflict`: the id was used for a different report", body = ErrorBody),
+    (status = 413, description = "`frame_too_large`: the body is over the size limit (16 KiB)", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`", body = ErrorBody),
+    (status = 422, description = "The report is refused; `field` names the field at fault. `invalid_value` \
+        (JSON of the wrong shape, or a value out of its range), `empty_summary`, `field_too_long`; and what \
+        this document cannot say: `unknown_facility`, `unknown_unit`, `unknown_module` (not in this \
+        go-live's catalog, `GET /api/v1/golive`), `unit_not_in_facility`, `phi_suspected` (text that looks \
+        like a patient identifier), `invalid_value` for a `reported_at` whose offset carries it out of \
+        2000 to 2099 UTC, `field_too_long` for text longer once in NFC only, and `cannot_store`", body = ErrorBody),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`: the database is unreachable or the server is shutting down; \
+        retry with the same id", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
 ))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -39,8 +49,15 @@ pub async fn submit(
 }
 
 /// One issue with its routing and status.
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = String, Path, description = "Report UUID")),
-    responses((status = 200, body = Issue), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = ReportId, Path)),
+    responses(
+        (status = 200, description = "The issue", body = Issue),
+        (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
+        (status = 422, description = "`invalid_value`: the id is not a UUID", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
 pub async fn get_report(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
     let issue = state.store.issue(id).await?;
@@ -49,12 +66,21 @@ pub async fn get_report(State(state): State<AppState>, ApiPath(id): ApiPath<Stri
 
 /// Move an issue to another status. Resolving and closing need a note.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/status", tag = "reports", request_body = StatusChange,
-    params(("id" = String, Path, description = "Report UUID")),
+    params(("id" = ReportId, Path)),
     responses(
         (status = 200, description = "The issue after the change", body = Issue),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "Not allowed from the current status (`invalid_transition`)", body = ErrorBody),
-        (status = 422, description = "Missing or invalid note", body = ErrorBody),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
+        (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: not allowed from the current status", body = ErrorBody),
+        (status = 413, description = "`frame_too_large`: the body is over the size limit (16 KiB)", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "`invalid_value` (the id is not a UUID, JSON of the wrong shape, a note \
+            with a control or formatting character); and what this document cannot say: `note_required` \
+            (resolving or closing without a note), `phi_suspected` (a note that looks like a patient \
+            identifier), `field_too_long` (a note longer once in NFC only), `cannot_store`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
     ))]
 pub async fn change_status(
     State(state): State<AppState>,
@@ -67,8 +93,15 @@ pub async fn change_status(
 
 /// A reporter's latest reports (up to 200), newest first: "my reports".
 #[utoipa::path(get, path = "/api/v1/reporters/{reporter}/reports", tag = "reports",
-    params(("reporter" = String, Path, description = "The reporter's login")),
-    responses((status = 200, body = IssuesAt), (status = 422, body = ErrorBody)))]
+    params(("reporter" = ReporterId, Path)),
+    responses(
+        (status = 200, description = "The reporter's latest reports", body = IssuesAt),
+        (status = 404, description = "`not_found`: an empty reporter (no such endpoint)", body = ErrorBody),
+        (status = 422, description = "`invalid_value`: not a reporter name", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
 pub async fn reporter_reports(
     State(state): State<AppState>,
     ApiPath(reporter): ApiPath<String>,

@@ -18,13 +18,21 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct UnitQuery {
     /// Only issues of this kind.
+    #[param(value_type = Kind, required = false)]
     kind: Option<Kind>,
 }
 
 /// A unit's issues (up to 200): open ones first, then newest first.
 #[utoipa::path(get, path = "/api/v1/units/{unit}/issues", tag = "board",
-    params(("unit" = String, Path, description = "Unit id"), UnitQuery),
-    responses((status = 200, body = IssuesAt), (status = 422, description = "`unknown_unit`", body = ErrorBody)))]
+    params(("unit" = UnitId, Path), UnitQuery),
+    responses(
+        (status = 200, description = "The unit's issues", body = IssuesAt),
+        (status = 404, description = "`not_found`: an empty unit (no such endpoint)", body = ErrorBody),
+        (status = 422, description = "`unknown_unit`: not a unit of this go-live; `invalid_value`: the query string is not of this form (`kind` not one of the kinds)", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
 pub async fn unit_issues(
     State(state): State<AppState>,
     ApiPath(unit): ApiPath<String>,
