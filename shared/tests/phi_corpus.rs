@@ -1,11 +1,12 @@
 //! Measures the patient-data screen on labelled report texts: recall per category and the
 //! false-positive rate on clean texts, for the corpus the rules were written against
-//! (`tests/phi/corpus.tsv`) and for a held-out set written by someone else
-//! (`tests/phi/heldout.tsv`), whose texts are never printed.
+//! (`tests/phi/corpus.tsv`), for a validation set written by someone else that whoever tunes
+//! the rules may read (`tests/phi/validation.tsv`), and for held-out sets written by others
+//! and never read by whoever tunes them (`tests/phi/heldout*.tsv`), whose texts are never
+//! printed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use floorboard_shared::phi::{Category, screen};
 
@@ -121,6 +122,24 @@ fn the_corpus_is_screened_with_98_percent_recall_and_at_most_2_percent_false_pos
     assert!(t.false_positive_rate() <= 0.02, "corpus false positives {:.3} above 0.02", t.false_positive_rate());
 }
 
+/// The validation set: written by someone who never saw the rules, but read by whoever tunes
+/// them, as a validation set is: its misses are studied for the general pattern behind them,
+/// never fixed one sentence at a time. Its texts are fictional and may be printed.
+#[test]
+fn the_validation_set_is_screened_with_95_percent_recall_and_at_most_3_percent_false_positives() {
+    let cases = load("validation.tsv").expect("the validation set ships with the crate");
+    let t = measure(&cases);
+    print_aggregates("validation.tsv", &t);
+    for miss in &t.misses {
+        println!("  missed   {miss}");
+    }
+    for fp in &t.refused_clean {
+        println!("  refused  {fp}");
+    }
+    assert!(t.recall() >= 0.95, "validation recall {:.3} is below 0.95", t.recall());
+    assert!(t.false_positive_rate() <= 0.03, "validation false positives {:.3} above 0.03", t.false_positive_rate());
+}
+
 /// Measures a held-out set: written by someone who never saw the rules, and never read by
 /// whoever tunes them. Aggregates only, so the texts stay unseen.
 fn assert_heldout(name: &str) {
@@ -149,22 +168,4 @@ fn the_first_heldout_set_is_screened_with_95_percent_recall_and_at_most_3_percen
 #[ignore = "below the bar today: recall 88.0 %, false positives 4.5 %"]
 fn the_second_heldout_set_is_screened_with_95_percent_recall_and_at_most_3_percent_false_positives() {
     assert_heldout("heldout-2.tsv");
-}
-
-/// The screen's cost per report; meaningful with `cargo test --release -- --ignored`.
-#[test]
-#[ignore]
-fn prints_the_cost_per_report() {
-    let cases = load("corpus.tsv").expect("the corpus ships with the crate");
-    let rounds = 200;
-    let start = Instant::now();
-    let mut found = 0;
-    for _ in 0..rounds {
-        for case in &cases {
-            found += usize::from(std::hint::black_box(screen(std::hint::black_box(&case.text))).is_some());
-        }
-    }
-    let per = start.elapsed() / (rounds * cases.len()) as u32;
-    let mean_len = cases.iter().map(|c| c.text.len()).sum::<usize>() / cases.len();
-    println!("{} texts x {rounds}: {per:?} per text (mean {mean_len} bytes), {found} refusals", cases.len());
 }

@@ -127,11 +127,20 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
         .any(|k| matches!(scan.key(k), "lives" | "address" | "addr" | "resides" | "home" | "staying" | "moved"));
     let mut k = i + 1;
     let mut words = 0;
+    // `4410 n. lincoln way`: a compass point right after the number marks a street, in any case.
+    let directional =
+        matches!(scan.key(k), "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw" | "north" | "south" | "east" | "west")
+            && scan.is_word(k + if scan.is_punct(k + 1, '.') { 2 } else { 1 });
+    if directional {
+        k += if scan.is_punct(k + 1, '.') { 2 } else { 1 };
+        words += 1;
+    }
+    let introduced = introduced || directional;
     while words < 4 {
         let key = scan.key(k);
         if words > 0 && suffix(key) && !title(scan, k) {
             let long = long_suffix(key);
-            let capitalised = (i + 1..k).all(|w| scan.capitalised(w) || scan.kind(w) == Some(Kind::Mixed));
+            let capitalised = (i + 1..k).all(|w| scan.capitalised(w) || scan.kind(w) != Some(Kind::Word));
             if !(capitalised || introduced || long) {
                 return None;
             }

@@ -378,9 +378,34 @@ pub(super) fn patient_event(key: &str) -> Option<bool> {
         "admitted" | "admit" | "admission" | "readmitted" | "readmit" | "discharged" | "died" | "expired"
         | "deceased" | "death" | "passed" | "seen" | "dos" | "dod" | "transferred" | "delivered" | "arrived"
         | "presented" | "injured" | "fell" | "intubated" | "extubated" | "coded" | "dc'd" => Some(true),
-        "appt" | "appointment" | "surgery" | "procedure" | "delivery" | "visit" | "scheduled" => Some(false),
+        "appt" | "appointment" | "surgery" | "procedure" | "delivery" | "visit" | "scheduled" | "arrival" | "had"
+        | "section" | "replacement" | "biopsy" | "op" | "postop" | "operation" | "dc" | "d/c" | "birth" => Some(false),
         _ => None,
     }
+}
+
+/// The event before `date` in a field that holds a patient's date: `dc date`, `admit date`,
+/// `transfer date`, `surgery date`.
+pub(super) fn event_date_label(key: &str) -> bool {
+    matches!(
+        key,
+        "admit"
+            | "admission"
+            | "dc"
+            | "discharge"
+            | "transfer"
+            | "arrival"
+            | "surgery"
+            | "procedure"
+            | "delivery"
+            | "death"
+            | "service"
+            | "injury"
+            | "event"
+            | "visit"
+            | "appt"
+            | "appointment"
+    )
 }
 
 /// Words that make a date the system's: a go-live, an upgrade, a ticket, a shift.

@@ -70,13 +70,24 @@ fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
         }
         match context::patient_event(key) {
             Some(true) => return Some(Hit::new(Category::PatientDate, span)),
-            Some(false) if context::near_patient(scan, k, 6) => {
+            Some(false) if context::near_patient(scan, k, 6) || context::near_patient(scan, d.last, 6) => {
                 return Some(Hit::new(Category::PatientDate, span));
             }
             _ => {}
         }
         if context::system_date(key) || context::system_noun(key) {
             return None;
+        }
+    }
+    // `dc date for pt in 610 entered 5/30`: a patient's date field named earlier in the clause,
+    // with nothing of the system between.
+    for k in scan.before(d.first, 10) {
+        let key = scan.key(k);
+        if context::system_date(key) || context::system_noun(key) && key != "room" && key != "bed" {
+            break;
+        }
+        if key == "date" && scan.before(k, 1).next().is_some_and(|e| context::event_date_label(scan.key(e))) {
+            return Some(Hit::new(Category::PatientDate, span));
         }
     }
     // `on 11/23 the pt was admitted`: the event may follow the date.

@@ -260,9 +260,20 @@ fn labelled_mixed(scan: &Scan, i: usize) -> Option<Hit> {
 
 /// `MRN E1234567`, `acct A0044812`: a letter-prefixed number after a record label.
 fn lettered_record(scan: &Scan, i: usize) -> Option<Hit> {
-    let digits = scan.key(i).bytes().filter(u8::is_ascii_digit).count();
-    (digits >= 5 && context::cue_before(scan, i, 3) == Some(Cue::Record))
-        .then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
+    let key = scan.key(i);
+    let digits = key.bytes().filter(u8::is_ascii_digit).count();
+    let cue = context::cue_before(scan, i, 3);
+    // `merge Z4471920 into the older mrn`: one or two letters and six digits or more, with a
+    // record word in the clause after it, and nothing of the system before.
+    let prefix = key.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let record_after = (1..=2).contains(&prefix)
+        && digits >= 6
+        && prefix + digits == key.len()
+        && cue.is_none()
+        && scan
+            .after(i, 6)
+            .any(|k| matches!(scan.key(k), "mrn" | "mrns" | "chart" | "acct" | "account" | "csn" | "har"));
+    (digits >= 5 && cue == Some(Cue::Record) || record_after).then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
 }
 
 fn measure(key: &str) -> bool {

@@ -8,10 +8,21 @@
 //! user's context (`showed`, `access`, `cc`), and places or products named after people
 //! (`Henry Ford Hospital`, `Crohn's diet`) are cleared.
 //!
-//! The lists are the most frequent names of the 1990 US census (public domain): 2,500
-//! surnames (18 KB) and 1,641 given names (11 KB), plus 289 names that are also common words
-//! (2 KB), each sorted, one lowercase name a line, about 30 KB in all in the browser bundle.
-//! They are searched in place by bisection, without an index or an allocation.
+//! The lists, each sorted with one lowercase name a line (69 KB in all in the browser
+//! bundle), searched in place by bisection without an index or an allocation:
+//! - surnames (5,004; 36 KB): the 2,500 most frequent of the 1990 US census and the 5,000
+//!   most frequent of the 2010 census (both public domain), so `Nguyen`, `Zhang`, `Siddiqui`
+//!   and `Wisniewski` are listed;
+//! - given names (4,285; 29 KB): the 1990 census's 1,641 and the 4,250 of Tzioumis's list
+//!   of first names from US mortgage applications (2018, CC0), which holds names of every
+//!   origin (`Ahmad`, `Siobhan`, `Yelena`, `Delphine`);
+//! - names that are also words (686; 4 KB): the 289 chosen by hand, and every name added
+//!   with the 2010 and Tzioumis lists that is an English word in SCOWL's `american-english`
+//!   list or a word of the corpus's clean texts (`bear`, `box`, `can`, `he`, `to`).
+//!
+//! Two capitalised words that read as names are a name even when neither is listed
+//! (`Wanjiru Kamau`), except at the start of the text, where any two capitalised words may
+//! stand.
 
 use super::context;
 use super::tokens::{Kind, Scan};
@@ -117,13 +128,33 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     if honorific(key) {
         let j = skip(scan, i + 1, &["."]);
         let look = Look::of(scan, j)?;
-        return (look.name() || look.capitalised_unknown()).then_some((90, j));
+        // `mrs. okafor`: a title written out (or with its stop) takes an unknown word too.
+        let spelled = key != "ms" || scan.is_punct(i + 1, '.') || scan.capitalised(i);
+        let lower_unknown = spelled && !look.listed() && !look.common && plain_lower(scan, j);
+        return (look.name() || look.capitalised_unknown() || lower_unknown).then_some((90, j));
+    }
+    // `baby boy Castellanos`, `baby girl Nguyen`: how a newborn is registered.
+    if key == "baby" && matches!(scan.key(i + 1), "boy" | "girl") {
+        let j = i + 2;
+        let look = Look::of(scan, j)?;
+        return (look.name() || look.capitalised_unknown()).then_some((85, j));
+    }
+    // `the Abernathys at bedside`: a family named by its surname in the plural.
+    if key == "the"
+        && let Some(last) = plural_family(scan, i + 1)
+    {
+        return Some((75, last));
     }
     if matches!(key, "pt" | "patient" | "pts" | "patient's") && !scan.possessive(i) {
         return after_patient_word(scan, i);
     }
     if relation(key) {
         let j = skip(scan, i + 1, &[",", ":", "(", "named", "name", "is", "was", "-", "member", "of"]);
+        if scan.key(j) == "the"
+            && let Some(last) = plural_family(scan, j + 1)
+        {
+            return Some((80, last));
+        }
         let look = Look::of(scan, j)?;
         if staff_before(scan, i) {
             return None;
@@ -139,10 +170,13 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     }
     // `admitted Harold Jenkins`, `the AVS for O'Brien`: a name taken in as a patient.
     if let Some(score) = taken_in(scan, i) {
-        let j = skip(scan, i + 1, &["the", "of", "for", "on", "mr", "mrs", "ms", "."]);
+        let j =
+            skip(scan, i + 1, &["the", "of", "for", "to", "on", "mr", "mrs", "ms", ".", "\"", "baby", "boy", "girl"]);
         let p = person(scan, j)?;
         let unknown_ok = score >= 80;
-        let fits = scan.capitalised(j) && (p.listed || (unknown_ok && p.parts > 1) || unknown_ok && plain(scan, j));
+        // Two or more name-like words (`Wanjiru Kamau`) are a name whatever the lists say.
+        let fits =
+            scan.capitalised(j) && (p.listed || p.full || (unknown_ok && p.parts > 1) || unknown_ok && plain(scan, j));
         return (fits && !staff_before(scan, j) && !staff_after(scan, p.last, 3) && !place_after(scan, p.last))
             .then_some((score, p.last));
     }
@@ -167,7 +201,9 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         return Some((80, p.last));
     }
     // `Bishop in room 5`: a surname that is also a word, with the bed named.
-    let surname_only = p.parts == 1 && Look::of(scan, i).is_some_and(|l| l.surname && !l.given && l.cap);
+    let surname_only = p.parts == 1
+        && !matches!(scan.key(i), "north" | "south" | "east" | "west")
+        && Look::of(scan, i).is_some_and(|l| l.surname && !l.given && l.cap);
     if surname_only && bed_word_after(scan, i) {
         return Some((75, i));
     }
@@ -182,8 +218,11 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         let noun = scan.after(p.last, 1).next().map(|k| scan.key(k)).unwrap_or("");
         let surely = plain_single || p.listed && owned_by_patient(noun);
         let eponym = eponym(scan.key(p.last));
-        return ((patient_noun(noun) || relation(noun)) && surely && !eponym && scan.capitalised(i))
-            .then_some((85, p.last));
+        // Lowercase, only a full name with something only a patient has: `ahmad rahimi's wife`.
+        let written = scan.capitalised(i)
+            || p.parts > 1 && owned_by_patient(noun)
+            || p.listed && !p.common && relation(noun) && noun != "family";
+        return ((patient_noun(noun) || relation(noun)) && surely && !eponym && written).then_some((85, p.last));
     }
     // `Gutierrez was transferred`, `Kowalski refused`, `the Gonzalez family`.
     if plain_single && scan.capitalised(i) && (patient_verb_after(scan, p.last) || family_after(scan, p.last)) {
@@ -240,6 +279,9 @@ struct Person {
 }
 
 fn person(scan: &Scan, i: usize) -> Option<Person> {
+    if let Some(p) = initials_then_surname(scan, i) {
+        return Some(p);
+    }
     let first = Look::of(scan, i)?;
     if !(first.name() || first.capitalised_unknown() && !scan.all_caps(i)) {
         return None;
@@ -269,7 +311,7 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
             continue;
         }
         // `Ana R.`
-        if p.parts == 1 && given_first && cap && initial(scan, next) {
+        if p.parts == 1 && (given_first || plain(scan, i)) && cap && initial(scan, next) {
             p.initial = true;
             p.last = if scan.is_punct(next + 1, '.') { next + 1 } else { next };
             break;
@@ -283,12 +325,22 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         let joins = if cap {
             scan.capitalised(next) && !shouted && (part.name() || part.capitalised_unknown())
         } else {
-            !scan.capitalised(next) && part.listed() && !part.common
+            // `ahmad rahimi's wife`: a listed given name and an unknown possessive surname.
+            let owned = given_first && p.parts == 1 && scan.possessive(next) && plain_lower(scan, next);
+            !scan.capitalised(next) && (part.listed() && !part.common || owned)
         };
         if !joins || scan.possessive(p.last) || place_word(scan.key(next)) {
             break;
         }
-        if given_first && part.surname && p.parts == 1 {
+        // A given name then a surname, or two words that read as names where neither is
+        // listed (`Olek Wisniewski`, `Wanjiru Kamau`; not at the start of the text, where
+        // any two capitalised words may stand).
+        let first_like = given_first || first.listed() && !first.common || plain(scan, i);
+        let part_like = part.surname || part.listed() && !part.common || plain(scan, next);
+        let some_listed = first.listed() && !first.common || part.listed() && !part.common;
+        if p.parts == 1 && cap && first_like && part_like && (some_listed || i > 0)
+            || given_first && part.surname && p.parts == 1
+        {
             p.full = true;
         }
         p.listed |= part.listed();
@@ -296,6 +348,30 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         p.last = next;
     }
     Some(p)
+}
+
+/// `J. Whitfield`, `C.J. Broussard`: initials with stops, then a capitalised surname.
+fn initials_then_surname(scan: &Scan, i: usize) -> Option<Person> {
+    let mut k = i;
+    let mut n = 0;
+    while n < 3 && scan.is_word(k) && scan.raw(k).len() == 1 && scan.capitalised(k) && scan.is_punct(k + 1, '.') {
+        k += 2;
+        n += 1;
+    }
+    if n == 0 || !scan.spaced(k) && n == 1 || !scan.capitalised(k) || scan.all_caps(k) {
+        return None;
+    }
+    let look = Look::of(scan, k)?;
+    let surname = look.surname && !look.common || plain(scan, k);
+    surname.then_some(Person {
+        last: k,
+        parts: 2,
+        listed: look.listed(),
+        common: false,
+        full: false,
+        given_first: false,
+        initial: true,
+    })
 }
 
 /// `Morrison 12B`: a room and bed written as one token after a surname.
@@ -399,11 +475,7 @@ fn initial(scan: &Scan, i: usize) -> bool {
 /// English word that happens to start a sentence (`Printer in room 6`).
 fn plain(scan: &Scan, i: usize) -> bool {
     let key = scan.key(i);
-    let english = [
-        "er", "ing", "ion", "ment", "ness", "ity", "ble", "ed", "ly", "ure", "ance", "ence", "ist", "ies", "ics", "ive",
-    ]
-    .iter()
-    .any(|s| key.ends_with(s));
+    let english = english_ending(key);
     scan.capitalised(i)
         && !scan.all_caps(i)
         && key.len() >= 3
@@ -423,16 +495,85 @@ fn taken_in(scan: &Scan, i: usize) -> Option<u8> {
         | "triaged" | "registered" | "transported" | "bedded" | "boarded" => {
             (!matches!(next, "to" | "from" | "at" | "by" | "on")).then_some(80)
         }
-        "scanned" | "rescanned" | "identified" | "moved" | "bumped" => Some(75),
+        "transferring" | "rooming" | "triaging" | "registering" | "transporting" | "bedding" => {
+            (!matches!(next, "to" | "from" | "at" | "by" | "on")).then_some(80)
+        }
+        // `can't discharge D'Angelo Price`, `trying to admit Ruiz`: the noun used as a verb.
+        "discharge" | "admit" | "transfer" | "room" | "readmit" | "triage"
+            if scan.before(i, 1).next().is_some_and(|k| modal(scan.key(k))) =>
+        {
+            Some(80)
+        }
+        "scanned" | "rescanned" | "identified" | "moved" | "bumped" | "given" | "administered" => Some(75),
         "avs" | "discharge" | "admission" | "transfer" | "chart" | "armband" | "wristband" | "label" | "labels"
-        | "specimen" | "specimens" | "meds" | "tray" | "visitor" | "visitors" | "allergies" | "paperwork"
-        | "consent" | "family" | "belongings" | "sitter" | "transport"
+        | "specimen" | "specimens" | "meds" | "tray" | "visitor" | "visitors" | "allergies" | "allergy"
+        | "paperwork" | "consent" | "family" | "belongings" | "sitter" | "transport" | "labs" | "results"
+        | "vitals" | "correction" | "status" | "band" | "armbands" | "wristbands" | "diet" | "insulin" | "dose"
+        | "bed" | "room"
             if matches!(next, "for" | "of") =>
         {
             Some(75)
         }
         _ => None,
     }
+}
+
+/// Words before a verb that make a noun such as `discharge` one: `can't discharge Price`.
+fn modal(key: &str) -> bool {
+    matches!(
+        key,
+        "can't"
+            | "cant"
+            | "cannot"
+            | "couldn't"
+            | "couldnt"
+            | "won't"
+            | "wont"
+            | "to"
+            | "unable"
+            | "please"
+            | "pls"
+            | "trying"
+            | "tried"
+            | "need"
+            | "needs"
+            | "must"
+    )
+}
+
+/// `Abernathys` after `the`: a capitalised plural whose singular is a surname or reads as
+/// one, with the family, a visit or the bedside near it. Returns the plural's token.
+fn plural_family(scan: &Scan, k: usize) -> Option<usize> {
+    let key = scan.key(k);
+    let stem = key.strip_suffix('s')?;
+    let surname = is_surname(stem) || is_surname(key.strip_suffix("es").unwrap_or(""));
+    let plain_stem = stem.len() >= 4 && !listed(COMMON, stem) && plain(scan, k);
+    let near = scan.before(k, 4).chain(scan.after(k, 4)).any(|w| {
+        matches!(scan.key(w), "family" | "visiting" | "visitors" | "visitor" | "bedside" | "kids")
+            || relation(scan.key(w))
+    });
+    (scan.capitalised(k) && !scan.all_caps(k) && (surname || plain_stem) && near).then_some(k)
+}
+
+/// A lowercase word that may be an unknown surname after a title: three letters or more,
+/// no English ending, in no list of words.
+fn plain_lower(scan: &Scan, i: usize) -> bool {
+    let key = scan.key(i);
+    scan.is_word(i)
+        && key.len() >= 3
+        && key.bytes().all(|b| b.is_ascii_alphabetic() || b == b'\'')
+        && !english_ending(key)
+        && !device(key)
+        && !system_word(key)
+        && !context::staff_title(key)
+        && !listed(COMMON, key)
+}
+
+/// Endings of English words that names rarely have.
+fn english_ending(key: &str) -> bool {
+    ["er", "ing", "ion", "ment", "ness", "ity", "ble", "ed", "ly", "ure", "ance", "ence", "ist", "ies", "ics", "ive"]
+        .iter()
+        .any(|s| key.ends_with(s))
 }
 
 /// `was transferred`, `fell`, `refused`, `is NPO` after a name: the name is a patient's.
@@ -552,6 +693,44 @@ fn device(key: &str) -> bool {
             | "lab"
             | "vent"
             | "tele"
+            | "everywhere"
+            | "together"
+            | "secure"
+            | "chat"
+            | "dragon"
+            | "muse"
+            | "kardex"
+            | "rover"
+            | "haiku"
+            | "canto"
+            | "hyperspace"
+            | "mychart"
+            | "storyboard"
+            | "snapboard"
+            | "kaiser"
+            | "permanente"
+            | "sutter"
+            | "providence"
+            | "ascension"
+            | "atrium"
+            | "intermountain"
+            | "geisinger"
+            | "northwell"
+            | "ochsner"
+            | "allina"
+            | "sanford"
+            | "baylor"
+            | "emory"
+            | "vanderbilt"
+            | "hopkins"
+            | "cedars"
+            | "sinai"
+            | "welch"
+            | "allyn"
+            | "medtronic"
+            | "abbott"
+            | "hillrom"
+            | "epic"
     )
 }
 
@@ -640,7 +819,9 @@ fn staff_after(scan: &Scan, last: usize, window: usize) -> bool {
     }
     let staff = |k: &usize| {
         let key = scan.key(*k);
-        context::staff_title(key) || staff_place(key) && (key != "it" || scan.all_caps(*k))
+        // `pca pump` is a device, not a patient care assistant.
+        let device_next = matches!(scan.key(*k + 1), "pump" | "pumps");
+        context::staff_title(key) && !device_next || staff_place(key) && (key != "it" || scan.all_caps(*k))
     };
     scan.after(last, window).take_while(|k| !patient_context_word(scan.key(*k))).any(|k| staff(&k))
 }
@@ -686,7 +867,7 @@ fn room_number_after(scan: &Scan, last: usize) -> bool {
 
 /// `pt Garcia`, `patient: John Smith`, `pt john smith`.
 fn after_patient_word(scan: &Scan, i: usize) -> Option<(u8, usize)> {
-    let j = skip(scan, i + 1, &[":", ",", "-", "named", "name", "is", "was", "mr", "mrs", "ms", "."]);
+    let j = skip(scan, i + 1, &[":", ",", "-", "(", "named", "name", "is", "was", "mr", "mrs", "ms", "."]);
     let look = Look::of(scan, j)?;
     // `Patient Station`, `Patient Lists`: a title-cased activity, not a person.
     let title_case = scan.capitalised(i) && !scan.all_caps(i) && scan.capitalised(j);
@@ -1071,13 +1252,41 @@ fn bed_after(scan: &Scan, i: usize) -> bool {
             return true;
         }
     }
+    // `mcwilliams in 5b`, `Kowalczyk in 306A`: a room and bed as one token; `in 5S` is a unit
+    // (north, south, east, west) unless a bed follows it (`in 5S bed 2`).
+    if scan.key(i + 1) == "in" && room_id(scan, i + 2) {
+        let unit = scan.key(i + 2).ends_with(['n', 's', 'e', 'w']);
+        if !unit || bed_word_after(scan, i + 2) {
+            return true;
+        }
+    }
     bed_word_after(scan, i)
 }
 
-/// `in bed 14`, `(rm 12)`, `- room 4`.
+/// `in bed 14`, `(rm 12)`, `- room 4`, `(trauma 2)`, `from ED room 11`.
 fn bed_word_after(scan: &Scan, i: usize) -> bool {
-    let k = skip(scan, i + 1, &["in", "(", "-", ",", "at"]);
-    matches!(scan.key(k), "bed" | "room" | "rm" | "bay") && matches!(scan.kind(k + 1), Some(Kind::Number | Kind::Mixed))
+    let mut k = skip(scan, i + 1, &["in", "(", "-", ",", "at", "from", "on"]);
+    // `from ED room 11`, `on 4W bed 2`: a unit between the name and its bed.
+    if k > i + 1 && (scan.all_caps(k) && scan.raw(k).len() <= 4 || room_id(scan, k)) {
+        k += 1;
+    }
+    bed_word(scan.key(k)) && matches!(scan.kind(k + 1), Some(Kind::Number | Kind::Mixed))
+}
+
+/// Where a patient lies: `bed`, `room`, `bay`, `trauma 2`, `hall 3`.
+fn bed_word(key: &str) -> bool {
+    matches!(key, "bed" | "room" | "rm" | "bay" | "trauma" | "resus" | "hall" | "hallway" | "stretcher" | "pod")
+}
+
+/// `5b`, `306A`, `12-B`'s first part: a room number with a bed or unit letter.
+fn room_id(scan: &Scan, k: usize) -> bool {
+    let key = scan.key(k);
+    let letters = key.trim_start_matches(|c: char| c.is_ascii_digit());
+    scan.kind(k) == Some(Kind::Mixed)
+        && key.len() <= 5
+        && letters.len() == 1
+        && letters.len() < key.len()
+        && letters.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 fn bed_before(scan: &Scan, i: usize) -> bool {
@@ -1087,9 +1296,9 @@ fn bed_before(scan: &Scan, i: usize) -> bool {
             k -= 1;
         }
     }
-    k >= 2
-        && matches!(scan.kind(k - 1), Some(Kind::Number | Kind::Mixed))
-        && matches!(scan.key(k - 2), "bed" | "room" | "rm" | "bay")
+    // `3N-14 Hildegard V.`: a unit and a bed before the name.
+    let unit_bed = k >= 3 && scan.is_number(k - 1) && scan.is_punct(k - 2, '-') && room_id(scan, k - 3);
+    unit_bed || k >= 2 && matches!(scan.kind(k - 1), Some(Kind::Number | Kind::Mixed)) && bed_word(scan.key(k - 2))
 }
 
 fn relation_after(scan: &Scan, i: usize) -> bool {
@@ -1148,6 +1357,17 @@ fn patient_context_word(key: &str) -> bool {
             | "mychart"
             | "isolation"
             | "pain"
+            | "band"
+            | "ama"
+            | "dnr"
+            | "iso"
+            | "drip"
+            | "infusion"
+            | "transfusion"
+            | "wound"
+            | "postop"
+            | "sitter"
+            | "restraints"
     ) || relation(key)
 }
 
@@ -1183,9 +1403,16 @@ fn weak_context(scan: &Scan, first: usize, last: usize) -> bool {
 }
 
 /// What a verb right after a name says of it: a user's act (`cannot`, `asked`) takes 40 off
-/// the score, a want (`needs`) 25.
+/// the score, a want (`needs`) 25. `on the pt list` or `in bed` is where a patient is, not a
+/// user.
 fn user_after(scan: &Scan, last: usize) -> i32 {
     let key = scan.after(last, 1).next().map(|k| scan.key(k)).unwrap_or("");
+    if matches!(key, "on" | "in" | "from") {
+        let k = skip(scan, last + 2, &["the", "a", "my", "our", "your"]);
+        if matches!(scan.key(k), "pt" | "pts" | "patient" | "census" | "bed" | "rm" | "room" | "tracking" | "board") {
+            return 0;
+        }
+    }
     match key {
         "can't" | "cannot" | "couldn't" | "could" | "unable" | "asked" | "asks" | "says" | "said" | "reports"
         | "reported" | "logged" | "tried" | "trained" | "found" | "doesn't" | "didn't" | "from" | "in" | "on"
@@ -1396,6 +1623,21 @@ mod tests {
     }
 
     #[test]
+    fn flags_names_of_every_origin_and_the_forms_newborns_and_initials_take() {
+        for text in [
+            "mrs. okafor's armband wont scan",
+            "armband for baby girl Okonkwo printed with the mother's name",
+            "heparin given to Adaeze Nwosu but the scan did not file",
+            "allergy for Mateusz Wiśniewski shows penicillin twice",
+            "R.J. Thibodeaux in 1207 - pump not associating",
+            "haruto tanaka's daughter wants proxy access",
+            "the Szymanskis are at bedside asking for the AVS",
+        ] {
+            assert_eq!(category(text), Some(Category::Name), "{text}");
+        }
+    }
+
+    #[test]
     fn clears_users_places_and_products_named_after_people() {
         for text in [
             "Marcus Bell, unit educator, needs the tip sheet for blood",
@@ -1407,6 +1649,8 @@ mod tests {
             "Crohn's diet order not in the list",
             "Grady ED transfers come in without a MRN",
             "Willow Inpatient verify queue is slow at 0800",
+            "Care Everywhere shows outside allergies twice for every pt",
+            "pca pump channel B not mapping in rm 1104",
         ] {
             assert_eq!(category(text), None, "{text}");
         }

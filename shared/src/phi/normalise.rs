@@ -5,9 +5,10 @@
 //! (full-width forms, mathematical letters and digits, super- and subscript digits,
 //! ligatures, odd spaces), written out by hand rather than pulling the `unicode-normalization`
 //! tables into the browser bundle. On top of NFKC: format characters and combining marks are
-//! dropped (so `M\u{200B}R\u{200B}N` reads `MRN`), every dash becomes `-`, Latin-1 accents and
-//! the Cyrillic and Greek look-alikes of Latin letters become their Latin letter, and other
-//! scripts' decimal digits become ASCII digits.
+//! dropped (so `M\u{200B}R\u{200B}N` reads `MRN`), every dash becomes `-`, Latin-1 and
+//! Latin Extended-A accents (`José`, `Wiśniewski`) and the Cyrillic and Greek look-alikes of
+//! Latin letters become their Latin letter, and other scripts' decimal digits become ASCII
+//! digits.
 
 use std::borrow::Cow;
 
@@ -120,6 +121,7 @@ fn fold(c: char) -> Fold {
         '\u{FB03}' => Fold::Str("ffi"),
         '\u{FB04}' => Fold::Str("ffl"),
         '\u{C0}'..='\u{FF}' => latin1(c),
+        '\u{100}'..='\u{17F}' => latin_extended_a(u),
         '\u{370}'..='\u{3FF}' | '\u{400}'..='\u{4FF}' => lookalike(c),
         _ => Fold::Keep,
     }
@@ -148,6 +150,14 @@ fn latin1(c: char) -> Fold {
         _ => return Fold::Keep,
     };
     Fold::Char(base)
+}
+
+/// Latin Extended-A letters (Polish, Czech, Turkish, Baltic...) without their marks, so
+/// `Wiśniewski` is looked up as `Wisniewski`; `Ł` is `L`, `Œ` is `O`.
+fn latin_extended_a(u: u32) -> Fold {
+    const BASE: &[u8; 128] =
+        b"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+    BASE.get((u - 0x100) as usize).map_or(Fold::Keep, |b| Fold::Char(*b as char))
 }
 
 /// Cyrillic and Greek letters drawn like Latin ones (`МRN` with a Cyrillic `М`).
@@ -218,6 +228,7 @@ mod tests {
     #[test]
     fn folds_accents_and_lookalike_letters() {
         assert_eq!(normalise("José").text(), "Jose");
+        assert_eq!(normalise("Wiśniewski Łukasz Dvořák").text(), "Wisniewski Lukasz Dvorak");
         assert_eq!(normalise("\u{41C}RN").text(), "MRN");
     }
 
