@@ -124,7 +124,10 @@ impl Live {
             if let Some(text) = e.data().as_string() {
                 match serde_json::from_str::<ServerMsg>(&text) {
                     Ok(msg) => self.dispatch(msg),
-                    Err(e) => web_sys::console::warn_1(&format!("unreadable server message: {e}").into()),
+                    // Where, never what: serde's message can quote the value, a report's text.
+                    Err(e) => web_sys::console::warn_1(
+                        &format!("unreadable server message ({:?} at column {})", e.classify(), e.column()).into(),
+                    ),
                 }
             }
         });
