@@ -116,12 +116,17 @@ fn ConnectionIndicator() -> impl IntoView {
         ConnStatus::Reconnecting(secs) => format!("Reconnecting (retry in {secs} s)"),
     };
     let waiting = move || live.outbox.waiting.with(Vec::len);
+    let needs_editing = move || live.outbox.refused.with(Vec::len);
     view! {
         <div class="conn" role="status" aria-live="polite" data-status=move || format!("{:?}", live.status.get())>
             <span class="dot" class:live=move || live.status.get() == ConnStatus::Live aria-hidden="true"></span>
             <span class="conn-label">{label}</span>
             <Show when=move || { waiting() > 0 }>
                 <span class="waiting">{move || format!("{} waiting to send", waiting())}</span>
+            </Show>
+            // Seen from every screen: refused reports wait for the trainer, not for the network.
+            <Show when=move || { needs_editing() > 0 }>
+                <a class="needs-editing" href="/report">{move || format!("{} needs editing", needs_editing())}</a>
             </Show>
         </div>
     }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
-use floorboard_shared::{ErrorCode, ReportDraft};
+use floorboard_shared::{ErrorCode, ReportDraft, ReportId};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -355,6 +355,14 @@ impl Live {
     /// resends it with the same id on every reconnect until the server answers.
     pub fn submit(&self, report: ReportDraft) -> bool {
         let stored = self.outbox.add(report.clone());
+        self.send(&ClientMsg::Submit { report });
+        stored
+    }
+
+    /// As `submit`, for the trainer's fix of a report the server refused: the refused one is
+    /// forgotten once the fix is in the outbox.
+    pub fn submit_edited(&self, refused_id: ReportId, report: ReportDraft) -> bool {
+        let stored = self.outbox.replace_refused(refused_id, report.clone());
         self.send(&ClientMsg::Submit { report });
         stored
     }
