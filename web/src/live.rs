@@ -57,6 +57,8 @@ struct Inner {
 pub struct Live {
     pub status: RwSignal<ConnStatus>,
     pub outbox: Outbox,
+    /// The protocol version the server said it speaks in its last `welcome`.
+    pub server_protocol: RwSignal<Option<u32>>,
     inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
 }
 
@@ -88,6 +90,7 @@ impl Live {
         let live = Live {
             status: RwSignal::new(ConnStatus::Connecting),
             outbox: Outbox::load(),
+            server_protocol: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(RefCell::new(inner))),
         };
         live.connect();
@@ -216,7 +219,10 @@ impl Live {
 
     fn dispatch(self, msg: ServerMsg) {
         match &msg {
-            ServerMsg::Welcome { .. } => self.on_welcome(),
+            ServerMsg::Welcome { protocol, .. } => {
+                self.server_protocol.set(Some(*protocol));
+                self.on_welcome();
+            }
             ServerMsg::Pong { .. } => self.inner().borrow_mut().ping_sent_at = None,
             ServerMsg::Submitted(receipt) => self.outbox.delivered(receipt.id),
             ServerMsg::Error(body) => {
