@@ -154,7 +154,10 @@ fn ConnectionIndicator() -> impl IntoView {
             </Show>
             // Seen from every screen: refused reports wait for the trainer, not for the network.
             <Show when=move || { needs_editing() > 0 }>
-                <a class="needs-editing" href="/report">{move || format!("{} needs editing", needs_editing())}</a>
+                <a class="needs-editing" href="/report">{move || match needs_editing() {
+                    1 => "1 needs editing".to_owned(),
+                    n => format!("{n} need editing"),
+                }}</a>
             </Show>
         </div>
     }

@@ -48,8 +48,9 @@ pub fn ReportPage() -> impl IntoView {
                 None => view! { <CheckInForm checkin/> }.into_any(),
                 Some(c) => view! {
                     <CheckedIn current=c.clone() checkin/>
+                    <NeedsEditing editing/>
                     <ReportForm at=c.clone() editing/>
-                    <Outgoing editing/>
+                    <Outgoing/>
                     <MyReports reporter=c.reporter.clone()/>
                 }
                 .into_any(),
@@ -521,16 +522,10 @@ pub fn status_label(status: Status) -> &'static str {
     }
 }
 
-/// Reports still on the device: waiting to send, or refused by the server and waiting for
-/// the trainer to fix them (or discard them: only the trainer does).
+/// Reports stored on the device, waiting to send.
 #[component]
-fn Outgoing(editing: RwSignal<Option<Refused>>) -> impl IntoView {
-    let live = expect_context::<Live>();
-    let outbox = live.outbox;
-    // The refused report whose Discard was tapped once: a second tap on "Discard for good"
-    // is needed, so a stray touch on a tablet cannot lose a report.
-    let discarding = RwSignal::new(None::<ReportId>);
-    let edited = move |id: ReportId| editing.with(|e| e.as_ref().is_some_and(|e| e.report.id == id));
+fn Outgoing() -> impl IntoView {
+    let outbox = expect_context::<Live>().outbox;
     view! {
         <Show when=move || outbox.waiting.with(|w| !w.is_empty())>
             <section class="card outbox" aria-labelledby="outbox-title">
@@ -543,6 +538,19 @@ fn Outgoing(editing: RwSignal<Option<Refused>>) -> impl IntoView {
                 </ul>
             </section>
         </Show>
+    }
+}
+
+/// Reports the server refused after they left, above the form: they wait for the trainer to
+/// fix them (or discard them: only the trainer does), not for the network.
+#[component]
+fn NeedsEditing(editing: RwSignal<Option<Refused>>) -> impl IntoView {
+    let outbox = expect_context::<Live>().outbox;
+    // The refused report whose Discard was tapped once: a second tap on "Discard for good"
+    // is needed, so a stray touch on a tablet cannot lose a report.
+    let discarding = RwSignal::new(None::<ReportId>);
+    let edited = move |id: ReportId| editing.with(|e| e.as_ref().is_some_and(|e| e.report.id == id));
+    view! {
         <Show when=move || outbox.refused.with(|r| !r.is_empty())>
             <section class="card refused" aria-labelledby="refused-title">
                 <h2 id="refused-title">"Needs editing"</h2>
@@ -563,7 +571,7 @@ fn Outgoing(editing: RwSignal<Option<Refused>>) -> impl IntoView {
                                                 let again = again.clone();
                                                 view! { <button type="button" on:click=move |_| editing.set(Some(again.clone()))>"Edit"</button> }
                                             }>
-                                            <span class="hint">"Open in the form above"</span>
+                                            <span class="hint">"Open in the form below"</span>
                                         </Show>
                                         <Show when=move || discarding.get() == Some(id)
                                             fallback=move || view! {
