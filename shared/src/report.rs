@@ -324,36 +324,16 @@ impl ReportDraft {
                 "reported_at must be from 2000 to 2099 (UTC); check the device's clock".into(),
             );
         }
-        let summary = match text::clean(summary, Lines::One) {
-            Ok(summary) if summary.is_empty() => {
-                return bad(ErrorCode::EmptySummary, "summary", "summary must say what happened".into());
-            }
-            Ok(summary) => summary,
-            Err(refused) => return bad(ErrorCode::InvalidValue, "summary", refused.message("summary")),
-        };
-        let details = match details.map(|d| text::clean(d, Lines::Many)).transpose() {
-            Ok(details) => details.filter(|d| !d.is_empty()),
-            Err(refused) => return bad(ErrorCode::InvalidValue, "details", refused.message("details")),
-        };
-        let role = match affected_role.map(|r| text::clean(r, Lines::One)).transpose() {
-            Ok(role) => role.filter(|r| !r.is_empty()),
-            Err(refused) => return bad(ErrorCode::InvalidValue, "affected_role", refused.message("affected_role")),
-        };
-        for (field, text, max) in [
-            ("summary", Some(summary.as_str()), SUMMARY_MAX),
-            ("details", details.as_deref(), DETAILS_MAX),
-            ("affected_role", role.as_deref(), ROLE_MAX),
-            ("reporter", Some(reporter.as_str()), crate::ids::MAX_ID_LEN),
-        ] {
-            if let Some(text) = text {
-                if text.chars().count() > max {
-                    return bad(ErrorCode::FieldTooLong, field, format!("{field} is longer than {max} characters"));
-                }
-                if let Some(finding) = phi::screen(text) {
-                    return bad(ErrorCode::PhiSuspected, field, phi_message(field, &finding));
-                }
-            }
+        let with_id = |e: ErrorBody| e.with_id(id);
+        let summary = check_text("summary", summary, Lines::One, SUMMARY_MAX).map_err(with_id)?;
+        if summary.is_empty() {
+            return bad(ErrorCode::EmptySummary, "summary", "summary must say what happened".into());
         }
+        let details =
+            details.map(|d| check_text("details", d, Lines::Many, DETAILS_MAX)).transpose().map_err(with_id)?;
+        let role =
+            affected_role.map(|r| check_text("affected_role", r, Lines::One, ROLE_MAX)).transpose().map_err(with_id)?;
+        screen_text("reporter", reporter.as_str(), crate::ids::MAX_ID_LEN).map_err(with_id)?;
         if !(1..=AFFECTED_USERS_MAX).contains(&affected_users) {
             return bad(
                 ErrorCode::InvalidValue,
@@ -371,8 +351,8 @@ impl ReportDraft {
             kind,
             severity,
             summary,
-            details,
-            affected_role: role,
+            details: details.filter(|d| !d.is_empty()),
+            affected_role: role.filter(|r| !r.is_empty()),
             affected_users,
             resolved_at_elbow,
             reporter,
@@ -399,6 +379,30 @@ impl Report {
             ..self.clone()
         };
         restated == *retry
+    }
+}
+
+/// The checks `ReportDraft::validate` makes on one free-text field, with the same codes and
+/// messages: a character no layer may hold (`invalid_value`), over `max` characters
+/// (`field_too_long`), a patient identifier (`phi_suspected`). Returns the text cleaned
+/// (`text::clean`). Devices run it as the trainer types, so a draft the server would refuse
+/// is shown with the server's own words before it is sent.
+pub fn check_text(field: &str, text: String, lines: Lines, max: usize) -> Result<String, ErrorBody> {
+    let text = text::clean(text, lines)
+        .map_err(|refused| ErrorBody::new(ErrorCode::InvalidValue, refused.message(field)).with_field(field))?;
+    screen_text(field, &text, max)?;
+    Ok(text)
+}
+
+/// Length and the patient-data screen, on text already cleaned.
+fn screen_text(field: &str, text: &str, max: usize) -> Result<(), ErrorBody> {
+    if text.chars().count() > max {
+        return Err(ErrorBody::new(ErrorCode::FieldTooLong, format!("{field} is longer than {max} characters"))
+            .with_field(field));
+    }
+    match phi::screen(text) {
+        Some(finding) => Err(ErrorBody::new(ErrorCode::PhiSuspected, phi_message(field, &finding)).with_field(field)),
+        None => Ok(()),
     }
 }
 
@@ -525,6 +529,32 @@ mod tests {
     fn patient_identifiers_in_free_text_are_refused() {
         let d = ReportDraft { summary: "MRN 00482913 chart will not open".into(), ..draft() };
         assert_eq!(code_of(d), (ErrorCode::PhiSuspected, Some("summary".into())));
+    }
+
+    #[test]
+    fn a_field_checked_alone_is_refused_as_validate_refuses_it() {
+        for (field, text, lines, max, d) in [
+            ("summary", "pt MRN 4829137 chart won't open", Lines::One, SUMMARY_MAX, draft()),
+            ("summary", "Order set \u{202E}gnissim", Lines::One, SUMMARY_MAX, draft()),
+            ("details", "call back 555-123-4567", Lines::Many, DETAILS_MAX, draft()),
+            ("affected_role", "R\u{85}N", Lines::One, ROLE_MAX, draft()),
+        ] {
+            let alone = check_text(field, text.into(), lines, max).unwrap_err();
+            let d = match field {
+                "summary" => ReportDraft { summary: text.into(), ..d },
+                "details" => ReportDraft { details: Some(text.into()), ..d },
+                _ => ReportDraft { affected_role: Some(text.into()), ..d },
+            };
+            let whole = d.validate(&GoLive::example()).unwrap_err();
+            assert_eq!(alone.clone().with_id(whole.id.unwrap()), whole, "{field}");
+            assert!(!alone.message.contains(text), "{}", alone.message);
+        }
+        let message = check_text("summary", "pt MRN 4829137 chart won't open".into(), Lines::One, SUMMARY_MAX)
+            .unwrap_err()
+            .message;
+        assert!(message.starts_with("summary looks like it holds "), "{message}");
+        assert!(message.ends_with("; describe the system, not the patient"), "{message}");
+        assert_eq!(check_text("summary", " Caf\u{65}\u{301} ".into(), Lines::One, 9).unwrap(), "Caf\u{e9}");
     }
 
     #[test]

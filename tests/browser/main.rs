@@ -1,12 +1,24 @@
 //! Browser end-to-end tests: the real server serving the built front end, driven in
 //! headless Chromium. They assert what a trainer, an analyst and a training lead see.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Instant;
 
-use floorboard_shared::Status;
-use floorboard_shared::protocol::IssuesAt;
-use floorboard_tests::TestServer;
+use floorboard_shared::protocol::{ClientMsg, IssuesAt, MAX_FRAME_BYTES, PROTOCOL_VERSION, ServerMsg};
+use floorboard_shared::{Kind, Severity, Status};
 use floorboard_tests::browser::{Browser, Chromedriver, web_dist};
+use floorboard_tests::{TestServer, draft};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Where the tablet keeps reports waiting to send (web/src/outbox.rs).
+const OUTBOX_KEY: &str = "floorboard.outbox.v1";
+/// A summary the patient-data screen refuses, about a fictional patient.
+const WITH_MRN: &str = "pt MRN 4829137 chart won't open";
+const FIXED: &str = "Chart won't open from the unit census";
 
 async fn server() -> TestServer {
     TestServer::spawn_with(|c| c.web_dir = Some(web_dist())).await
@@ -161,4 +173,241 @@ async fn every_control_on_every_screen_has_a_label() {
         let found = browser.client.execute(unlabelled, vec![]).await.unwrap();
         assert_eq!(found, serde_json::json!([]), "unlabelled controls on {screen}");
     }
+}
+
+/// The reports the server holds for trainer-07.
+async fn reports_of_trainer_07(server: &TestServer) -> IssuesAt {
+    server.http().get_json("/api/v1/reporters/trainer-07/reports").await
+}
+
+/// The tablet's outbox as stored, parsed.
+async fn stored_outbox(tablet: &Browser) -> serde_json::Value {
+    let script = format!("return JSON.parse(localStorage.getItem('{OUTBOX_KEY}') || '[]')");
+    tablet.client.execute(&script, vec![]).await.expect("read the outbox")
+}
+
+async fn attr(tablet: &Browser, css: &str, name: &str) -> Option<String> {
+    tablet.find(css).await.attr(name).await.expect("attribute")
+}
+
+async fn prop(tablet: &Browser, css: &str, name: &str) -> Option<String> {
+    tablet.find(css).await.prop(name).await.expect("property")
+}
+
+async fn value(tablet: &Browser, css: &str) -> Option<String> {
+    prop(tablet, css, "value").await
+}
+
+#[tokio::test]
+async fn a_patient_identifier_shows_under_the_summary_while_typing_and_nothing_is_sent() {
+    let server = server().await;
+    let base = format!("http://{}", server.addr);
+    let driver = Chromedriver::start().await;
+    let tablet = driver.browser().await;
+    tablet.set_size(800, 1280).await;
+    check_in(&tablet, &base).await;
+    tablet.find_text(".conn", "Live").await;
+
+    tablet.click("input[name='kind'][value='configuration']").await;
+    tablet.click("input[name='severity'][value='high']").await;
+    tablet.select("select[name='module']", "clindoc").await;
+    tablet.type_into("input[name='summary']", WITH_MRN).await;
+    // The server's own words, under the field, tied to it for a screen reader, before Send.
+    let message = tablet.find_text("#summary-problem", "summary looks like it holds a patient identifier").await;
+    assert!(message.text().await.unwrap().ends_with("describe the system, not the patient"));
+    assert_eq!(attr(&tablet, "#summary-problem", "aria-live").await.as_deref(), Some("polite"));
+    assert_eq!(attr(&tablet, "input[name='summary']", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(attr(&tablet, "input[name='summary']", "aria-describedby").await.as_deref(), Some("summary-problem"));
+    tablet.screenshot("report-phi-under-summary").await;
+
+    // Send refuses it on the tablet: the cursor goes to the summary, the draft stays as typed.
+    tablet.click(".report-form button[type='submit']").await;
+    tablet.wait_until("return document.activeElement && document.activeElement.name === 'summary'").await;
+    assert_eq!(value(&tablet, "input[name='summary']").await.as_deref(), Some(WITH_MRN));
+    assert_eq!(stored_outbox(&tablet).await, json!([]), "nothing was queued, so nothing can be sent");
+    assert!(reports_of_trainer_07(&server).await.issues.is_empty(), "the server stored nothing");
+
+    // Fixed, the message goes and the report is sent.
+    tablet.type_into("input[name='summary']", FIXED).await;
+    tablet.wait_until("return document.getElementById('summary-problem').textContent === ''").await;
+    assert_eq!(attr(&tablet, "input[name='summary']", "aria-invalid").await.as_deref(), Some("false"));
+    tablet.click(".report-form button[type='submit']").await;
+    tablet.find_text(".mine .issue", FIXED).await;
+    let mine = reports_of_trainer_07(&server).await;
+    assert_eq!(mine.issues.len(), 1);
+    assert_eq!(mine.issues[0].report.summary, FIXED);
+}
+
+#[tokio::test]
+async fn a_report_the_server_refuses_after_it_left_waits_under_needs_editing_until_fixed_and_sent() {
+    let server = server().await;
+    let base = format!("http://{}", server.addr);
+    let driver = Chromedriver::start().await;
+    let tablet = driver.browser().await;
+    tablet.set_size(800, 1280).await;
+    check_in(&tablet, &base).await;
+    tablet.find_text(".conn", "Live").await;
+
+    // A report queued on the tablet before the server's rules tightened (an older app): it
+    // passed the tablet's checks then, the server refuses it when the app sends it on connect.
+    let queued = floorboard_shared::ReportDraft {
+        summary: WITH_MRN.into(),
+        affected_users: 3,
+        reported_at: time::OffsetDateTime::now_utc() - time::Duration::minutes(20),
+        ..draft("rmc-4w", Kind::Configuration, Severity::High)
+    };
+    let unwanted = floorboard_shared::ReportDraft {
+        summary: "Printer asks to call back 555-123-4567".into(),
+        ..draft("rmc-4w", Kind::Access, Severity::Low)
+    };
+    let stored = serde_json::to_string(&[&queued, &unwanted]).unwrap();
+    let put = format!("localStorage.setItem('{OUTBOX_KEY}', arguments[0]); return true");
+    tablet.client.execute(&put, vec![json!(stored)]).await.expect("queue the report");
+    tablet.client.refresh().await.expect("reload");
+
+    tablet.find_text(".refused", "Needs editing").await;
+    tablet.find_text(".refused-report", WITH_MRN).await;
+    tablet.find_text(".refused-report .problem", "summary looks like it holds a patient identifier").await;
+    tablet.find_text(".refused-report .problem", "summary looks like it holds a record or phone number").await;
+    tablet.find_text(".conn", "2 need editing").await;
+    assert_eq!(stored_outbox(&tablet).await, json!([]), "out of the outbox: it is not retried unchanged");
+    assert!(reports_of_trainer_07(&server).await.issues.is_empty());
+    tablet.screenshot("report-needs-editing").await;
+
+    // Still there after a reload: only the trainer gets rid of one, with a second tap.
+    tablet.client.refresh().await.expect("reload");
+    tablet.find_text(".refused-report", WITH_MRN).await;
+    for button in ["button.link", "button.danger"] {
+        let unwanted = tablet.find_text(".refused-report", "Printer asks to call back").await;
+        unwanted.find(fantoccini::Locator::Css(button)).await.expect(button).click().await.expect("tap");
+    }
+    tablet.wait_gone(".refused-report", "Printer asks to call back").await;
+    tablet.find_text(".conn", "1 needs editing").await;
+
+    // Opened back into the form: every field as it was written, the message under the summary.
+    tablet.click(".refused-report .actions button:first-child").await;
+    tablet.find_text(".report-form .editing", "Editing a report that was not accepted").await;
+    tablet
+        .wait_until(&format!("return document.querySelector(\"input[name='summary']\").value === {WITH_MRN:?}"))
+        .await;
+    assert_eq!(value(&tablet, "textarea[name='details']").await, queued.details.clone());
+    assert_eq!(value(&tablet, "input[name='role']").await, queued.affected_role.clone());
+    assert_eq!(value(&tablet, "input[name='users']").await.as_deref(), Some("3"));
+    assert_eq!(value(&tablet, "select[name='module']").await.as_deref(), Some("clindoc"));
+    assert_eq!(prop(&tablet, "input[name='kind'][value='configuration']", "checked").await.as_deref(), Some("true"));
+    assert_eq!(prop(&tablet, "input[name='severity'][value='high']", "checked").await.as_deref(), Some("true"));
+    tablet.find_text("#summary-problem", "summary looks like it holds a patient identifier").await;
+    tablet.wait_until("return document.activeElement && document.activeElement.name === 'summary'").await;
+    tablet.screenshot("report-reopened").await;
+
+    // Fixed and sent: a new report, and the refused one is gone from the tablet.
+    tablet.type_into("input[name='summary']", FIXED).await;
+    tablet.wait_until("return document.getElementById('summary-problem').textContent === ''").await;
+    tablet.click(".report-form button[type='submit']").await;
+    tablet.find_text(".mine .issue", FIXED).await;
+    tablet.wait_gone(".refused", "Needs editing").await;
+    tablet.wait_gone(".report-form", "Editing a report").await;
+    let mine = reports_of_trainer_07(&server).await;
+    assert_eq!(mine.issues.len(), 1);
+    let sent = &mine.issues[0].report;
+    assert_ne!(sent.id, queued.id, "changed content goes under a new id");
+    assert_eq!(sent.summary, FIXED);
+    assert_eq!((sent.details.as_deref(), sent.affected_role.as_deref()), (queued.details.as_deref(), Some("RN")));
+    assert_eq!((sent.module.as_str(), sent.unit.as_str(), sent.affected_users), ("clindoc", "rmc-4w", 3));
+    assert_eq!(sent.reported_at.unix_timestamp(), queued.reported_at.unix_timestamp(), "when it was seen");
+}
+
+/// In front of the real server: pages and the API pass through, but `/ws` is answered here,
+/// with the `welcome` of a server one protocol version ahead of the app (and pongs): a server
+/// updated under a tablet that keeps an older app. Nothing else is answered, so reports
+/// wait in the outbox.
+async fn newer_server_in_front_of(upstream: SocketAddr) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 8];
+                let is_ws = matches!(inbound.peek(&mut head).await, Ok(8)) && &head == b"GET /ws ";
+                if !is_ws {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                    return;
+                }
+                let Ok(mut ws) = tokio_tungstenite::accept_async(inbound).await else { return };
+                let welcome = ServerMsg::Welcome {
+                    server: "floorboard/next".into(),
+                    protocol: PROTOCOL_VERSION + 1,
+                    head_seq: 0,
+                    heartbeat_secs: 30,
+                    max_frame_bytes: MAX_FRAME_BYTES,
+                };
+                let text = |msg: &ServerMsg| Message::text(serde_json::to_string(msg).expect("serialise"));
+                let _ = ws.send(text(&welcome)).await;
+                while let Some(Ok(frame)) = ws.next().await {
+                    let ping = frame.to_text().ok().and_then(|t| serde_json::from_str::<ClientMsg>(t).ok());
+                    if let Some(ClientMsg::Ping { nonce }) = ping {
+                        let _ = ws.send(text(&ServerMsg::Pong { nonce })).await;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_server_on_another_protocol_version_offers_a_reload_that_gets_the_new_release_and_keeps_the_outbox() {
+    // The front end from a copy this test can release a new version into.
+    let release = tempfile::TempDir::new().expect("temp dir");
+    copy_dir(&web_dist(), release.path());
+    let server = TestServer::spawn_with(|c| c.web_dir = Some(release.path().to_path_buf())).await;
+    let driver = Chromedriver::start().await;
+    let tablet = driver.browser().await;
+    tablet.set_size(800, 1280).await;
+
+    // The same version: no banner.
+    tablet.goto(&format!("http://{}/", server.addr)).await;
+    tablet.find_text(".conn", "Live").await;
+    assert!(tablet.client.find_all(fantoccini::Locator::Css(".update")).await.unwrap().is_empty());
+
+    let newer = format!("http://{}", newer_server_in_front_of(server.addr).await);
+    check_in(&tablet, &newer).await;
+    tablet.find_text(".update", "Floorboard was updated. Reload to get the new version.").await;
+    tablet.wait_until("return navigator.serviceWorker.controller !== null").await;
+    // Not blocking: a report can still be made; it waits in the outbox (this server never
+    // acknowledges).
+    report(&tablet, "access", "medium", "clindoc", "Agency nurse has no Epic login yet").await;
+    tablet.find_text(".conn", "1 waiting to send").await;
+    tablet.screenshot("update-banner").await;
+
+    // The new release lands on the server; the reload gets it through the service worker.
+    let css = release.path().join("style.css");
+    let mut sheet = std::fs::read_to_string(&css).expect("style.css");
+    sheet.push_str("\n.release-marker { color: inherit; }\n");
+    std::fs::write(&css, sheet).expect("release");
+    std::fs::remove_file(release.path().join("style.css.gz")).expect("no stale precompressed copy");
+    tablet.client.execute("window.beforeReload = true; return true", vec![]).await.expect("mark the page");
+    tablet.click(".update button").await;
+    tablet.wait_until("return window.beforeReload === undefined && document.readyState === 'complete'").await;
+    tablet
+        .wait_until(
+            "return [...document.styleSheets].some((s) => [...s.cssRules].some((r) => r.selectorText === '.release-marker'))",
+        )
+        .await;
+    tablet.find_text(".outbox", "Agency nurse has no Epic login yet").await;
+    tablet.find_text(".conn", "1 waiting to send").await;
 }

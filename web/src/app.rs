@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use floorboard_shared::protocol::PROTOCOL_VERSION;
 use floorboard_shared::{GoLive, ModuleId, UnitId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <ConnectionIndicator/>
             </header>
+            <UpdateBanner/>
             <main id="main">
                 <Routes fallback=|| view! { <p class="empty">"No such screen."</p> }>
                     <Route path=path!("/") view=Home/>
@@ -106,7 +108,33 @@ fn Home() -> impl IntoView {
     }
 }
 
-/// Live, connecting or reconnecting, and how many reports wait in the outbox.
+/// Offers a reload when the server speaks another protocol version than this app: the copy
+/// on the tablet (kept by the service worker) is older, or the server was updated under it.
+/// Not blocking: the trainer may finish what they are typing first. The outbox is in
+/// localStorage and survives the reload; the service worker fetches the page and bundle from
+/// the network first (the server sends them `no-cache`), so the reload gets the new version.
+#[component]
+fn UpdateBanner() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let outdated = move || live.server_protocol.get().is_some_and(|p| p != PROTOCOL_VERSION);
+    let reload = |_| {
+        let _ = window().location().reload();
+    };
+    // The region is in the page from the start, so its message is announced when it shows.
+    view! {
+        <div class="update-slot" role="status">
+            <Show when=outdated>
+                <div class="update">
+                    <span>"Floorboard was updated. Reload to get the new version."</span>
+                    <button type="button" class="primary" on:click=reload>"Reload"</button>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// Live, connecting or reconnecting, how many reports wait in the outbox and how many the
+/// server refused and wait for the trainer.
 #[component]
 fn ConnectionIndicator() -> impl IntoView {
     let live = expect_context::<Live>();
@@ -116,12 +144,20 @@ fn ConnectionIndicator() -> impl IntoView {
         ConnStatus::Reconnecting(secs) => format!("Reconnecting (retry in {secs} s)"),
     };
     let waiting = move || live.outbox.waiting.with(Vec::len);
+    let needs_editing = move || live.outbox.refused.with(Vec::len);
     view! {
         <div class="conn" role="status" aria-live="polite" data-status=move || format!("{:?}", live.status.get())>
             <span class="dot" class:live=move || live.status.get() == ConnStatus::Live aria-hidden="true"></span>
             <span class="conn-label">{label}</span>
             <Show when=move || { waiting() > 0 }>
                 <span class="waiting">{move || format!("{} waiting to send", waiting())}</span>
+            </Show>
+            // Seen from every screen: refused reports wait for the trainer, not for the network.
+            <Show when=move || { needs_editing() > 0 }>
+                <a class="needs-editing" href="/report">{move || match needs_editing() {
+                    1 => "1 needs editing".to_owned(),
+                    n => format!("{n} need editing"),
+                }}</a>
             </Show>
         </div>
     }

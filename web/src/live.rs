@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
-use floorboard_shared::{ErrorCode, ReportDraft};
+use floorboard_shared::{ErrorCode, ReportDraft, ReportId};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -57,6 +57,8 @@ struct Inner {
 pub struct Live {
     pub status: RwSignal<ConnStatus>,
     pub outbox: Outbox,
+    /// The protocol version the server said it speaks in its last `welcome`.
+    pub server_protocol: RwSignal<Option<u32>>,
     inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
 }
 
@@ -88,6 +90,7 @@ impl Live {
         let live = Live {
             status: RwSignal::new(ConnStatus::Connecting),
             outbox: Outbox::load(),
+            server_protocol: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(RefCell::new(inner))),
         };
         live.connect();
@@ -124,7 +127,10 @@ impl Live {
             if let Some(text) = e.data().as_string() {
                 match serde_json::from_str::<ServerMsg>(&text) {
                     Ok(msg) => self.dispatch(msg),
-                    Err(e) => web_sys::console::warn_1(&format!("unreadable server message: {e}").into()),
+                    // Where, never what: serde's message can quote the value, a report's text.
+                    Err(e) => web_sys::console::warn_1(
+                        &format!("unreadable server message ({:?} at column {})", e.classify(), e.column()).into(),
+                    ),
                 }
             }
         });
@@ -213,7 +219,10 @@ impl Live {
 
     fn dispatch(self, msg: ServerMsg) {
         match &msg {
-            ServerMsg::Welcome { .. } => self.on_welcome(),
+            ServerMsg::Welcome { protocol, .. } => {
+                self.server_protocol.set(Some(*protocol));
+                self.on_welcome();
+            }
             ServerMsg::Pong { .. } => self.inner().borrow_mut().ping_sent_at = None,
             ServerMsg::Submitted(receipt) => self.outbox.delivered(receipt.id),
             ServerMsg::Error(body) => {
@@ -352,6 +361,14 @@ impl Live {
     /// resends it with the same id on every reconnect until the server answers.
     pub fn submit(&self, report: ReportDraft) -> bool {
         let stored = self.outbox.add(report.clone());
+        self.send(&ClientMsg::Submit { report });
+        stored
+    }
+
+    /// As `submit`, for the trainer's fix of a report the server refused: the refused one is
+    /// forgotten once the fix is in the outbox.
+    pub fn submit_edited(&self, refused_id: ReportId, report: ReportDraft) -> bool {
+        let stored = self.outbox.replace_refused(refused_id, report.clone());
         self.send(&ClientMsg::Submit { report });
         stored
     }

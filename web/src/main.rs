@@ -18,9 +18,13 @@ fn main() {
     leptos::mount::mount_to_body(app::App);
 }
 
-/// Panics reach the browser console instead of vanishing.
+/// Panics reach the browser console instead of vanishing: where it happened, never the
+/// message, which can quote a string the code held (a report's text, on a slicing panic).
 fn console_error_panic_hook_lite() {
-    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        web_sys::console::error_1(&format!("Floorboard panicked at {at}").into());
+    }));
 }
 
 /// The service worker keeps the app shell cached, so a tablet in a dead zone can reload

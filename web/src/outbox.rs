@@ -1,6 +1,8 @@
 //! The device's outbox: every report is written here, with its id, before it is sent, and
-//! leaves only when the server acknowledges it (or refuses it for good). It lives in
-//! localStorage, so it survives a dropped connection, a reload and a restart of the tablet.
+//! leaves only when the server acknowledges it. A report the server refuses for good moves to
+//! the refused list, where it stays until the trainer sends an edited copy or discards it:
+//! never dropped silently. Both live in localStorage, so they survive a dropped connection,
+//! a reload and a restart of the tablet.
 
 use floorboard_shared::{ErrorBody, ReportDraft, ReportId};
 use leptos::prelude::*;
@@ -11,7 +13,8 @@ use crate::storage;
 const WAITING_KEY: &str = "floorboard.outbox.v1";
 const REFUSED_KEY: &str = "floorboard.refused.v1";
 
-/// A report the server refused for good, kept so the trainer can see why.
+/// A report the server refused for good, kept so the trainer can see why, fix it and send
+/// it again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Refused {
     pub report: ReportDraft,
@@ -70,6 +73,19 @@ impl Outbox {
         self.refused.set(refused);
     }
 
+    /// Stores `edited`, the trainer's fix of the refused report `refused_id`, then forgets
+    /// the refused one, so the report is on the device throughout. The fix has a new id: its
+    /// content differs (docs/protocol.md §3.5). Returns false if the device could not store it;
+    /// the refused report is kept then.
+    pub fn replace_refused(&self, refused_id: ReportId, edited: ReportDraft) -> bool {
+        let stored = self.add(edited);
+        if stored {
+            self.dismiss_refused(refused_id);
+        }
+        stored
+    }
+
+    /// The trainer discarded a refused report.
     pub fn dismiss_refused(&self, id: ReportId) {
         let mut refused = self.refused.get_untracked();
         refused.retain(|r| r.report.id != id);
