@@ -143,12 +143,23 @@ fn missing_field(message: &str) -> Option<String> {
 /// Keeps the part of a serde message that speaks of the schema ("missing field `x`",
 /// "expected one of ...") and drops any quoted input.
 fn describe_data_error(message: &str) -> String {
-    let message = message.split(" at line ").next().unwrap_or(message);
-    if message.starts_with("missing field") || message.starts_with("unknown field") {
-        return message.split(", expected").next().unwrap_or(message).to_owned();
+    let message = message.rsplit_once(" at line ").map_or(message, |(before, _)| before);
+    if let Some(field) = missing_field(message) {
+        return format!("missing field `{field}`");
     }
-    match message.split_once(", expected ").or_else(|| message.split_once("expected ")) {
-        Some((_, expected)) => format!("expected {expected}"),
+    if message.starts_with("unknown field") {
+        // The unknown name is the client's.
+        return "unknown field".to_owned();
+    }
+    // serde puts what was sent before what was expected ("unknown variant `...`, expected one
+    // of ..."), and what was sent may hold ", expected " itself: the expectation is what
+    // follows the last one, and what a parser says it found is dropped.
+    let expected = message.rsplit_once(", expected ").or_else(|| message.rsplit_once("expected "));
+    match expected {
+        Some((_, expected)) => {
+            let expected = expected.split_once(", found").map_or(expected, |(before, _)| before);
+            format!("expected {expected}")
+        }
         None => "invalid value".to_owned(),
     }
 }
@@ -175,6 +186,21 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("kind"));
         assert!(!e.message.contains("secret"), "{}", e.message);
         assert!(e.message.contains("training_gap"), "{}", e.message);
+    }
+
+    #[test]
+    fn what_was_sent_is_never_repeated_even_when_it_reads_like_serdes_own_words() {
+        // Found by the fuzzer (fuzz/artifacts/*/crash-echo-*).
+        let e = decode_json::<floorboard_shared::protocol::StatusChange>(
+            br#"{"status": "pending, expected Mrs Jones, DOB 3/14/1962", "note": "x"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("status"));
+        assert!(!e.message.contains("Jones") && !e.message.contains("1962"), "{}", e.message);
+        let e = decode_json::<ReportDraft>(br#"{"id": "Mrs Jones expected here"}"#).unwrap_err();
+        assert!(!e.message.contains("Jones"), "{}", e.message);
+        let e = decode_json::<ReportDraft>(br#"{"id": "Zeta"}"#).unwrap_err();
+        assert!(!e.message.contains("`Z`"), "a parser's `found` is dropped: {}", e.message);
     }
 
     #[test]

@@ -20,17 +20,13 @@ fn nested_fault<T: serde::de::DeserializeOwned>(value: &serde_json::Value, key: 
 
 /// A `submit` read straight into its fields. Nearly every client message is one, and an
 /// internally tagged enum is decoded by first buffering the whole message to find its tag.
+/// The tag is read as a plain string (a unit enum would also take `{"submit": null}`, which
+/// `ClientMsg` refuses); one with escapes is not borrowed and goes the general way.
 #[derive(serde::Deserialize)]
-struct SubmitFrame {
-    #[serde(rename = "type")]
-    _kind: SubmitTag,
+struct SubmitFrame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
     report: floorboard_shared::ReportDraft,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum SubmitTag {
-    Submit,
 }
 
 /// Decodes a client frame, telling an unknown `type` apart from a bad body, and pinning a
@@ -39,7 +35,7 @@ pub fn decode_client_msg(text: &str) -> Result<ClientMsg, ErrorBody> {
     // The fast path accepts only what `ClientMsg` accepts; anything else (other messages,
     // and every fault, for its exact error) goes the general way. From `&str`: a text frame
     // is UTF-8 already (tungstenite checked), and serde_json then skips checking each string.
-    if let Ok(SubmitFrame { report, .. }) = serde_json::from_str::<SubmitFrame>(text) {
+    if let Ok(SubmitFrame { kind: "submit", report }) = serde_json::from_str::<SubmitFrame>(text) {
         return Ok(ClientMsg::Submit { report });
     }
     let bytes = text.as_bytes();
@@ -104,6 +100,14 @@ mod tests {
             let expected: ClientMsg = serde_json::from_str(&text).unwrap();
             assert_eq!(decode_client_msg(&text).unwrap(), expected);
         }
+    }
+
+    #[test]
+    fn the_fast_path_takes_no_tag_the_protocol_refuses() {
+        // Found by the fuzzer (fuzz/artifacts/client_message/crash-fast-path-accepts-type-as-object).
+        let text = format!(r#"{{"type": {{"submit": null}}, "report": {}}}"#, draft_json());
+        assert!(serde_json::from_str::<ClientMsg>(&text).is_err());
+        assert!(decode_client_msg(&text).is_err());
     }
 
     #[test]
