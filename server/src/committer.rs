@@ -78,6 +78,12 @@ impl Committer {
         Ok((Committer { queue }, Stopped(on_stop)))
     }
 
+    /// Whether the writer still takes commands (it stops only at shutdown, or if its thread
+    /// died): readiness says so.
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     /// Queues a command and waits for its commit.
     pub async fn apply(&self, command: Command) -> Result<Applied, ErrorBody> {
         let (reply, answer) = oneshot::channel();
@@ -137,11 +143,7 @@ async fn run(
                 continue;
             }
             let (commands, waiting): (Vec<Command>, Vec<_>) = pending.into_iter().map(Pending::split).unzip();
-            let outcomes = if suspected {
-                isolation.commit_suspects(&*store, commands, at).await
-            } else {
-                isolation.commit_guarded(&*store, commands, at).await
-            };
+            let outcomes = isolation.commit(&*store, commands, at, suspected).await;
             parts.push(Done { outcomes, waiting });
         }
         for part in parts {
@@ -166,12 +168,13 @@ impl Pending {
 }
 
 /// What keeps one bad command from failing the others. A write the database refuses for
-/// what a command holds is retried in halves until the command at fault stands alone: it
-/// gets `cannot_store`, the rest commit. A panic while applying a batch rolls it back and
-/// acknowledges none of it (each caller gets `internal` and may retry); the issues it touched
-/// are then suspects, applied apart from everyone else's and split on a further panic, so
-/// the one command that panics alone is refused from then on instead of taking every batch
-/// it lands in down with it.
+/// what a command holds is retried in halves, in order, until the command at fault stands
+/// alone: it gets `cannot_store`, the rest commit. When the database itself fails, nothing
+/// of what is left is written and every caller is told so (`unavailable`: retry). A panic
+/// while applying a batch rolls it back and acknowledges none of it (each caller gets
+/// `internal` and may retry); the issues it touched are then suspects, applied apart from
+/// everyone else's and split on a further panic, so the one command that panics alone is
+/// refused from then on instead of taking every batch it lands in down with it.
 #[derive(Default)]
 struct Isolation {
     suspects: HashSet<ReportId>,
@@ -208,77 +211,89 @@ impl Isolation {
         sorted
     }
 
-    /// Commits a batch of issues not under suspicion. Nothing is copied on this path (every
-    /// acknowledgement waits on it): a panic answers the whole batch `internal`.
-    async fn commit_guarded(&mut self, store: &dyn Store, batch: Vec<Command>, at: OffsetDateTime) -> Vec<Outcome> {
+    /// Commits a batch, in order; see `Isolation`. Every panic is caught around one
+    /// `Store::apply`, which it rolls back, so the parts of a split batch already committed
+    /// keep their outcomes (and are published) whatever happens to the rest. A suspects'
+    /// batch is copied first, so that it can be split on a panic; no other batch is (every
+    /// acknowledgement waits on this path), and a panic answers it `internal`.
+    async fn commit(
+        &mut self,
+        store: &dyn Store,
+        batch: Vec<Command>,
+        at: OffsetDateTime,
+        suspected: bool,
+    ) -> Vec<Outcome> {
         let ids: Vec<ReportId> = batch.iter().map(Command::issue_id).collect();
-        match AssertUnwindSafe(commit_isolating(store, batch, at)).catch_unwind().await {
-            Ok(outcomes) => outcomes,
-            Err(_) => {
-                tracing::error!(commands = ids.len(), "applying a batch panicked; rolled back, nothing acknowledged");
-                metrics::counter!(telemetry::COMMITTER_PANICS).increment(1);
-                let room = ISOLATION_MEMORY.saturating_sub(self.suspects.len());
-                self.suspects.extend(ids.iter().copied().take(room));
-                vec![Err(internal()); ids.len()]
-            }
-        }
-    }
-
-    /// Commits the suspects' commands apart, splitting the batch on a panic until the
-    /// command that panics stands alone; it is refused, and its issue poisoned.
-    async fn commit_suspects(&mut self, store: &dyn Store, batch: Vec<Command>, at: OffsetDateTime) -> Vec<Outcome> {
-        let copy = batch.clone();
-        match AssertUnwindSafe(commit_isolating(store, batch, at)).catch_unwind().await {
+        let copy = suspected.then(|| batch.clone());
+        let applied = match AssertUnwindSafe(store.apply(batch, at)).catch_unwind().await {
+            Ok(applied) => applied,
+            Err(_) => return self.after_panic(store, ids, copy, at).await,
+        };
+        match applied {
             Ok(outcomes) => {
-                for command in &copy {
-                    self.suspects.remove(&command.issue_id());
+                if suspected {
+                    for id in &ids {
+                        self.suspects.remove(id);
+                    }
                 }
-                outcomes
+                outcomes.into_iter().map(Ok).collect()
             }
-            Err(_) => match <[Command; 1]>::try_from(copy) {
+            Err(NotApplied { error, batch }) if error.is_in_the_data() => match <[Command; 1]>::try_from(batch) {
                 Ok([command]) => {
                     let id = command.issue_id();
-                    tracing::error!(report.id = %id, "a command panicked alone; its issue is refused from now on");
-                    metrics::counter!(telemetry::COMMITTER_PANICS).increment(1);
-                    self.suspects.remove(&id);
-                    if self.poisoned.len() < ISOLATION_MEMORY {
-                        self.poisoned.insert(id);
-                    }
+                    tracing::error!(report.id = %id, error = %error, "the database refused a command; it alone is refused");
+                    metrics::counter!(telemetry::COMMANDS_UNSTORABLE).increment(1);
                     vec![Ok(cannot_store(id))]
                 }
-                Err(mut left) => {
-                    let right = left.split_off(left.len() / 2);
-                    let mut outcomes = Box::pin(self.commit_suspects(store, left, at)).await;
-                    outcomes.extend(Box::pin(self.commit_suspects(store, right, at)).await);
-                    outcomes
-                }
+                Err(left) => self.commit_halves(store, left, at, suspected).await,
             },
+            Err(NotApplied { error, batch }) => vec![Err(store_error_body(&error)); batch.len()],
         }
     }
-}
 
-/// Applies a batch. When the database refuses something a command holds, the batch is
-/// applied in halves, in order, until the command at fault stands alone and is refused with
-/// `cannot_store`; every other command commits. When the database itself fails, nothing of
-/// what is left is written and every caller is told so (`unavailable`: retry).
-async fn commit_isolating(store: &dyn Store, batch: Vec<Command>, at: OffsetDateTime) -> Vec<Outcome> {
-    match store.apply(batch, at).await {
-        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-        Err(NotApplied { error, batch }) if error.is_in_the_data() => match <[Command; 1]>::try_from(batch) {
+    /// A batch's `Store::apply` panicked and was rolled back: nothing of it is acknowledged.
+    /// Its issues become suspects; a suspects' batch is split until the command that panics
+    /// stands alone, and that issue is refused from then on.
+    async fn after_panic(
+        &mut self,
+        store: &dyn Store,
+        ids: Vec<ReportId>,
+        copy: Option<Vec<Command>>,
+        at: OffsetDateTime,
+    ) -> Vec<Outcome> {
+        metrics::counter!(telemetry::COMMITTER_PANICS).increment(1);
+        let Some(copy) = copy else {
+            tracing::error!(commands = ids.len(), "applying a batch panicked; rolled back, nothing acknowledged");
+            let room = ISOLATION_MEMORY.saturating_sub(self.suspects.len());
+            self.suspects.extend(ids.iter().copied().take(room));
+            return vec![Err(internal()); ids.len()];
+        };
+        match <[Command; 1]>::try_from(copy) {
             Ok([command]) => {
                 let id = command.issue_id();
-                tracing::error!(report.id = %id, error = %error, "the database refused a command; it alone is refused");
-                metrics::counter!(telemetry::COMMANDS_UNSTORABLE).increment(1);
+                tracing::error!(report.id = %id, "a command panicked alone; its issue is refused from now on");
+                self.suspects.remove(&id);
+                if self.poisoned.len() < ISOLATION_MEMORY {
+                    self.poisoned.insert(id);
+                }
                 vec![Ok(cannot_store(id))]
             }
-            Err(mut left) => {
-                let right = left.split_off(left.len() / 2);
-                let mut outcomes = Box::pin(commit_isolating(store, left, at)).await;
-                outcomes.extend(Box::pin(commit_isolating(store, right, at)).await);
-                outcomes
-            }
-        },
-        Err(NotApplied { error, batch }) => vec![Err(store_error_body(&error)); batch.len()],
+            Err(left) => self.commit_halves(store, left, at, true).await,
+        }
+    }
+
+    /// Commits the first half of `batch`, then the second: in order, each on its own.
+    async fn commit_halves(
+        &mut self,
+        store: &dyn Store,
+        mut batch: Vec<Command>,
+        at: OffsetDateTime,
+        suspected: bool,
+    ) -> Vec<Outcome> {
+        let right = batch.split_off(batch.len() / 2);
+        let mut outcomes = Box::pin(self.commit(store, batch, at, suspected)).await;
+        outcomes.extend(Box::pin(self.commit(store, right, at, suspected)).await);
+        outcomes
     }
 }
 
@@ -306,8 +321,14 @@ async fn answer(mut answers: mpsc::Receiver<Done>, hub: Option<Arc<Hub>>) {
                 _ => None,
             })
         };
+        // A panic while publishing (folding the board, filling the ring) must not end the
+        // answering: the batch is committed, and its callers are answered all the same.
         if let Some(hub) = &hub {
-            hub.publish_all(committed().cloned().collect());
+            let events = committed().cloned().collect();
+            if std::panic::catch_unwind(AssertUnwindSafe(|| hub.publish_all(events))).is_err() {
+                tracing::error!("publishing a committed batch panicked; its callers are answered");
+                metrics::counter!(telemetry::COMMITTER_PANICS).increment(1);
+            }
         }
         metrics::counter!(telemetry::EVENTS_COMMITTED).increment(committed().count() as u64);
         for ((queued, reply), outcome) in waiting.into_iter().zip(outcomes) {
@@ -352,11 +373,11 @@ mod tests {
     #[async_trait]
     impl Store for Faulty {
         async fn apply(&self, batch: Vec<Command>, at: OffsetDateTime) -> Result<Vec<Applied>, NotApplied> {
-            if batch.iter().any(|c| c.issue_id() == self.panic) {
-                panic!("a command this store cannot take");
-            }
             if batch.iter().any(|c| c.issue_id() == self.refuse) {
                 return Err(NotApplied::new(StoreError::Rejected("a value it cannot hold".into()), batch));
+            }
+            if batch.iter().any(|c| c.issue_id() == self.panic) {
+                panic!("a command this store cannot take");
             }
             self.inner.apply(batch, at).await
         }
@@ -410,7 +431,7 @@ mod tests {
     async fn a_command_the_database_refuses_is_refused_alone_and_the_rest_commit_in_order() {
         let store = Faulty::new(4, 0).await;
         let batch = (1..=8).map(submit).collect();
-        let outcomes = commit_isolating(&store, batch, OffsetDateTime::now_utc()).await;
+        let outcomes = Isolation::default().commit(&store, batch, OffsetDateTime::now_utc(), false).await;
         let codes: Vec<_> = outcomes.iter().map(code).collect();
         let mut expected = vec![None; 8];
         expected[3] = Some(ErrorCode::CannotStore);
@@ -427,7 +448,7 @@ mod tests {
         let mut isolation = Isolation::default();
         let at = OffsetDateTime::now_utc();
 
-        let outcomes = isolation.commit_guarded(&store, (1..=4).map(submit).collect(), at).await;
+        let outcomes = isolation.commit(&store, (1..=4).map(submit).collect(), at, false).await;
         assert!(outcomes.iter().all(|o| code(o) == Some(ErrorCode::Internal)), "nothing acknowledged");
         assert_eq!(store.head_seq().await.expect("head"), 0, "nothing stored");
 
@@ -440,9 +461,9 @@ mod tests {
         assert_eq!(ids(&sorted.clean), [id(5), id(6)]);
         assert_eq!(ids(&sorted.suspects), [id(1), id(2), id(3), id(4)]);
         let clean = sorted.clean.into_iter().map(|p| p.command).collect();
-        assert_eq!(seqs(&isolation.commit_guarded(&store, clean, at).await), [1, 2]);
+        assert_eq!(seqs(&isolation.commit(&store, clean, at, false).await), [1, 2]);
         let suspects = sorted.suspects.into_iter().map(|p| p.command).collect();
-        let outcomes = isolation.commit_suspects(&store, suspects, at).await;
+        let outcomes = isolation.commit(&store, suspects, at, true).await;
         let codes: Vec<_> = outcomes.iter().map(code).collect();
         assert_eq!(codes, [None, None, Some(ErrorCode::CannotStore), None]);
         assert_eq!(seqs(&outcomes), [3, 4, 5]);
@@ -450,6 +471,36 @@ mod tests {
         // Cleared suspects go with everyone again; the poisoned issue is refused at once.
         let sorted = isolation.sort([pending(1), pending(3)].into_iter());
         assert_eq!((ids(&sorted.clean), ids(&sorted.poisoned)), (vec![id(1)], vec![id(3)]));
+    }
+
+    #[tokio::test]
+    async fn a_panic_after_a_split_keeps_what_the_halves_before_it_committed() {
+        let store = Faulty::new(2, 7).await;
+        let mut isolation = Isolation::default();
+        let outcomes = isolation.commit(&store, (1..=8).map(submit).collect(), OffsetDateTime::now_utc(), false).await;
+        let codes: Vec<_> = outcomes.iter().map(code).collect();
+        let internal = Some(ErrorCode::Internal);
+        assert_eq!(codes, [None, Some(ErrorCode::CannotStore), None, None, internal, internal, internal, internal]);
+        assert_eq!(seqs(&outcomes), [1, 2, 3], "the committed halves keep their events, to be published");
+        assert_eq!(store.head_seq().await.expect("head"), 3);
+        let sorted = isolation.sort((5..=8).map(|n| Pending {
+            command: submit(n),
+            queued: Instant::now(),
+            reply: oneshot::channel().0,
+        }));
+        assert_eq!(sorted.suspects.len(), 4, "only the panicking half is under suspicion");
+    }
+
+    #[tokio::test]
+    async fn suspicion_is_cleared_only_by_a_commit() {
+        let store = Faulty::new(0, 3).await;
+        let mut isolation = Isolation::default();
+        let at = OffsetDateTime::now_utc();
+        isolation.commit(&store, vec![submit(1), submit(3)], at, false).await;
+        let outcomes = isolation.commit(&store, vec![submit(1)], at, true).await;
+        assert!(matches!(outcomes[..], [Ok(Applied::Committed(_))]));
+        assert!(!isolation.suspects.contains(&id(1)), "committed: no longer a suspect");
+        assert!(isolation.suspects.contains(&id(3)));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

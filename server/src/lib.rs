@@ -1,3 +1,11 @@
+//! Floorboard's service: reports come in over a websocket and HTTP, are committed and routed
+//! to command-center queues, and every change streams live to queue watchers and unit boards.
+//!
+//! `run` serves one go-live on a listener until `shutdown` resolves; tests call it with a
+//! listener on port 0.
+
+// No panic is reachable from a request: what handles input may not unwrap, expect, panic or
+// index unchecked (a justified `allow` where an invariant holds).
 #![cfg_attr(
     not(test),
     deny(
@@ -10,11 +18,6 @@
         clippy::unimplemented
     )
 )]
-//! Floorboard's service: reports come in over a websocket and HTTP, are committed and routed
-//! to command-center queues, and every change streams live to queue watchers and unit boards.
-//!
-//! `run` serves one go-live on a listener until `shutdown` resolves; tests call it with a
-//! listener on port 0.
 
 pub mod cli;
 pub mod committer;

@@ -27,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
         None => cli.serve,
     };
     telemetry::init_logging(args.log_json);
+    telemetry::log_panics_without_their_messages();
     let bind = args.bind;
     let config = args.into_config()?;
     let listener = listener::listen(bind).with_context(|| format!("cannot listen on {bind}"))?;

@@ -59,7 +59,15 @@ pub fn clean(text: String, lines: Lines) -> Result<String, Refused> {
 /// so `clean(scrub(t))` is `Ok(scrub(t))`. For text stored before the rule (a start-up
 /// repair), never for what a client sends now, which is refused instead.
 pub fn scrub(text: &str, lines: Lines) -> String {
-    let kept: String = text.chars().filter(|&c| !refused(c, lines)).collect();
+    // A line break or tab in a one-line field separated words: it becomes a space.
+    let kept: String = text
+        .chars()
+        .filter_map(|c| match c {
+            c if !refused(c, lines) => Some(c),
+            c if c.is_whitespace() => Some(' '),
+            _ => None,
+        })
+        .collect();
     let kept = trim_in_place(kept.nfc().collect());
     if lines == Lines::Many && kept.contains('\r') { unify_line_breaks(&kept) } else { kept }
 }
@@ -264,6 +272,7 @@ mod tests {
             assert_eq!(clean(scrubbed.clone(), lines), Ok(scrubbed), "{s:?}");
         }
         assert_eq!(scrub("\u{202E}dexif\0 order set\u{200B} ", Lines::One), "dexif order set");
+        assert_eq!(scrub("Order set\nmissing\u{2028}today", Lines::One), "Order set missing today", "words stay apart");
     }
 
     #[test]

@@ -495,11 +495,11 @@ mod regressions {
 
     /// Found by `accepted_reports_serialise_and_move_through_every_allowed_status` on SQLite,
     /// shrunk to exactly this `reported_at` (on PostgreSQL that property meets a NUL first;
-    /// this test fails there the same way). `validate` converts `reported_at` to UTC, which puts this draft in year -1;
-    /// it commits and `store.issue` reads it back, but `time`'s RFC 3339 serialiser refuses
-    /// years outside 0..=9999, so the issue, its event and every message carrying it fail to
-    /// serialise (`TextFrame::json` panics on them), and the event row of its first status
-    /// change (which holds the issue as JSON) fails that whole batch.
+    /// this test failed there the same way), on the code before the text rule: `validate`
+    /// converted `reported_at` to UTC, which put this draft in year -1; it committed and read
+    /// back, but `time`'s RFC 3339 serialiser refuses years outside 0..=9999, so the issue,
+    /// its event and every message carrying it failed to serialise (`TextFrame::json`
+    /// panicked on them), and the event row of its first status change failed that batch.
     async fn a_report_from_year_zero_reads_back_on_every_path(db: Db) {
         let store = db.open().await;
         let draft = wire_draft(serde_json::json!({ "reported_at": "0000-01-01T00:00:00+00:01" }));
@@ -509,9 +509,9 @@ mod regressions {
 
     /// Found on PostgreSQL by `accepted_reports_commit_and_read_back_on_every_path`, shrunk
     /// to an `affected_role` of one NUL, and by the serialise property, shrunk to a summary of
-    /// one NUL. Validation accepts NUL in free text; PostgreSQL's text cannot
-    /// hold it, so the insert fails and with it the whole group commit: every other report
-    /// in the batch (here a clean one) is lost with it. SQLite stores it.
+    /// one NUL, on the code before the text rule: validation accepted NUL in free text;
+    /// PostgreSQL's text cannot hold it, so the insert failed and with it the whole group
+    /// commit, every other report in the batch (here a clean one) with it.
     async fn a_nul_in_free_text_does_not_fail_the_batch(db: Db) {
         let store = db.open().await;
         let clean = wire_draft(serde_json::json!({}));
@@ -520,8 +520,8 @@ mod regressions {
     }
 
     /// The NUL fault through the other door, written beside the one above rather than
-    /// shrunk to (the properties stop at the report's text first): `validate_note` accepts
-    /// NUL too, and on PostgreSQL the move fails, and every command batched with it.
+    /// shrunk to (the properties stop at the report's text first): `validate_note` accepted
+    /// NUL too, and on PostgreSQL the move failed, and every command batched with it.
     async fn a_nul_in_a_status_note_does_not_fail_the_batch(db: Db) {
         let store = db.open().await;
         let moves = moves(&[(Status::InProgress, "Paused\u{0}")]);
@@ -530,10 +530,9 @@ mod regressions {
 }
 
 /// Found by `validation_never_panics`, shrunk to 9999-12-31T23:59:59.999999999-00:01 (one
-/// minute west of UTC is enough; here at whole seconds, as a device would send it):
-/// `validate` converts `reported_at` to UTC with `to_offset`, which panics when the result
-/// falls past the last year `time` represents. Over the websocket, the panic takes the
-/// connection's task with it.
+/// minute west of UTC is enough; here at whole seconds, as a device would send it), on the
+/// code before the text rule: `validate` converted `reported_at` to UTC with `to_offset`,
+/// which panics when the result falls past the last year `time` represents.
 #[test]
 fn a_report_dated_at_the_end_of_year_9999_does_not_panic_validation() {
     let draft = wire_draft(serde_json::json!({ "reported_at": "9999-12-31T23:59:59-23:59" }));
@@ -543,11 +542,10 @@ fn a_report_dated_at_the_end_of_year_9999_does_not_panic_validation() {
 }
 
 /// Found by `accepted_free_text_holds_no_invisible_characters`, shrunk to a status note of
-/// one ESC (U+001B); these are one of each kind in each field. Validation accepts free
-/// text holding controls (C0 and C1), bidirectional overrides and isolates, and zero-width
-/// spaces, in every free-text field and in status notes; the reporter refuses controls but
-/// not the others. Such text reads differently on every screen that shows it (U+202E
-/// reverses what follows; a zero-width space makes two reporters look the same).
+/// one ESC (U+001B), on the code before the text rule, which accepted controls (C0 and C1),
+/// bidirectional overrides and isolates, and zero-width spaces in every free-text field;
+/// these are one of each kind in each field. Such text reads differently on every screen that
+/// shows it (U+202E reverses what follows; a zero-width space makes two reporters look alike).
 #[test]
 fn invisible_characters_in_free_text_are_not_accepted_as_is() {
     let drafts = [

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use floorboard_shared::ids::MAX_ID_LEN;
 use floorboard_shared::protocol::{ServerMsg, Topic};
-use floorboard_shared::report::{DETAILS_MAX, REPORTED_AT_END, REPORTED_AT_MIN, ROLE_MAX, SUMMARY_MAX, check_text};
+use floorboard_shared::report::{
+    DETAILS_MAX, REPORTED_AT_END, REPORTED_AT_MIN, ROLE_MAX, SUMMARY_MAX, check_reporter, check_text,
+};
 use floorboard_shared::text::Lines;
 use floorboard_shared::{ErrorBody, Issue, Kind, ReportDraft, ReportId, ReporterId, Severity, Status};
 use leptos::prelude::*;
@@ -75,7 +76,7 @@ fn CheckInForm(checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
             catalog.with(|g| g.as_ref().is_some_and(|g| g.unit_facility(&u).is_some_and(|owner| owner.as_str() == f)));
         if ReporterId::parse(&r).is_none() {
             problem.set(Some("Enter your name or badge id.".into()));
-        } else if let Err(e) = check_text("reporter", r.clone(), Lines::One, MAX_ID_LEN) {
+        } else if let Err(e) = check_reporter(r.clone()) {
             // Every report carries it: a badge number the screen takes for a record number
             // would have each one refused.
             problem.set(Some(e.message));

@@ -59,9 +59,6 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(units::router())
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .method_not_allowed_fallback(|| async {
-            AppError::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
-        })
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .layer(CompressionLayer::new())
@@ -75,6 +72,10 @@ pub fn router(state: AppState) -> Router {
         // After the layers, so the handshake skips them: it has no body to bound or compress,
         // the connection logs its own life, and a reconnect storm is ten thousand handshakes.
         .route("/ws", get(ws::upgrade))
+        // Last, so it covers every route above (it applies to those already added).
+        .method_not_allowed_fallback(|| async {
+            AppError::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
+        })
         .with_state(state)
 }
 

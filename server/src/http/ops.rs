@@ -19,10 +19,13 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers and the server is not shutting down.
+/// The database answers, the writer takes commands, and the server is not shutting down.
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     if state.shutdown.is_cancelled() {
         return Err(AppError::new(ErrorCode::Unavailable, "shutting down"));
+    }
+    if !state.committer.is_running() {
+        return Err(AppError::new(ErrorCode::Unavailable, "the writer has stopped"));
     }
     state.store.ping().await?;
     Ok("ready")

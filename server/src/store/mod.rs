@@ -66,7 +66,17 @@ impl StoreError {
     /// Whether the fault lies with what some command of the batch reads or writes (so the
     /// batch without that command would commit), rather than with the database.
     pub fn is_in_the_data(&self) -> bool {
-        matches!(self, StoreError::Corrupt(_) | StoreError::Rejected(_))
+        matches!(self, StoreError::Rejected(_))
+    }
+
+    /// A fault met reading the stored rows a batch's commands touch belongs to those
+    /// commands: a row that cannot be read is refused with the command that reads it. (Any
+    /// other unreadable data, the log's head say, is the database's, and fails the batch.)
+    pub fn of_touched_rows(self) -> StoreError {
+        match self {
+            StoreError::Corrupt(why) => StoreError::Rejected(why),
+            other => other,
+        }
     }
 }
 

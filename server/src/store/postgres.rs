@@ -101,7 +101,8 @@ impl PgStore {
         let read = async {
             Self::lock_out_writers(&mut tx).await?;
             let first_seq = Self::head(&mut tx).await? + 1;
-            let stored = Self::fetch_issues(&mut tx, &batch::reads(&batch, reads)).await?;
+            let stored =
+                Self::fetch_issues(&mut tx, &batch::reads(&batch, reads)).await.map_err(StoreError::of_touched_rows)?;
             Ok::<_, StoreError>((first_seq, stored))
         };
         let (first_seq, stored) = match read.await {
@@ -160,7 +161,7 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreE
             set.push(format_args!("{column} = ")).push_bind_unseparated(value);
         }
         let Some(key) = values.next() else {
-            return Err(StoreError::Rejected("a status row without its row's key".into()));
+            return Err(StoreError::Corrupt("a status row without its row's key".into()));
         };
         q.push(" WHERE reported_seq = ").push_bind(key);
         q.build().execute(&mut *conn).await?;

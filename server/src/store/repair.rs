@@ -19,7 +19,8 @@ use super::sql::{IssueRow, micros};
 /// refuses more, and extend `repair_row` to match.
 pub(super) const VERSION: i64 = 1;
 
-/// What was wrong with one field of a stored row.
+/// What was wrong with one field of a stored row (`repairs.fault`; the migration's comment
+/// lists the first three).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Fault {
     /// A time outside what the rule accepts (`reported_at` from 2000 to 2099).
@@ -28,6 +29,8 @@ pub(super) enum Fault {
     Refused,
     /// Text not in NFC, normalised.
     NotNfc,
+    /// Text with whitespace at its ends, trimmed.
+    Untrimmed,
 }
 
 impl Fault {
@@ -36,6 +39,7 @@ impl Fault {
             Fault::OutOfRange => "out_of_range",
             Fault::Refused => "control_or_format_character",
             Fault::NotNfc => "not_nfc",
+            Fault::Untrimmed => "untrimmed",
         }
     }
 }
@@ -116,17 +120,16 @@ pub(super) fn repair_event_issue(json: &str) -> Option<(String, Vec<Repair>)> {
             }
         }
     }
-    let in_range = |value: Option<&serde_json::Value>| {
-        let at = value
-            .and_then(|v| v.as_str())
-            .and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok());
-        at.is_some_and(|at| (REPORTED_AT_MIN..REPORTED_AT_END).contains(&at))
-    };
-    if !in_range(object.get("reported_at"))
-        && let Some(received) = object.get("received_at").cloned()
-    {
-        repairs.push(Repair { field: "reported_at", fault: Fault::OutOfRange, was_micros: None });
-        object.insert("reported_at".into(), received);
+    // Only a time that is there is repaired: a copy without one is left for the reader.
+    if let Some(reported_at) = object.get("reported_at").and_then(|v| v.as_str()) {
+        let parsed = time::OffsetDateTime::parse(reported_at, &time::format_description::well_known::Rfc3339).ok();
+        if !parsed.is_some_and(|at| (REPORTED_AT_MIN..REPORTED_AT_END).contains(&at))
+            && let Some(received) = object.get("received_at").cloned()
+        {
+            let was_micros = parsed.map(micros);
+            repairs.push(Repair { field: "reported_at", fault: Fault::OutOfRange, was_micros });
+            object.insert("reported_at".into(), received);
+        }
     }
     if repairs.is_empty() {
         return None;
@@ -138,7 +141,9 @@ pub(super) fn repair_event_issue(json: &str) -> Option<(String, Vec<Repair>)> {
 fn repair_text(value: &mut String, lines: Lines) -> Option<Fault> {
     let fault = if value.chars().any(|c| text::refused(c, lines)) {
         Fault::Refused
-    } else if matches!(text::normalised(value), Cow::Owned(_)) || value.trim().len() != value.len() {
+    } else if value.trim().len() != value.len() {
+        Fault::Untrimmed
+    } else if matches!(text::normalised(value), Cow::Owned(_)) {
         Fault::NotNfc
     } else {
         return None;
@@ -234,8 +239,11 @@ mod tests {
             r#"{"summary":"Order set","reported_at":"2026-11-21T08:00:00Z","received_at":"2026-11-21T08:01:00Z"}"#;
         assert_eq!(repair_event_issue(clean), None);
         let ancient =
-            r#"{"summary":"Order set","reported_at":"1970-01-01T00:00:00Z","received_at":"2026-11-21T08:01:00Z"}"#;
-        let (repaired, _) = repair_event_issue(ancient).expect("repaired");
+            r#"{"summary":"Order set","reported_at":"1970-01-01T00:00:01Z","received_at":"2026-11-21T08:01:00Z"}"#;
+        let (repaired, repairs) = repair_event_issue(ancient).expect("repaired");
         assert!(repaired.contains(r#""reported_at":"2026-11-21T08:01:00Z""#), "{repaired}");
+        assert_eq!(repairs[0].was_micros, Some(1_000_000), "the original time is kept");
+        let timeless = r#"{"summary":"Order set","received_at":"2026-11-21T08:01:00Z"}"#;
+        assert_eq!(repair_event_issue(timeless), None, "a copy without a time is not given one");
     }
 }

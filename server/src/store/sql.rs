@@ -223,7 +223,7 @@ pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_CO
         text(r.reporter.as_str()),
         Value::Int(micros(r.reported_at)),
         Value::Int(micros(i.received_at)),
-        text(serde_json::to_string(&i.queues)?),
+        text(serde_json::to_string(&i.queues).map_err(|e| StoreError::Rejected(e.to_string()))?),
         text(i.status.as_str()),
         optional(i.note.as_deref()),
         Value::Int(micros(i.updated_at)),
@@ -243,7 +243,8 @@ pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COL
     let (change, from, issue) = match e.change {
         Change::Reported => ("reported", None, None),
         Change::StatusChanged { from } => {
-            ("status_changed", Some(from.as_str()), Some(serde_json::to_string(&e.issue)?))
+            let issue = serde_json::to_string(&e.issue).map_err(|e| StoreError::Rejected(e.to_string()))?;
+            ("status_changed", Some(from.as_str()), Some(issue))
         }
     };
     Ok([

@@ -27,6 +27,7 @@ use super::sql::{
     queue_rows, report_row, sql_store, status_row,
 };
 use super::{Applied, Command, NotApplied, StoreError};
+use crate::sync::Unpoisoned;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -119,7 +120,7 @@ impl SqliteStore {
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
         // A batch that panicked midway left its transaction to roll back when dropped.
-        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.writer.lock_unpoisoned()
     }
 }
 
@@ -150,7 +151,10 @@ fn try_write(
         .prepare_cached(HEAD)
         .and_then(|mut head| head.query_row([], |row| row.get::<_, i64>(0)))
         .map_err(StoreError::from)
-        .and_then(|head| Ok((head, stored_issues(&tx, &batch::reads(&batch, reads))?)));
+        .and_then(|head| {
+            let stored = stored_issues(&tx, &batch::reads(&batch, reads)).map_err(StoreError::of_touched_rows)?;
+            Ok((head, stored))
+        });
     let (head, stored) = match read {
         Ok(read) => read,
         Err(error) => return Err(NotApplied { error, batch }),

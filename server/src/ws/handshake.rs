@@ -19,8 +19,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::wire::{Wire, WireIo};
 
-/// `GET /ws`: the websocket handshake (RFC 6455). Done here rather than by axum's extractor
-/// because the board fan-out writes to the TCP socket itself (see `wire`).
+/// `GET /ws`: checks the upgrade request, answers 101 and serves the connection.
 pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Response {
     let accept = match accept_key(request.headers()) {
         Ok(accept) => accept,

@@ -510,6 +510,10 @@ fn read_failure(e: &tungstenite::Error) -> Ending {
         tungstenite::Error::Capacity(_) => Ending::Close(CloseCode::Size, "frame too large"),
         // RFC 6455: a frame that breaks the protocol (unmasked, reserved bits, a bad opcode or
         // control frame) closes with 1002, a text frame that is not UTF-8 with 1007.
+        // A peer gone without a close frame is a client that left, not a broken protocol.
+        tungstenite::Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
+            Ending::ClientLeft
+        }
         tungstenite::Error::Protocol(_) => Ending::Close(CloseCode::Protocol, "protocol error"),
         tungstenite::Error::Utf8(_) => Ending::Close(CloseCode::Invalid, "text frame is not UTF-8"),
         tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => Ending::ClientLeft,
