@@ -122,9 +122,23 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
     if !(1..=6).contains(&digits) || scan.is_punct(i.wrapping_sub(1), '-') || scan.is_punct(i.wrapping_sub(1), '/') {
         return None;
     }
-    let introduced = scan
-        .before(i, 3)
-        .any(|k| matches!(scan.key(k), "lives" | "address" | "addr" | "resides" | "home" | "staying" | "moved"));
+    let introduced = scan.before(i, 3).any(|k| {
+        matches!(
+            scan.key(k),
+            "lives"
+                | "address"
+                | "addr"
+                | "resides"
+                | "home"
+                | "staying"
+                | "moved"
+                | "discharge"
+                | "discharged"
+                | "dc"
+                | "mail"
+                | "mailed"
+        )
+    });
     let mut k = i + 1;
     let mut words = 0;
     // `4410 n. lincoln way`: a compass point right after the number marks a street, in any case.

@@ -63,10 +63,13 @@ fn numeric(scan: &Scan, i: usize) -> Option<usize> {
         }
     }
     let before = scan.before(i, 2).next().map(|k| scan.key(k)).unwrap_or("");
-    if matches!(before, "age" | "aged" | "ages" | "turned" | "turning" | "age:" | "centenarian") {
+    if matches!(before, "age" | "aged" | "ages" | "turned" | "turning" | "turns" | "age:" | "centenarian") {
         return Some(i);
     }
-    if before == "is" && scan.before(i, 3).any(|k| context::patient_word(scan.key(k))) {
+    // `pt is 94`, `she's 99`, `he's 91`.
+    let prev = scan.before(i, 1).next();
+    let contracted = prev.is_some_and(|k| scan.possessive(k) && matches!(scan.key(k), "she" | "he"));
+    if (before == "is" && scan.before(i, 3).any(|k| context::patient_word(scan.key(k)))) || contracted {
         let after = scan.after(i, 1).next().map(|k| scan.key(k)).unwrap_or("");
         if !matches!(after, "minutes" | "min" | "mins" | "percent" | "%" | "days" | "hours") {
             return Some(i);

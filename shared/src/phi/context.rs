@@ -200,6 +200,15 @@ pub(super) fn system_noun(key: &str) -> bool {
             | "ser"
             | "dep"
             | "flo"
+            | "pump"
+            | "pumps"
+            | "monitor"
+            | "monitors"
+            | "scanner"
+            | "scanners"
+            | "tablet"
+            | "handheld"
+            | "channel"
     )
 }
 
@@ -262,6 +271,12 @@ fn help_desk(key: &str) -> bool {
             | "conference"
             | "dial-in"
             | "dial"
+            | "office"
+            | "staffing"
+            | "security"
+            | "biomed"
+            | "facilities"
+            | "option"
     )
 }
 
@@ -300,6 +315,12 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
             continue;
         }
         if record_label(key) {
+            return Some(Cue::Record);
+        }
+        // `armband barcode 004829173`: what an armband's barcode or label holds is the MRN.
+        if matches!(key, "barcode" | "label" | "sticker")
+            && scan.before(k, 1).next().is_some_and(|p| matches!(scan.key(p), "armband" | "wristband"))
+        {
             return Some(Cue::Record);
         }
         if help_desk(key) {
@@ -377,7 +398,7 @@ pub(super) fn patient_event(key: &str) -> Option<bool> {
     match key {
         "admitted" | "admit" | "admission" | "readmitted" | "readmit" | "discharged" | "died" | "expired"
         | "deceased" | "death" | "passed" | "seen" | "dos" | "dod" | "transferred" | "delivered" | "arrived"
-        | "presented" | "injured" | "fell" | "intubated" | "extubated" | "coded" | "dc'd" => Some(true),
+        | "presented" | "injured" | "fell" | "intubated" | "extubated" | "coded" | "dc'd" | "transfused" => Some(true),
         "appt" | "appointment" | "surgery" | "procedure" | "delivery" | "visit" | "scheduled" | "arrival" | "had"
         | "section" | "replacement" | "biopsy" | "op" | "postop" | "operation" | "dc" | "d/c" | "birth" => Some(false),
         _ => None,
@@ -465,6 +486,10 @@ pub(super) fn system_date(key: &str) -> bool {
             | "renewal"
             | "audit"
             | "survey"
+            | "refresh"
+            | "refreshed"
+            | "push"
+            | "cleared"
     )
 }
 

@@ -86,7 +86,10 @@ fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
         if context::system_date(key) || context::system_noun(key) && key != "room" && key != "bed" {
             break;
         }
-        if key == "date" && scan.before(k, 1).next().is_some_and(|e| context::event_date_label(scan.key(e))) {
+        let event_before = scan.before(k, 1).next().is_some_and(|e| context::event_date_label(scan.key(e)));
+        // `date of service`, `date of admission`.
+        let event_after = scan.key(k + 1) == "of" && context::event_date_label(scan.key(k + 2));
+        if key == "date" && (event_before || event_after) {
             return Some(Hit::new(Category::PatientDate, span));
         }
     }
@@ -95,10 +98,35 @@ fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
     if event_after && context::near_patient(scan, d.last, 5) {
         return Some(Hit::new(Category::PatientDate, span));
     }
-    match d.year {
-        Some(y) if y < OLD_YEAR && (d.day || y < 2000) => Some(Hit::new(Category::BirthDate, span)),
-        _ => None,
+    if let Some(y) = d.year
+        && y < OLD_YEAR
+        && (d.day || y < 2000)
+    {
+        return Some(Hit::new(Category::BirthDate, span));
     }
+    // `his last dialysis was 3/3`, `CABG 2023-05-19 for the pt in 14`: a day of the month
+    // beside a patient, with no word of the system on either side, is a day of their care.
+    let system = |k: usize| {
+        let key = scan.key(k);
+        context::system_date(key) || context::system_noun(key) && !matches!(key, "bed" | "room" | "rm" | "bay")
+    };
+    let system_after = scan.after(d.last, 4).any(system);
+    (d.day && !system_after && near_patient_or_bed(scan, d.first, d.last))
+        .then(|| Hit::new(Category::PatientDate, span))
+}
+
+/// A patient word within six words of the date (not one naming a screen: `pt list`,
+/// `patient portal`), or a bed or room with its number.
+fn near_patient_or_bed(scan: &Scan, first: usize, last: usize) -> bool {
+    let bed = |k: usize| matches!(scan.key(k), "bed" | "rm" | "room" | "bay") && scan.is_number(k + 1);
+    let screen = |k: usize| {
+        matches!(
+            scan.key(k + 1),
+            "list" | "lists" | "census" | "portal" | "header" | "banner" | "board" | "station" | "education" | "search"
+        )
+    };
+    let patient = |k: usize| context::patient_word(scan.key(k)) && !screen(k);
+    scan.before(first, 6).chain(scan.after(last, 6)).any(|k| patient(k) || bed(k))
 }
 
 /// `3/14/62`, `14.03.1962`, `2026-11-21`, `3/14`, `03/1948`.

@@ -59,7 +59,15 @@ impl Groups {
                 let prev = g.lens[g.n - 1];
                 let leading_one = g.n == 1 && g.values[0] == 1;
                 // A phone's or an SSN's last group has four digits: `0200 0400 0600` are times.
-                if !scan.spaced(next) || prev >= 4 || !((prev >= 2 || leading_one) && scan.digits(next) >= 2) {
+                // `07700 900461`: a trunk `0` group of four or five digits, then six; after a
+                // `+` (`+44 7700 900461`), groups of any length up to thirteen digits.
+                let trunk =
+                    g.n == 1 && (4..=5).contains(&prev) && scan.raw(i).starts_with('0') && scan.digits(next) >= 6;
+                let international =
+                    g.first + 1 == i && scan.is_punct(g.first, '+') && g.digits() + scan.digits(next) <= 13;
+                let trunk = trunk || international;
+                if !scan.spaced(next) || prev >= 4 && !trunk || !((prev >= 2 || leading_one) && scan.digits(next) >= 2)
+                {
                     break;
                 }
             }
@@ -149,6 +157,15 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
                 }
                 i += 1;
             }
+            Some(Kind::Word) => {
+                let (digits, last) = spoken_digits(scan, i);
+                if digits >= 7
+                    && let Some(hit) = spelled_category(scan, i, last)
+                {
+                    return Some(hit);
+                }
+                i = last + 1;
+            }
             _ => i += 1,
         }
     }
@@ -159,13 +176,15 @@ fn judge_number(scan: &Scan, g: &Groups) -> Option<Hit> {
     if g.is_ip() || g.is_time_range() || g.is_date_shaped() {
         return None;
     }
-    // A version (`v2.3.1`, `Epic 2023.1.2`) or a decimal: dotted groups after a word.
-    if g.n >= 2 && g.same_sep(b'.') && !matches!(g.lens(), [3, 3, 4] | [3, 2, 4]) {
+    let cue = context::cue_before(scan, g.first, 4);
+    // A version (`v2.3.1`, `Epic 2023.1.2`) or a decimal: dotted groups after a word; but
+    // `call back at 555.0190` is a local number.
+    let local = g.lens() == [3, 4] && cue == Some(Cue::Phone);
+    if g.n >= 2 && g.same_sep(b'.') && !matches!(g.lens(), [3, 3, 4] | [3, 2, 4]) && !local {
         return None;
     }
     let span = scan.span(g.first, g.last);
     let digits = g.digits();
-    let cue = context::cue_before(scan, g.first, 4);
     let national = g.national();
     let mut scores = [(Category::Ssn, 0u8), (Category::Phone, 0), (Category::RecordNumber, 0)];
 
@@ -189,6 +208,12 @@ fn judge_number(scan: &Scan, g: &Groups) -> Option<Hit> {
     }
     if g.paren && national.len() >= 2 {
         scores[1].1 = scores[1].1.max(70);
+    }
+    // `+44 7700 900461`, `07700 900461`: another country's plan, ten to thirteen digits in
+    // two to four groups after a `+` or a trunk `0`.
+    let trunk = scan.raw(g.first).starts_with('0') || scan.is_punct(g.first, '+');
+    if g.n >= 2 && (10..=13).contains(&digits) && trunk {
+        scores[1].1 = scores[1].1.max(45);
     }
     if scores[1].1 > 0 {
         match cue {
@@ -241,6 +266,45 @@ fn spelled_digits(scan: &Scan, i: usize) -> Option<Hit> {
     Some(Hit::new(category, scan.span(i, last)))
 }
 
+/// `two two nine four four one`, `five five five oh one two three`, `fifty-five`: a number
+/// read out word by word. Returns how many digits it spells and its last token.
+pub(super) fn spoken_digits(scan: &Scan, i: usize) -> (usize, usize) {
+    let mut digits = 0;
+    let mut last = i;
+    let mut k = i;
+    loop {
+        let n = match scan.key(k) {
+            "zero" | "oh" | "one" | "two" | "three" | "four" | "five" | "six" | "seven" | "eight" | "nine" => 1,
+            "o" if digits > 0 => 1,
+            "ten" | "eleven" | "twelve" | "thirteen" | "fourteen" | "fifteen" | "sixteen" | "seventeen"
+            | "eighteen" | "nineteen" | "twenty" | "thirty" | "forty" | "fifty" | "sixty" | "seventy" | "eighty"
+            | "ninety" => 2,
+            _ => 0,
+        };
+        if n == 0 || !scan.is_word(k) {
+            break;
+        }
+        // `fifty-five` is two digits, not four.
+        let ones = digits > 0 && scan.is_punct(k - 1, '-') && n == 1;
+        digits += if ones { 0 } else { n };
+        last = k;
+        k += if scan.is_punct(k + 1, '-') || scan.is_punct(k + 1, ',') { 2 } else { 1 };
+    }
+    (digits, last)
+}
+
+/// What a number read out word by word is, by its label.
+fn spelled_category(scan: &Scan, i: usize, last: usize) -> Option<Hit> {
+    let category = match context::cue_before(scan, i, 4) {
+        Some(Cue::Ssn) => Category::Ssn,
+        Some(Cue::Phone) => Category::Phone,
+        Some(Cue::Record) => Category::RecordNumber,
+        _ if scan.before(i, 3).any(|k| context::birth_label(scan.key(k))) => Category::BirthDate,
+        _ => return None,
+    };
+    Some(Hit::new(category, scan.span(i, last)))
+}
+
 /// `MRN1234567`, `acct#4455667`, `SSN123456789` run together.
 fn labelled_mixed(scan: &Scan, i: usize) -> Option<Hit> {
     let key = scan.key(i);
@@ -273,7 +337,13 @@ fn lettered_record(scan: &Scan, i: usize) -> Option<Hit> {
         && scan
             .after(i, 6)
             .any(|k| matches!(scan.key(k), "mrn" | "mrns" | "chart" | "acct" | "account" | "csn" | "har"));
-    (digits >= 5 && cue == Some(Cue::Record) || record_after).then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
+    // `pt E7731902`: the same shape right after a patient word.
+    let after_patient = (1..=2).contains(&prefix)
+        && digits >= 6
+        && prefix + digits == key.len()
+        && scan.before(i, 2).any(|k| matches!(scan.key(k), "pt" | "patient" | "pt's" | "patient's"));
+    (digits >= 5 && cue == Some(Cue::Record) || record_after || after_patient)
+        .then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
 }
 
 fn measure(key: &str) -> bool {
@@ -471,6 +541,19 @@ mod tests {
     fn flags_an_email_address() {
         assert_eq!(category("pt emailed from jdoe82@gmail.com"), Some(Category::Email));
         assert_eq!(category("her address is maria dot lopez at gmail dot com"), Some(Category::Email));
+    }
+
+    #[test]
+    fn reads_a_number_said_out_loud_by_its_label() {
+        assert_eq!(category("social is one two three four five six seven eight nine"), Some(Category::Ssn));
+        assert_eq!(category("reach her son at five five five oh one two three"), Some(Category::Phone));
+        assert_eq!(category("one two three four five six seven steps to sign"), None);
+    }
+
+    #[test]
+    fn flags_another_countrys_phone_plan() {
+        assert_eq!(category("her mobile 07700 900461 for reminders"), Some(Category::Phone));
+        assert_eq!(category("cell +44 7700 900461"), Some(Category::Phone));
     }
 
     #[test]

@@ -21,8 +21,9 @@
 //!   list or a word of the corpus's clean texts (`bear`, `box`, `can`, `he`, `to`).
 //!
 //! Two capitalised words that read as names are a name even when neither is listed
-//! (`Wanjiru Kamau`), except at the start of the text, where any two capitalised words may
-//! stand.
+//! (`Wanjiru Kamau`); at the start of the text, where any two capitalised words may stand,
+//! and in lowercase, where an unknown word may be any word, such a pair is a guess that only
+//! a patient word or a bed beside it bears out.
 
 use super::context;
 use super::tokens::{Kind, Scan};
@@ -131,7 +132,17 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         // `mrs. okafor`: a title written out (or with its stop) takes an unknown word too.
         let spelled = key != "ms" || scan.is_punct(i + 1, '.') || scan.capitalised(i);
         let lower_unknown = spelled && !look.listed() && !look.common && plain_lower(scan, j);
-        return (look.name() || look.capitalised_unknown() || lower_unknown).then_some((90, j));
+        // `mr price's wife`, `mrs cook in 11`: a listed surname, even one that is also a word.
+        let word = scan.key(j);
+        let lower_surname = spelled
+            && key != "miss"
+            && look.surname
+            && !system_word(word)
+            && !context::staff_title(word)
+            && !stop_word(word);
+        // `Ms Green the unit manager`: a colleague.
+        let named = look.name() || look.capitalised_unknown() || lower_unknown || lower_surname;
+        return (named && !staff_after(scan, j, 4)).then_some((90, j));
     }
     // `baby boy Castellanos`, `baby girl Nguyen`: how a newborn is registered.
     if key == "baby" && matches!(scan.key(i + 1), "boy" | "girl") {
@@ -172,6 +183,9 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     if let Some(score) = taken_in(scan, i) {
         let j =
             skip(scan, i + 1, &["the", "of", "for", "to", "on", "mr", "mrs", "ms", ".", "\"", "baby", "boy", "girl"]);
+        if let Some(last) = lower_taken_in(scan, j) {
+            return Some((score, last));
+        }
         let p = person(scan, j)?;
         let unknown_ok = score >= 80;
         // Two or more name-like words (`Wanjiru Kamau`) are a name whatever the lists say.
@@ -194,10 +208,24 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     if staff_before(scan, i) || hospital_before(scan, i) || staff_after(scan, p.last, 3) || place_after(scan, p.last) {
         return None;
     }
+    // A guess needs the context: a bed for two lowercase words in no list, a word of care
+    // for two capitalised ones at the start.
+    let guess_borne = if scan.capitalised(i) {
+        strong_context(scan, i, p.last) || weak_context(scan, i, p.last)
+    } else {
+        bed_after(scan, p.last) || bed_before(scan, i) || room_number_after(scan, p.last)
+    };
+    if p.guess && !guess_borne {
+        return None;
+    }
     // A single word must be a name that is not also an everyday word (`Rose`, `Brooks`).
     let plain_single = p.parts > 1 || (p.listed && !p.common) || (!p.listed && plain(scan, i));
     // `Johnson in bed 14`, `Garcia (rm 12)`, `bed 14 Johnson`, `Maria Lopez 412`.
-    if plain_single && (bed_after(scan, p.last) || bed_before(scan, i)) {
+    // `Sarah Okafor in ICU 4 can't log in` is a user where she works.
+    let user_talk = scan
+        .after(p.last, 8)
+        .any(|k| matches!(scan.key(k), "log" | "login" | "password" | "access" | "credentials" | "pin"));
+    if plain_single && (bed_after(scan, p.last) || bed_before(scan, i)) && !user_talk {
         return Some((80, p.last));
     }
     // `Bishop in room 5`: a surname that is also a word, with the bed named.
@@ -225,7 +253,8 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         return ((patient_noun(noun) || relation(noun)) && surely && !eponym && written).then_some((85, p.last));
     }
     // `Gutierrez was transferred`, `Kowalski refused`, `the Gonzalez family`.
-    if plain_single && scan.capitalised(i) && (patient_verb_after(scan, p.last) || family_after(scan, p.last)) {
+    let written = scan.capitalised(i) || p.full;
+    if plain_single && written && (patient_verb_after(scan, p.last) || family_after(scan, p.last)) {
         return Some((80, p.last));
     }
     // `Maria (daughter)`, `Maria, her daughter`.
@@ -276,6 +305,9 @@ struct Person {
     given_first: bool,
     /// A given name and an initial.
     initial: bool,
+    /// Two words in no list, at the start of the text or in lowercase: a name only where
+    /// the context says a patient.
+    guess: bool,
 }
 
 fn person(scan: &Scan, i: usize) -> Option<Person> {
@@ -283,10 +315,17 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         return Some(p);
     }
     let first = Look::of(scan, i)?;
-    if !(first.name() || first.capitalised_unknown() && !scan.all_caps(i)) {
+    let cap = first.cap;
+    // `mark jablonski`, `rich tolbert`: in lowercase, a given name that is also a word is one
+    // only before a listed surname that is not.
+    let lower_pair = !cap
+        && first.given
+        && scan.spaced(i + 1)
+        && !scan.capitalised(i + 1)
+        && Look::of(scan, i + 1).is_some_and(|l| l.surname && !l.common);
+    if !(first.name() || first.capitalised_unknown() && !scan.all_caps(i) || lower_pair) {
         return None;
     }
-    let cap = first.cap;
     let given_first = first.given && !first.common;
     let mut p = Person {
         last: i,
@@ -296,15 +335,16 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         full: false,
         given_first,
         initial: false,
+        guess: false,
     };
-    while p.parts < 3 {
-        let next = p.last + 1;
-        // `Smith-Jones`: one surname.
+    while p.parts < 4 {
+        let mut next = p.last + 1;
+        // `Smith-Jones`, `fitzgerald-ward`: one surname.
         if scan.is_punct(next, '-')
             && !scan.spaced(next)
             && !scan.spaced(next + 1)
-            && scan.capitalised(next + 1)
-            && let Some(part) = Look::of(scan, next + 1).filter(|l| l.name() || l.capitalised_unknown())
+            && scan.capitalised(next + 1) == cap
+            && let Some(part) = Look::of(scan, next + 1).filter(|l| !cap || l.name() || l.capitalised_unknown())
         {
             p.listed |= part.listed();
             p.last = next + 1;
@@ -319,6 +359,21 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         if !scan.spaced(next) {
             break;
         }
+        // `van der Berg`, `St. Pierre`, `Ní Bhriain`: particles before a capitalised surname.
+        let mut particles = 0;
+        while cap && particles < 2 && particle(scan.key(next)) && scan.spaced(next) && !scan.possessive(next) {
+            let after = if scan.is_punct(next + 1, '.') { next + 2 } else { next + 1 };
+            if !scan.spaced(after) {
+                break;
+            }
+            particles += 1;
+            next = after;
+        }
+        if particles > 0
+            && !(scan.capitalised(next) && Look::of(scan, next).is_some_and(|l| l.name() || l.capitalised_unknown()))
+        {
+            break;
+        }
         let Some(part) = Look::of(scan, next) else { break };
         // `Grady ED`: a word in capitals joins only a name in capitals (`JOHN SMITH`).
         let shouted = scan.all_caps(next) && !scan.all_caps(i);
@@ -327,27 +382,70 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         } else {
             // `ahmad rahimi's wife`: a listed given name and an unknown possessive surname.
             let owned = given_first && p.parts == 1 && scan.possessive(next) && plain_lower(scan, next);
-            !scan.capitalised(next) && (part.listed() && !part.common || owned)
+            // `aisha rahimi in bay 5`: the same before a bed, a guess the context must bear out.
+            let unknown = given_first && p.parts == 1 && plain_lower(scan, next);
+            p.guess |= unknown && !part.listed() && !owned;
+            !scan.capitalised(next) && (part.listed() && !part.common || owned || unknown)
         };
         if !joins || scan.possessive(p.last) || place_word(scan.key(next)) {
             break;
         }
         // A given name then a surname, or two words that read as names where neither is
-        // listed (`Olek Wisniewski`, `Wanjiru Kamau`; not at the start of the text, where
-        // any two capitalised words may stand).
+        // listed (`Olek Wisniewski`, `Wanjiru Kamau`; at the start of the text, where any two
+        // capitalised words may stand, such a pair is a guess the context must bear out).
         let first_like = given_first || first.listed() && !first.common || plain(scan, i);
         let part_like = part.surname || part.listed() && !part.common || plain(scan, next);
         let some_listed = first.listed() && !first.common || part.listed() && !part.common;
-        if p.parts == 1 && cap && first_like && part_like && (some_listed || i > 0)
-            || given_first && part.surname && p.parts == 1
-        {
+        let surname_next = part.surname && !part.common;
+        if p.parts == 1 && cap && first_like && part_like {
+            p.full = true;
+            p.guess |= !some_listed && i == 0;
+        }
+        // `Hunter Baptiste`, `guy hernandez`, `eleanor ellie`.
+        if p.parts == 1 && (first.given && surname_next || given_first && part.listed() && !part.common) {
+            p.full = true;
+        }
+        if p.parts == 1 && !cap && p.guess {
             p.full = true;
         }
         p.listed |= part.listed();
         p.parts += 1;
         p.last = next;
     }
-    Some(p)
+    (p.parts > 1 || !lower_pair || first.name()).then_some(p)
+}
+
+/// Words that join the parts of a surname: `van der Berg`, `de la Cruz`, `St. Pierre`.
+fn particle(key: &str) -> bool {
+    matches!(
+        key,
+        "van"
+            | "von"
+            | "der"
+            | "den"
+            | "de"
+            | "del"
+            | "della"
+            | "di"
+            | "da"
+            | "du"
+            | "la"
+            | "le"
+            | "st"
+            | "ni"
+            | "bin"
+            | "ibn"
+            | "al"
+            | "el"
+            | "dos"
+            | "das"
+            | "ter"
+            | "ten"
+            | "y"
+            | "ben"
+            | "mac"
+            | "abu"
+    )
 }
 
 /// `J. Whitfield`, `C.J. Broussard`: initials with stops, then a capitalised surname.
@@ -371,6 +469,7 @@ fn initials_then_surname(scan: &Scan, i: usize) -> Option<Person> {
         full: false,
         given_first: false,
         initial: true,
+        guess: false,
     })
 }
 
@@ -505,6 +604,10 @@ fn taken_in(scan: &Scan, i: usize) -> Option<u8> {
             Some(80)
         }
         "scanned" | "rescanned" | "identified" | "moved" | "bumped" | "given" | "administered" => Some(75),
+        // `the RN for Ezekiel Tanaka`, `sitter for Ruiz`.
+        _ if (context::staff_title(key) || key == "sitter") && next == "for" && key != "user" && key != "users" => {
+            Some(75)
+        }
         "avs" | "discharge" | "admission" | "transfer" | "chart" | "armband" | "wristband" | "label" | "labels"
         | "specimen" | "specimens" | "meds" | "tray" | "visitor" | "visitors" | "allergies" | "allergy"
         | "paperwork" | "consent" | "family" | "belongings" | "sitter" | "transport" | "labs" | "results"
@@ -516,6 +619,21 @@ fn taken_in(scan: &Scan, i: usize) -> Option<u8> {
         }
         _ => None,
     }
+}
+
+/// `consent for faith nwosu`, `discharging will in 16`: after a word that takes a patient in,
+/// a lowercase given name, even one that is also a word, before an unknown word or a bed.
+fn lower_taken_in(scan: &Scan, j: usize) -> Option<usize> {
+    let look = Look::of(scan, j)?;
+    if look.cap || !look.given || stop_word(scan.key(j)) {
+        return None;
+    }
+    let auxiliary = matches!(scan.key(j), "will" | "may" | "can" | "must");
+    let surname = scan.spaced(j + 1) && plain_lower(scan, j + 1) && !scan.capitalised(j + 1);
+    if surname && !auxiliary {
+        return Some(j + 1);
+    }
+    bed_after(scan, j).then_some(j)
 }
 
 /// Words before a verb that make a noun such as `discharge` one: `can't discharge Price`.
@@ -566,6 +684,7 @@ fn plain_lower(scan: &Scan, i: usize) -> bool {
         && !device(key)
         && !system_word(key)
         && !context::staff_title(key)
+        && !stop_word(key)
         && !listed(COMMON, key)
 }
 
@@ -1228,6 +1347,10 @@ fn skip(scan: &Scan, mut i: usize, fillers: &[&str]) -> usize {
 
 /// A staff title just before the name (`Dr.`, `charge nurse`, `RN`).
 fn staff_before(scan: &Scan, i: usize) -> bool {
+    // `the RN for Ezekiel Tanaka`: the name after `for` is the one cared for.
+    if scan.before(i, 1).next().is_some_and(|k| scan.key(k) == "for") {
+        return false;
+    }
     scan.before(i, 2).any(|k| context::staff_title(scan.key(k)))
 }
 
@@ -1238,6 +1361,8 @@ fn credential_after(scan: &Scan, i: usize) -> bool {
 
 fn bed_after(scan: &Scan, i: usize) -> bool {
     // `Maria Lopez is still in 412`.
+    // `(Kowalczyk) in 12`: the name's own bracket.
+    let i = if scan.is_punct(i + 1, ')') { i + 1 } else { i };
     let i = {
         let mut k = i;
         while k < i + 2 && matches!(scan.key(k + 1), "is" | "are" | "was" | "both" | "still" | "now") {
@@ -1245,10 +1370,39 @@ fn bed_after(scan: &Scan, i: usize) -> bool {
         }
         k
     };
-    // `Dorothy in 12`: a room number alone, unless a unit name follows (`in 4 West`).
+    // `Dorothy in 12`: a room number alone, unless a unit name or a time follows (`in 4
+    // West`, `in 5 min`).
     if scan.key(i + 1) == "in" && scan.is_number(i + 2) && scan.digits(i + 2) <= 4 {
         let unit = scan.is_word(i + 3) && scan.capitalised(i + 3);
-        if !unit {
+        let time = matches!(
+            scan.key(i + 3),
+            "min"
+                | "mins"
+                | "minutes"
+                | "sec"
+                | "secs"
+                | "seconds"
+                | "hr"
+                | "hrs"
+                | "hours"
+                | "days"
+                | "weeks"
+                | "am"
+                | "pm"
+        );
+        if !unit && !time {
+            return true;
+        }
+    }
+    // `in L&D 3`, `in ICU 4`, `(ICU 4)`: a unit in capitals, then its bed.
+    if matches!(scan.key(i + 1), "in" | "(") {
+        let mut k = i + 2;
+        let caps =
+            |k: usize| scan.is_word(k) && scan.raw(k).len() <= 4 && scan.raw(k).bytes().all(|b| b.is_ascii_uppercase());
+        while k < i + 5 && (caps(k) || scan.is_punct(k, '&') || scan.is_punct(k, '/')) {
+            k += 1;
+        }
+        if k > i + 2 && scan.is_number(k) && scan.digits(k) <= 3 && caps(k - 1) {
             return true;
         }
     }
@@ -1270,12 +1424,96 @@ fn bed_word_after(scan: &Scan, i: usize) -> bool {
     if k > i + 1 && (scan.all_caps(k) && scan.raw(k).len() <= 4 || room_id(scan, k)) {
         k += 1;
     }
+    // `hallway bed H4`, `trauma bay 2`.
+    if bed_word(scan.key(k)) && bed_word(scan.key(k + 1)) {
+        k += 1;
+    }
     bed_word(scan.key(k)) && matches!(scan.kind(k + 1), Some(Kind::Number | Kind::Mixed))
 }
 
 /// Where a patient lies: `bed`, `room`, `bay`, `trauma 2`, `hall 3`.
 fn bed_word(key: &str) -> bool {
-    matches!(key, "bed" | "room" | "rm" | "bay" | "trauma" | "resus" | "hall" | "hallway" | "stretcher" | "pod")
+    matches!(
+        key,
+        "bed" | "room" | "rm" | "bay" | "trauma" | "resus" | "hall" | "hallway" | "stretcher" | "pod" | "chair"
+    )
+}
+
+/// Words that never stand in a name.
+fn stop_word(key: &str) -> bool {
+    matches!(
+        key,
+        "a" | "an"
+            | "the"
+            | "and"
+            | "or"
+            | "but"
+            | "for"
+            | "from"
+            | "with"
+            | "without"
+            | "about"
+            | "into"
+            | "onto"
+            | "over"
+            | "under"
+            | "after"
+            | "before"
+            | "this"
+            | "that"
+            | "then"
+            | "than"
+            | "them"
+            | "they"
+            | "their"
+            | "there"
+            | "here"
+            | "what"
+            | "when"
+            | "where"
+            | "which"
+            | "while"
+            | "cant"
+            | "wont"
+            | "dont"
+            | "didnt"
+            | "doesnt"
+            | "isnt"
+            | "hasnt"
+            | "also"
+            | "just"
+            | "only"
+            | "still"
+            | "again"
+            | "back"
+            | "off"
+            | "out"
+            | "can"
+            | "may"
+            | "must"
+            | "shall"
+            | "should"
+            | "says"
+            | "says's"
+            | "were"
+            | "are"
+            | "been"
+            | "being"
+            | "keeps"
+            | "shows"
+            | "wants"
+            | "gets"
+            | "got"
+            | "has"
+            | "have"
+            | "per"
+            | "via"
+            | "at"
+            | "to"
+            | "of"
+            | "by"
+            | "up"
+    )
 }
 
 /// `5b`, `306A`, `12-B`'s first part: a room number with a bed or unit letter.
@@ -1368,6 +1606,18 @@ fn patient_context_word(key: &str) -> bool {
             | "postop"
             | "sitter"
             | "restraints"
+            | "bg"
+            | "glucose"
+            | "prbc"
+            | "prbcs"
+            | "platelets"
+            | "ffp"
+            | "dialysis"
+            | "crrt"
+            | "charts"
+            | "fetal"
+            | "lovenox"
+            | "telemetry"
     ) || relation(key)
 }
 
@@ -1652,6 +1902,22 @@ mod tests {
             "Care Everywhere shows outside allergies twice for every pt",
             "pca pump channel B not mapping in rm 1104",
         ] {
+            assert_eq!(category(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn flags_particles_lowercase_pairs_and_guesses_borne_out_by_a_bed() {
+        for text in [
+            "Pieter van der Berg tele box not linking to his chart",
+            "mark jablonski got discharged but still on the census",
+            "aisha rahimi in PACU bay 5 handoff missing",
+            "mr price's wife wants the AVS",
+            "the RN for Ezekiel Tanaka cannot chart the drip",
+        ] {
+            assert_eq!(category(text), Some(Category::Name), "{text}");
+        }
+        for text in ["Ms Green the unit manager wants the list", "nancy from infection control wants the flag"] {
             assert_eq!(category(text), None, "{text}");
         }
     }
