@@ -166,27 +166,35 @@ fn assert_heldout(name: &str) {
     assert!(t.false_positive_rate() <= 0.03, "{name}: false positives {:.3} above 0.03", t.false_positive_rate());
 }
 
-/// The first held-out set. Its aggregates were seen during tuning (never its texts). Below
-/// the bar today: run with `--ignored`; it joins the suite once the screen meets it
-/// (docs/protocol.md §8.2 has the figures).
+/// The first held-out set. Its aggregates were seen while earlier rounds were tuned (never its
+/// texts): run with `--ignored` (docs/protocol.md §8.2 has the figures).
 #[test]
-#[ignore = "below the bar today (docs/protocol.md §8.2)"]
+#[ignore = "seen while tuning; below the bar on false positives (docs/protocol.md §8.2)"]
 fn the_first_heldout_set_is_screened_with_95_percent_recall_and_at_most_3_percent_false_positives() {
     assert_heldout("heldout.tsv");
 }
 
 /// The second held-out set, written after the first had been measured. Its aggregates were
-/// seen once during tuning (never its texts). Below the bar today: run with `--ignored`.
+/// seen once while an earlier round was tuned (never its texts): run with `--ignored`.
 #[test]
-#[ignore = "below the bar today (docs/protocol.md §8.2)"]
+#[ignore = "seen while tuning; below the bar on false positives (docs/protocol.md §8.2)"]
 fn the_second_heldout_set_is_screened_with_95_percent_recall_and_at_most_3_percent_false_positives() {
     assert_heldout("heldout-2.tsv");
 }
 
-/// The third held-out set, written while the screen was tuned against the validation set and
-/// measured once, after: untouched by tuning. Below the bar today: run with `--ignored`.
+/// The third held-out set, written while an earlier round was tuned against the first
+/// validation set; its per-category recall guided the next round (never its texts): run
+/// with `--ignored`.
 #[test]
-#[ignore = "below the bar today (docs/protocol.md §8.2)"]
+#[ignore = "seen while tuning; below the bar on recall (docs/protocol.md §8.2)"]
 fn the_third_heldout_set_is_screened_with_95_percent_recall_and_at_most_3_percent_false_positives() {
     assert_heldout("heldout-3.tsv");
+}
+
+/// The fourth held-out set, written while the screen was tuned against the second validation
+/// set and measured once, after: untouched by tuning, and the gate in CI (the older sets'
+/// figures were seen while tuning).
+#[test]
+fn the_fourth_heldout_set_is_screened_with_95_percent_recall_and_at_most_3_percent_false_positives() {
+    assert_heldout("heldout-4.tsv");
 }
