@@ -108,8 +108,11 @@ async fn the_openapi_document_keeps_the_servers_constraints() {
         );
     }
     let params = operation("/api/v1/units/{unit}/issues", "get")["parameters"].clone();
-    assert_eq!(params[1]["name"], "kind");
+    assert_eq!((&params[0]["name"], &params[0]["in"]), (&"unit".into(), &"path".into()));
+    assert_eq!((&params[1]["name"], &params[1]["in"]), (&"kind".into(), &"query".into()));
     assert_eq!(params[1]["schema"]["$ref"], "#/components/schemas/Kind");
+    let board = operation("/api/v1/board", "get")["parameters"].clone();
+    assert_eq!((&board[0]["name"], &board[0]["in"]), (&"facility".into(), &"query".into()));
     assert_eq!(
         operation("/api/v1/reports/{id}", "get")["parameters"][0]["schema"]["$ref"],
         "#/components/schemas/ReportId"

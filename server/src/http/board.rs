@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// Only this facility's units.
     #[param(value_type = FacilityId, required = false)]

@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// Only issues of this kind.
     #[param(value_type = Kind, required = false)]
