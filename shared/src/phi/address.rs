@@ -7,20 +7,14 @@ use super::tokens::{Kind, Scan};
 use super::{Category, Hit};
 
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
-    for i in 0..scan.len() {
-        let last = match scan.kind(i) {
-            Some(Kind::Number | Kind::Mixed) => street(scan, i),
-            Some(Kind::Word) => po_box(scan, i)
-                .or_else(|| apartment(scan, i))
-                .or_else(|| state_zip(scan, i))
-                .or_else(|| street_without_number(scan, i)),
-            _ => None,
-        };
-        if let Some(last) = last {
-            return Some(Hit::new(Category::Address, scan.span(i, last)));
-        }
-    }
-    None
+    Hit::first(scan, Category::Address, |i| match scan.kind(i) {
+        Some(Kind::Number | Kind::Mixed) => street(scan, i),
+        Some(Kind::Word) => po_box(scan, i)
+            .or_else(|| apartment(scan, i))
+            .or_else(|| state_zip(scan, i))
+            .or_else(|| street_without_number(scan, i)),
+        _ => None,
+    })
 }
 
 fn suffix(key: &str) -> bool {
@@ -122,9 +116,9 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
     if !(1..=6).contains(&digits) || scan.is_punct(i.wrapping_sub(1), '-') || scan.is_punct(i.wrapping_sub(1), '/') {
         return None;
     }
-    let introduced = scan.before(i, 3).any(|k| {
+    let introduced = scan.keys_before(i, 3).any(|key| {
         matches!(
-            scan.key(k),
+            key,
             "lives"
                 | "address"
                 | "addr"
@@ -142,11 +136,12 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
     let mut k = i + 1;
     let mut words = 0;
     // `4410 n. lincoln way`: a compass point right after the number marks a street, in any case.
+    let after_point = scan.skip_punct(k + 1, &['.']);
     let directional =
         matches!(scan.key(k), "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw" | "north" | "south" | "east" | "west")
-            && scan.is_word(k + if scan.is_punct(k + 1, '.') { 2 } else { 1 });
+            && scan.is_word(after_point);
     if directional {
-        k += if scan.is_punct(k + 1, '.') { 2 } else { 1 };
+        k = after_point;
         words += 1;
     }
     let introduced = introduced || directional;
@@ -201,7 +196,7 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
 
 /// `St. Mary's`, `Dr. Patel`: a saint or a doctor, not a street.
 fn title(scan: &Scan, k: usize) -> bool {
-    let next = if scan.is_punct(k + 1, '.') { k + 2 } else { k + 1 };
+    let next = scan.skip_punct(k + 1, &['.']);
     matches!(scan.key(k), "st" | "dr")
         && scan.is_word(next)
         && scan.capitalised(next)
@@ -239,7 +234,7 @@ fn po_box(scan: &Scan, i: usize) -> Option<usize> {
         return None;
     }
     let n = if scan.key(i) == "pobox" { i + 1 } else { k + 1 };
-    let n = if scan.is_punct(n, '#') { n + 1 } else { n };
+    let n = scan.skip_punct(n, &['#']);
     scan.is_number(n).then_some(n)
 }
 
@@ -248,7 +243,7 @@ fn apartment(scan: &Scan, i: usize) -> Option<usize> {
     if !matches!(scan.key(i), "apt" | "apartment") {
         return None;
     }
-    let n = if scan.is_punct(i + 1, '.') || scan.is_punct(i + 1, '#') { i + 2 } else { i + 1 };
+    let n = scan.skip_punct(i + 1, &['.', '#']);
     matches!(scan.kind(n), Some(Kind::Number | Kind::Mixed)).then_some(n)
 }
 

@@ -6,20 +6,14 @@ use super::tokens::{Kind, Scan};
 use super::{Category, Hit};
 
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
-    for i in 0..scan.len() {
-        let found = match scan.kind(i) {
-            // `90+` is Safe Harbor's own aggregate, not an age.
-            Some(Kind::Number) if scan.is_punct(i + 1, '+') => None,
-            Some(Kind::Number) => scan.value(i).filter(|v| old(*v)).and_then(|_| numeric(scan, i)),
-            Some(Kind::Mixed) => packed(scan, i),
-            Some(Kind::Word) => spelled(scan, i),
-            _ => None,
-        };
-        if let Some(last) = found {
-            return Some(Hit::new(Category::Age, scan.span(i, last)));
-        }
-    }
-    None
+    Hit::first(scan, Category::Age, |i| match scan.kind(i) {
+        // `90+` is Safe Harbor's own aggregate, not an age.
+        Some(Kind::Number) if scan.is_punct(i + 1, '+') => None,
+        Some(Kind::Number) => scan.value(i).filter(|v| old(*v)).and_then(|_| numeric(scan, i)),
+        Some(Kind::Mixed) => packed(scan, i),
+        Some(Kind::Word) => spelled(scan, i),
+        _ => None,
+    })
 }
 
 fn old(years: u32) -> bool {
@@ -28,7 +22,7 @@ fn old(years: u32) -> bool {
 
 /// An age unit at `i` (after the number); returns the last token of the unit.
 fn unit(scan: &Scan, i: usize) -> Option<usize> {
-    let i = if scan.is_punct(i, '-') { i + 1 } else { i };
+    let i = scan.skip_punct(i, &['-']);
     match scan.key(i) {
         "yo" | "yof" | "yom" | "yrs" | "yr" | "y" | "yoa" | "years" | "year" | "yr-old" | "yrold" => {
             // `y/o`, `y.o.`, `yrs old`, `year old`, `year-old`; bare `years` needs `old`.
@@ -62,24 +56,30 @@ fn numeric(scan: &Scan, i: usize) -> Option<usize> {
             return Some(last);
         }
     }
-    let before = scan.before(i, 2).next().map(|k| scan.key(k)).unwrap_or("");
-    if matches!(before, "age" | "aged" | "ages" | "turned" | "turning" | "turns" | "age:" | "centenarian") {
+    if matches!(scan.prev_key(i), "age" | "aged" | "ages" | "turned" | "turning" | "turns" | "age:" | "centenarian") {
         return Some(i);
     }
     // `pt is 94`, `she's 99`, `he's 91`.
     let prev = scan.before(i, 1).next();
     let contracted = prev.is_some_and(|k| scan.possessive(k) && matches!(scan.key(k), "she" | "he"));
-    if (before == "is" && scan.before(i, 3).any(|k| context::patient_word(scan.key(k)))) || contracted {
-        let after = scan.after(i, 1).next().map(|k| scan.key(k)).unwrap_or("");
-        if !matches!(after, "minutes" | "min" | "mins" | "percent" | "%" | "days" | "hours") {
-            return Some(i);
-        }
-    }
-    None
+    // `pt is 94 minutes late` is a wait, not an age.
+    let duration = matches!(scan.next_key(i), "minutes" | "min" | "mins" | "percent" | "%" | "days" | "hours");
+    ((patient_is(scan, i) || contracted) && !duration).then_some(i)
 }
 
+/// `pt is 94`: `is` just before the age, a patient word before that.
+fn patient_is(scan: &Scan, i: usize) -> bool {
+    scan.prev_key(i) == "is" && scan.keys_before(i, 3).any(context::patient_word)
+}
+
+/// `in her 90s`, `in his nineties`: a decade of someone's life.
+fn their_decade(scan: &Scan, i: usize) -> bool {
+    scan.keys_before(i, 2).any(|key| matches!(key, "her" | "his" | "their"))
+}
+
+/// `temp 94F`: a temperature, not a 94-year-old woman.
 fn near_temperature(scan: &Scan, i: usize) -> bool {
-    scan.before(i, 3).any(|k| matches!(scan.key(k), "temp" | "temperature" | "t" | "tmax" | "degrees"))
+    scan.keys_before(i, 3).any(|key| matches!(key, "temp" | "temperature" | "t" | "tmax" | "degrees"))
 }
 
 /// `92yo`, `94yoF`, `91y/o`, `93F` (with a patient nearby).
@@ -96,8 +96,8 @@ fn packed(scan: &Scan, i: usize) -> Option<usize> {
             Some(last)
         }
         "f" | "m" if context::near_patient(scan, i, 4) && !near_temperature(scan, i) => Some(i),
-        "s" if scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their" | "in")) => {
-            scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their")).then_some(i)
+        "s" if scan.keys_before(i, 2).any(|key| matches!(key, "her" | "his" | "their" | "in")) => {
+            their_decade(scan, i).then_some(i)
         }
         _ => None,
     }
@@ -108,7 +108,7 @@ fn spelled(scan: &Scan, i: usize) -> Option<usize> {
     let key = scan.key(i);
     let tens = matches!(key, "ninety" | "hundred");
     if key == "nineties" {
-        return scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their")).then_some(i);
+        return their_decade(scan, i).then_some(i);
     }
     if key == "centenarian" {
         return Some(i);
@@ -133,10 +133,8 @@ fn spelled(scan: &Scan, i: usize) -> Option<usize> {
     if let Some(last) = unit(scan, k) {
         return Some(last);
     }
-    let before = scan.before(i, 2).any(|b| matches!(scan.key(b), "age" | "aged" | "turned" | "turning"));
-    let is_patient = scan.before(i, 1).next().is_some_and(|b| scan.key(b) == "is")
-        && scan.before(i, 3).any(|b| context::patient_word(scan.key(b)));
-    (before || is_patient).then_some(k - 1)
+    let labelled = scan.keys_before(i, 2).any(|key| matches!(key, "age" | "aged" | "turned" | "turning"));
+    (labelled || patient_is(scan, i)).then_some(k - 1)
 }
 
 #[cfg(test)]

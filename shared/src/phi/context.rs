@@ -298,8 +298,7 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
         }
         if key == "record" {
             // `medical record 123`, `patient record 123`; `record 40012` alone is a build record.
-            let prev = scan.before(k, 1).next().map(|p| scan.key(p)).unwrap_or("");
-            if matches!(prev, "med" | "medical" | "patient" | "pt" | "health") {
+            if matches!(scan.prev_key(k), "med" | "medical" | "patient" | "pt" | "health") {
                 return Some(Cue::Record);
             }
             return Some(Cue::System);
@@ -318,9 +317,7 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
             return Some(Cue::Record);
         }
         // `armband barcode 004829173`: what an armband's barcode or label holds is the MRN.
-        if matches!(key, "barcode" | "label" | "sticker")
-            && scan.before(k, 1).next().is_some_and(|p| matches!(scan.key(p), "armband" | "wristband"))
-        {
+        if matches!(key, "barcode" | "label" | "sticker") && matches!(scan.prev_key(k), "armband" | "wristband") {
             return Some(Cue::Record);
         }
         if help_desk(key) {
@@ -384,7 +381,7 @@ pub(super) fn patient_word(key: &str) -> bool {
 
 /// Whether a patient word stands within `window` words of token `i`, either side.
 pub(super) fn near_patient(scan: &Scan, i: usize, window: usize) -> bool {
-    scan.before(i, window).chain(scan.after(i, window)).any(|k| patient_word(scan.key(k)))
+    scan.keys_around(i, i, window, window).any(patient_word)
 }
 
 /// Labels that make a date a birth date.

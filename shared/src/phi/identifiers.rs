@@ -238,7 +238,7 @@ fn judge_number(scan: &Scan, g: &Groups) -> Option<Hit> {
             _ => base,
         };
         // A count or dose after the number (`1500000 units`) is not an identifier.
-        let unit = scan.after(g.last, 1).next().is_some_and(|k| measure(scan.key(k)));
+        let unit = measure(scan.next_key(g.last));
         scores[2].1 = if unit || followed_by_system_noun(scan, g.last) { 0 } else { score };
     }
     let (category, score) = scores.into_iter().max_by_key(|(_, s)| *s)?;
@@ -256,13 +256,9 @@ fn spelled_digits(scan: &Scan, i: usize) -> Option<Hit> {
     if scan.digits(i) != 1 || count + 1 < 7 {
         return None;
     }
-    let category = match context::cue_before(scan, i, 4) {
-        Some(Cue::Ssn) => Category::Ssn,
-        Some(Cue::Phone) => Category::Phone,
-        Some(Cue::Record) => Category::RecordNumber,
-        None if context::near_patient(scan, i, 6) => Category::RecordNumber,
-        _ => return None,
-    };
+    let cue = context::cue_before(scan, i, 4);
+    let category = labelled_category(cue)
+        .or_else(|| (cue.is_none() && context::near_patient(scan, i, 6)).then_some(Category::RecordNumber))?;
     Some(Hit::new(category, scan.span(i, last)))
 }
 
@@ -295,14 +291,19 @@ pub(super) fn spoken_digits(scan: &Scan, i: usize) -> (usize, usize) {
 
 /// What a number read out word by word is, by its label.
 fn spelled_category(scan: &Scan, i: usize, last: usize) -> Option<Hit> {
-    let category = match context::cue_before(scan, i, 4) {
-        Some(Cue::Ssn) => Category::Ssn,
-        Some(Cue::Phone) => Category::Phone,
-        Some(Cue::Record) => Category::RecordNumber,
-        _ if scan.before(i, 3).any(|k| context::birth_label(scan.key(k))) => Category::BirthDate,
-        _ => return None,
-    };
+    let category = labelled_category(context::cue_before(scan, i, 4))
+        .or_else(|| scan.keys_before(i, 3).any(context::birth_label).then_some(Category::BirthDate))?;
     Some(Hit::new(category, scan.span(i, last)))
+}
+
+/// What a label alone makes a number spelled out digit by digit or word by word.
+fn labelled_category(cue: Option<Cue>) -> Option<Category> {
+    match cue? {
+        Cue::Ssn => Some(Category::Ssn),
+        Cue::Phone => Some(Category::Phone),
+        Cue::Record => Some(Category::RecordNumber),
+        Cue::HelpDesk | Cue::System => None,
+    }
 }
 
 /// `MRN1234567`, `acct#4455667`, `SSN123456789` run together.
@@ -330,18 +331,15 @@ fn lettered_record(scan: &Scan, i: usize) -> Option<Hit> {
     // `merge Z4471920 into the older mrn`: one or two letters and six digits or more, with a
     // record word in the clause after it, and nothing of the system before.
     let prefix = key.bytes().take_while(u8::is_ascii_alphabetic).count();
-    let record_after = (1..=2).contains(&prefix)
-        && digits >= 6
-        && prefix + digits == key.len()
+    let lettered = (1..=2).contains(&prefix) && digits >= 6 && prefix + digits == key.len();
+    let record_after = lettered
         && cue.is_none()
         && scan
-            .after(i, 6)
-            .any(|k| matches!(scan.key(k), "mrn" | "mrns" | "chart" | "acct" | "account" | "csn" | "har"));
+            .keys_after(i, 6)
+            .any(|key| matches!(key, "mrn" | "mrns" | "chart" | "acct" | "account" | "csn" | "har"));
     // `pt E7731902`: the same shape right after a patient word.
-    let after_patient = (1..=2).contains(&prefix)
-        && digits >= 6
-        && prefix + digits == key.len()
-        && scan.before(i, 2).any(|k| matches!(scan.key(k), "pt" | "patient" | "pt's" | "patient's"));
+    let after_patient =
+        lettered && scan.keys_before(i, 2).any(|key| matches!(key, "pt" | "patient" | "pt's" | "patient's"));
     (digits >= 5 && cue == Some(Cue::Record) || record_after || after_patient)
         .then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
 }
@@ -385,10 +383,8 @@ fn measure(key: &str) -> bool {
 
 /// `1234567 order`, `40012 smartset`: the noun comes after.
 fn followed_by_system_noun(scan: &Scan, last: usize) -> bool {
-    scan.after(last, 1).next().is_some_and(|k| {
-        let key = scan.key(k);
-        context::system_noun(key) && !matches!(key, "x" | "v" | "room" | "bed" | "unit" | "line")
-    })
+    let key = scan.next_key(last);
+    context::system_noun(key) && !matches!(key, "x" | "v" | "room" | "bed" | "unit" | "line")
 }
 
 /// An e-mail address: `name@host.tld`, or spelled out as `name at host dot com`. Mailboxes of

@@ -109,6 +109,12 @@ impl Hit {
     fn new(category: Category, (start, end): (usize, usize)) -> Hit {
         Hit { category, start, end }
     }
+
+    /// The first match of a recogniser that tries each token in turn as the start of one:
+    /// `match_at(i)` is the last token of a match starting at token `i`.
+    fn first(scan: &tokens::Scan, category: Category, mut match_at: impl FnMut(usize) -> Option<usize>) -> Option<Hit> {
+        (0..scan.len()).find_map(|i| match_at(i).map(|last| Hit::new(category, scan.span(i, last))))
+    }
 }
 
 /// The first identifier found in `text`, or `None` when it reads as talk about the system.

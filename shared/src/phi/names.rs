@@ -127,7 +127,7 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
 fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     let key = scan.key(i);
     if honorific(key) {
-        let j = skip(scan, i + 1, &["."]);
+        let j = scan.skip_keys(i + 1, &["."]);
         let look = Look::of(scan, j)?;
         // `mrs. okafor`: a title written out (or with its stop) takes an unknown word too.
         let spelled = key != "ms" || scan.is_punct(i + 1, '.') || scan.capitalised(i);
@@ -160,7 +160,7 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         return after_patient_word(scan, i);
     }
     if relation(key) {
-        let j = skip(scan, i + 1, &[",", ":", "(", "named", "name", "is", "was", "-", "member", "of"]);
+        let j = scan.skip_keys(i + 1, &[",", ":", "(", "named", "name", "is", "was", "-", "member", "of"]);
         if scan.key(j) == "the"
             && let Some(last) = plural_family(scan, j + 1)
         {
@@ -181,8 +181,8 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     }
     // `admitted Harold Jenkins`, `the AVS for O'Brien`: a name taken in as a patient.
     if let Some(score) = taken_in(scan, i) {
-        let j =
-            skip(scan, i + 1, &["the", "of", "for", "to", "on", "mr", "mrs", "ms", ".", "\"", "baby", "boy", "girl"]);
+        let j = scan
+            .skip_keys(i + 1, &["the", "of", "for", "to", "on", "mr", "mrs", "ms", ".", "\"", "baby", "boy", "girl"]);
         if let Some(last) = lower_taken_in(scan, j) {
             return Some((score, last));
         }
@@ -198,7 +198,7 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     if matches!(key, "name" | "named" | "surname" | "aka" | "nickname")
         || (key == "by" && scan.key(i.wrapping_sub(1)) == "goes")
     {
-        let j = skip(scan, i + 1, &[":", "is", "was", "-"]);
+        let j = scan.skip_keys(i + 1, &[":", "is", "was", "-"]);
         let p = person(scan, j)?;
         let labelled =
             key != "name" || matches!(scan.key(i.wrapping_sub(1)), "last" | "first" | "given" | "family" | "maiden");
@@ -223,8 +223,8 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     // `Johnson in bed 14`, `Garcia (rm 12)`, `bed 14 Johnson`, `Maria Lopez 412`.
     // `Sarah Okafor in ICU 4 can't log in` is a user where she works.
     let user_talk = scan
-        .after(p.last, 8)
-        .any(|k| matches!(scan.key(k), "log" | "login" | "password" | "access" | "credentials" | "pin"));
+        .keys_after(p.last, 8)
+        .any(|key| matches!(key, "log" | "login" | "password" | "access" | "credentials" | "pin"));
     if plain_single && (bed_after(scan, p.last) || bed_before(scan, i)) && !user_talk {
         return Some((80, p.last));
     }
@@ -243,7 +243,7 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
     }
     // `Garcia's chart`, `Maria's daughter`, `Okonkwo's labs`.
     if scan.possessive(p.last) {
-        let noun = scan.after(p.last, 1).next().map(|k| scan.key(k)).unwrap_or("");
+        let noun = scan.next_key(p.last);
         let surely = plain_single || p.listed && owned_by_patient(noun);
         let eponym = eponym(scan.key(p.last));
         // Lowercase, only a full name with something only a patient has: `ahmad rahimi's wife`.
@@ -283,7 +283,7 @@ fn score_at(scan: &Scan, i: usize) -> Option<(u8, usize)> {
         score += 15;
     }
     score -= user_after(scan, p.last);
-    if user_before(scan, i) || scan.before(i, 6).chain(scan.after(p.last, 8)).any(|k| user_context_word(scan.key(k))) {
+    if user_before(scan, i) || scan.keys_around(i, p.last, 6, 8).any(user_context_word) {
         score -= 40;
     }
     Some((score.clamp(0, 100) as u8, p.last))
@@ -362,7 +362,7 @@ fn person(scan: &Scan, i: usize) -> Option<Person> {
         // `van der Berg`, `St. Pierre`, `Ní Bhriain`: particles before a capitalised surname.
         let mut particles = 0;
         while cap && particles < 2 && particle(scan.key(next)) && scan.spaced(next) && !scan.possessive(next) {
-            let after = if scan.is_punct(next + 1, '.') { next + 2 } else { next + 1 };
+            let after = scan.skip_punct(next + 1, &['.']);
             if !scan.spaced(after) {
                 break;
             }
@@ -598,11 +598,7 @@ fn taken_in(scan: &Scan, i: usize) -> Option<u8> {
             (!matches!(next, "to" | "from" | "at" | "by" | "on")).then_some(80)
         }
         // `can't discharge D'Angelo Price`, `trying to admit Ruiz`: the noun used as a verb.
-        "discharge" | "admit" | "transfer" | "room" | "readmit" | "triage"
-            if scan.before(i, 1).next().is_some_and(|k| modal(scan.key(k))) =>
-        {
-            Some(80)
-        }
+        "discharge" | "admit" | "transfer" | "room" | "readmit" | "triage" if modal(scan.prev_key(i)) => Some(80),
         "scanned" | "rescanned" | "identified" | "moved" | "bumped" | "given" | "administered" => Some(75),
         // `the RN for Ezekiel Tanaka`, `sitter for Ruiz`.
         _ if (context::staff_title(key) || key == "sitter") && next == "for" && key != "user" && key != "users" => {
@@ -666,10 +662,9 @@ fn plural_family(scan: &Scan, k: usize) -> Option<usize> {
     let stem = key.strip_suffix('s')?;
     let surname = is_surname(stem) || is_surname(key.strip_suffix("es").unwrap_or(""));
     let plain_stem = stem.len() >= 4 && !listed(COMMON, stem) && plain(scan, k);
-    let near = scan.before(k, 4).chain(scan.after(k, 4)).any(|w| {
-        matches!(scan.key(w), "family" | "visiting" | "visitors" | "visitor" | "bedside" | "kids")
-            || relation(scan.key(w))
-    });
+    let near = scan
+        .keys_around(k, k, 4, 4)
+        .any(|key| matches!(key, "family" | "visiting" | "visitors" | "visitor" | "bedside" | "kids") || relation(key));
     (scan.capitalised(k) && !scan.all_caps(k) && (surname || plain_stem) && near).then_some(k)
 }
 
@@ -856,7 +851,7 @@ fn device(key: &str) -> bool {
 /// Nouns of a place after a name: `Jackson Memorial`, `Gonzalez Pavilion`, `Martin Luther
 /// King Jr. Hospital`, `O'Brien Hall`, `Smith SmartSet`.
 fn place_after(scan: &Scan, last: usize) -> bool {
-    let k = if scan.is_punct(last + 1, '.') { last + 2 } else { last + 1 };
+    let k = scan.skip_punct(last + 1, &['.']);
     // `Smith Family Foundation`, but not `the Gonzalez family`.
     let word = |k: usize| place_word(scan.key(k)) && (scan.key(k) != "family" || scan.capitalised(k));
     word(k) || (scan.key(k) == "and" && scan.capitalised(k + 1) && word(k + 2))
@@ -921,9 +916,7 @@ fn place_word(key: &str) -> bool {
 
 /// `St. Joseph's`, `San Jose`: a saint's name is a hospital's.
 fn hospital_before(scan: &Scan, i: usize) -> bool {
-    scan.before(i, 1)
-        .next()
-        .is_some_and(|k| matches!(scan.key(k), "st" | "saint" | "san" | "santa" | "sainte" | "mt" | "mount"))
+    matches!(scan.prev_key(i), "st" | "saint" | "san" | "santa" | "sainte" | "mt" | "mount")
 }
 
 /// A staff title or credential just after the name: `Linda Chen, RN`, `Marcus Bell, unit
@@ -975,9 +968,7 @@ fn room_number_after(scan: &Scan, last: usize) -> bool {
         Some(Kind::Number) => {
             scan.digits(k) <= 4
                 && scan.spaced(k)
-                && !scan.after(k, 1).next().is_some_and(|n| {
-                    matches!(scan.key(n), "units" | "mg" | "ml" | "minutes" | "min" | "hours" | "times" | "orders")
-                })
+                && !matches!(scan.next_key(k), "units" | "mg" | "ml" | "minutes" | "min" | "hours" | "times" | "orders")
         }
         Some(Kind::Mixed) => scan.key(k).bytes().next().is_some_and(|b| b.is_ascii_digit()) && scan.key(k).len() <= 5,
         _ => false,
@@ -986,7 +977,7 @@ fn room_number_after(scan: &Scan, last: usize) -> bool {
 
 /// `pt Garcia`, `patient: John Smith`, `pt john smith`.
 fn after_patient_word(scan: &Scan, i: usize) -> Option<(u8, usize)> {
-    let j = skip(scan, i + 1, &[":", ",", "-", "(", "named", "name", "is", "was", "mr", "mrs", "ms", "."]);
+    let j = scan.skip_keys(i + 1, &[":", ",", "-", "(", "named", "name", "is", "was", "mr", "mrs", "ms", "."]);
     let look = Look::of(scan, j)?;
     // `Patient Station`, `Patient Lists`: a title-cased activity, not a person.
     let title_case = scan.capitalised(i) && !scan.all_caps(i) && scan.capitalised(j);
@@ -1332,31 +1323,18 @@ fn system_word(key: &str) -> bool {
     )
 }
 
-/// `the`, a name's own punctuation and the given filler words after `i`.
-fn skip(scan: &Scan, mut i: usize, fillers: &[&str]) -> usize {
-    for _ in 0..3 {
-        let key = scan.key(i);
-        if fillers.contains(&key) {
-            i += 1;
-        } else {
-            break;
-        }
-    }
-    i
-}
-
 /// A staff title just before the name (`Dr.`, `charge nurse`, `RN`).
 fn staff_before(scan: &Scan, i: usize) -> bool {
     // `the RN for Ezekiel Tanaka`: the name after `for` is the one cared for.
-    if scan.before(i, 1).next().is_some_and(|k| scan.key(k) == "for") {
+    if scan.prev_key(i) == "for" {
         return false;
     }
-    scan.before(i, 2).any(|k| context::staff_title(scan.key(k)))
+    scan.keys_before(i, 2).any(context::staff_title)
 }
 
 /// `, RN` or `MD` after the name.
 fn credential_after(scan: &Scan, i: usize) -> bool {
-    scan.after(i, 1).next().is_some_and(|k| context::credential(scan.key(k)))
+    context::credential(scan.next_key(i))
 }
 
 fn bed_after(scan: &Scan, i: usize) -> bool {
@@ -1419,7 +1397,7 @@ fn bed_after(scan: &Scan, i: usize) -> bool {
 
 /// `in bed 14`, `(rm 12)`, `- room 4`, `(trauma 2)`, `from ED room 11`.
 fn bed_word_after(scan: &Scan, i: usize) -> bool {
-    let mut k = skip(scan, i + 1, &["in", "(", "-", ",", "at", "from", "on"]);
+    let mut k = scan.skip_keys(i + 1, &["in", "(", "-", ",", "at", "from", "on"]);
     // `from ED room 11`, `on 4W bed 2`: a unit between the name and its bed.
     if k > i + 1 && (scan.all_caps(k) && scan.raw(k).len() <= 4 || room_id(scan, k)) {
         k += 1;
@@ -1540,7 +1518,7 @@ fn bed_before(scan: &Scan, i: usize) -> bool {
 }
 
 fn relation_after(scan: &Scan, i: usize) -> bool {
-    let k = skip(scan, i + 1, &["(", ",", "-", "the", "her", "his", "pt's", "patient's"]);
+    let k = scan.skip_keys(i + 1, &["(", ",", "-", "the", "her", "his", "pt's", "patient's"]);
     k > i + 1 && relation(scan.key(k))
 }
 
@@ -1644,21 +1622,28 @@ fn weak_context_word(key: &str) -> bool {
     )
 }
 
+/// A word of care within five words before a name or six after it, or a bed after it.
 fn strong_context(scan: &Scan, first: usize, last: usize) -> bool {
-    scan.before(first, 5).chain(scan.after(last, 6)).any(|k| patient_context_word(scan.key(k))) || bed_after(scan, last)
+    context_has(scan, first, last, patient_context_word) || bed_after(scan, last)
 }
 
+/// A word that makes a patient a little more likely within five words before a name or six
+/// after it.
 fn weak_context(scan: &Scan, first: usize, last: usize) -> bool {
-    scan.before(first, 5).chain(scan.after(last, 6)).any(|k| weak_context_word(scan.key(k)))
+    context_has(scan, first, last, weak_context_word)
+}
+
+fn context_has(scan: &Scan, first: usize, last: usize, word: impl Fn(&str) -> bool) -> bool {
+    scan.keys_around(first, last, 5, 6).any(word)
 }
 
 /// What a verb right after a name says of it: a user's act (`cannot`, `asked`) takes 40 off
 /// the score, a want (`needs`) 25. `on the pt list` or `in bed` is where a patient is, not a
 /// user.
 fn user_after(scan: &Scan, last: usize) -> i32 {
-    let key = scan.after(last, 1).next().map(|k| scan.key(k)).unwrap_or("");
+    let key = scan.next_key(last);
     if matches!(key, "on" | "in" | "from") {
-        let k = skip(scan, last + 2, &["the", "a", "my", "our", "your"]);
+        let k = scan.skip_keys(last + 2, &["the", "a", "my", "our", "your"]);
         if matches!(scan.key(k), "pt" | "pts" | "patient" | "census" | "bed" | "rm" | "room" | "tracking" | "board") {
             return 0;
         }
@@ -1676,9 +1661,9 @@ fn user_after(scan: &Scan, last: usize) -> i32 {
 /// Words before a name that make it a colleague's: `cc Maria Lopez`, `per Rebecca Wallace`,
 /// `escalated to Brian Kelly`.
 fn user_before(scan: &Scan, first: usize) -> bool {
-    scan.before(first, 4).any(|k| {
+    scan.keys_before(first, 4).any(|key| {
         matches!(
-            scan.key(k),
+            key,
             "cc" | "per"
                 | "thanks"
                 | "thank"
