@@ -6,6 +6,7 @@
 use super::tokens::{Kind, Scan};
 use super::{Category, Hit};
 
+/// The first street address, PO box, apartment or state and ZIP code.
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
     Hit::first(scan, Category::Address, |i| match scan.kind(i) {
         Some(Kind::Number | Kind::Mixed) => street(scan, i),
@@ -17,6 +18,7 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
     })
 }
 
+/// Street suffixes: `St`, `Ave`, `Dr`, `Way`.
 fn suffix(key: &str) -> bool {
     matches!(
         key,
@@ -262,37 +264,36 @@ fn state_zip(scan: &Scan, i: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::assert_each;
 
     #[test]
     fn flags_a_street_address() {
-        for text in [
-            "pt lives at 1420 Oak Ridge Dr",
-            "home address 88 W 5th St Apt 2 printed on the AVS",
-            "lives at 12 main street with her son",
-            "sent to 450 Maple Avenue by mistake",
-            "mail goes to PO Box 1234",
-            "P.O. Box 88 on the facesheet",
-            "moved to apt 4B last week",
-            "Springfield, IL 62704 on the label",
-        ] {
-            assert_eq!(category(text), Some(Category::Address), "{text}");
-        }
+        assert_each(
+            Some(Category::Address),
+            &[
+                "pt lives at 1420 Oak Ridge Dr",
+                "home address 88 W 5th St Apt 2 printed on the AVS",
+                "lives at 12 main street with her son",
+                "sent to 450 Maple Avenue by mistake",
+                "mail goes to PO Box 1234",
+                "P.O. Box 88 on the facesheet",
+                "moved to apt 4B last week",
+                "Springfield, IL 62704 on the label",
+            ],
+        );
     }
 
     #[test]
     fn clears_saints_doctors_and_units() {
-        for text in [
-            "St. Joseph ED cannot see the tracking board",
-            "3 RNs and Dr Patel cannot sign",
-            "Unit 4 West printer down",
-            "2 North St. Mary's float pool has no access",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "St. Joseph ED cannot see the tracking board",
+                "3 RNs and Dr Patel cannot sign",
+                "Unit 4 West printer down",
+                "2 North St. Mary's float pool has no access",
+            ],
+        );
     }
 }

@@ -5,6 +5,7 @@ use super::context;
 use super::tokens::{Kind, Scan};
 use super::{Category, Hit};
 
+/// The first age over 89.
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
     Hit::first(scan, Category::Age, |i| match scan.kind(i) {
         // `90+` is Safe Harbor's own aggregate, not an age.
@@ -16,6 +17,7 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
     })
 }
 
+/// The ages Safe Harbor counts as identifying.
 fn old(years: u32) -> bool {
     (90..=125).contains(&years)
 }
@@ -139,40 +141,39 @@ fn spelled(scan: &Scan, i: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::assert_each;
 
     #[test]
     fn flags_an_age_over_89_in_every_common_form() {
-        for text in [
-            "92 yo with fall precautions not showing",
-            "94 y/o pt, BPA fired twice",
-            "92-year-old on the wrong diet order",
-            "age 97 and the sepsis score is off",
-            "pt is 91 and the screening prompt skipped",
-            "92yoF in bed 4",
-            "ninety-three year old, the banner shows 39",
-            "pt in her 90s, fall risk flag missing",
-            "101 years old per the family",
-        ] {
-            assert_eq!(category(text), Some(Category::Age), "{text}");
-        }
+        assert_each(
+            Some(Category::Age),
+            &[
+                "92 yo with fall precautions not showing",
+                "94 y/o pt, BPA fired twice",
+                "92-year-old on the wrong diet order",
+                "age 97 and the sepsis score is off",
+                "pt is 91 and the screening prompt skipped",
+                "92yoF in bed 4",
+                "ninety-three year old, the banner shows 39",
+                "pt in her 90s, fall risk flag missing",
+                "101 years old per the family",
+            ],
+        );
     }
 
     #[test]
     fn clears_ages_of_89_and_under_and_other_nineties() {
-        for text in [
-            "45 yo pt, banner fine",
-            "89 y/o, alert fired once",
-            "took 90 minutes to chart",
-            "temp 94F not flagged as hypothermia",
-            "95% of nurses finished the e-learning",
-            "90 day supply default is wrong",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "45 yo pt, banner fine",
+                "89 y/o, alert fired once",
+                "took 90 minutes to chart",
+                "temp 94F not flagged as hypothermia",
+                "95% of nurses finished the e-learning",
+                "90 day supply default is wrong",
+            ],
+        );
     }
 }

@@ -212,6 +212,7 @@ pub(super) fn system_noun(key: &str) -> bool {
     )
 }
 
+/// Words that make the number after them a phone number.
 fn phone_label(key: &str) -> bool {
     matches!(
         key,
@@ -238,14 +239,11 @@ fn phone_label(key: &str) -> bool {
             | "work"
             | "wk"
             | "hm"
-            | "daughter"
-            | "son"
-            | "wife"
-            | "husband"
             | "family"
-    )
+    ) || next_of_kin(key)
 }
 
+/// The system's own lines: the help desk, a vendor, a pager line, a bridge.
 fn help_desk(key: &str) -> bool {
     matches!(
         key,
@@ -334,49 +332,53 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
     None
 }
 
+/// The patient, named as such: `pt`, `patients`, `patient's`.
+pub(super) fn says_patient(key: &str) -> bool {
+    matches!(key, "pt" | "pts" | "patient" | "patients" | "patient's")
+}
+
+/// The relatives who call and visit: `daughter`, `son`, `wife`, `husband`.
+pub(super) fn next_of_kin(key: &str) -> bool {
+    matches!(key, "daughter" | "son" | "wife" | "husband")
+}
+
 /// Words that say the text is about a person in care, not the system.
 pub(super) fn patient_word(key: &str) -> bool {
-    matches!(
-        key,
-        "pt" | "pts"
-            | "patient"
-            | "patients"
-            | "patient's"
-            | "his"
-            | "her"
-            | "him"
-            | "he"
-            | "she"
-            | "family"
-            | "chart"
-            | "armband"
-            | "wristband"
-            | "admitted"
-            | "discharged"
-            | "mrs"
-            | "mr"
-            | "ms"
-            | "daughter"
-            | "son"
-            | "wife"
-            | "husband"
-            | "mother"
-            | "father"
-            | "mom"
-            | "dad"
-            | "sister"
-            | "brother"
-            | "guardian"
-            | "caregiver"
-            | "resident"
-            | "newborn"
-            | "baby"
-            | "infant"
-            | "child"
-            | "kid"
-            | "member"
-            | "client"
-    )
+    says_patient(key)
+        || next_of_kin(key)
+        || matches!(
+            key,
+            "his"
+                | "her"
+                | "him"
+                | "he"
+                | "she"
+                | "family"
+                | "chart"
+                | "armband"
+                | "wristband"
+                | "admitted"
+                | "discharged"
+                | "mrs"
+                | "mr"
+                | "ms"
+                | "mother"
+                | "father"
+                | "mom"
+                | "dad"
+                | "sister"
+                | "brother"
+                | "guardian"
+                | "caregiver"
+                | "resident"
+                | "newborn"
+                | "baby"
+                | "infant"
+                | "child"
+                | "kid"
+                | "member"
+                | "client"
+        )
 }
 
 /// Whether a patient word stands within `window` words of token `i`, either side.

@@ -21,6 +21,8 @@ struct Date {
     day: bool,
 }
 
+/// The first date of birth or of a patient's care: every date is read, then judged by the
+/// words around it.
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
     let mut i = 0;
     while i < scan.len() {
@@ -154,6 +156,7 @@ fn full_year(y: u32) -> u32 {
     if y <= 30 { 2000 + y } else { 1900 + y }
 }
 
+/// The month a word names.
 fn month(scan: &Scan, i: usize) -> Option<u32> {
     let m = match scan.key(i) {
         "jan" | "january" => 1,
@@ -273,28 +276,26 @@ fn birth_year(scan: &Scan, i: usize) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::{assert_each, category};
 
     #[test]
     fn flags_a_labelled_birth_date_in_every_common_form() {
-        for text in [
-            "DOB 3/14/1962 shows on the label",
-            "d.o.b. 03-14-62",
-            "D O B: 1962-03-14",
-            "born March 14, 1962",
-            "birthdate 14 Mar 1962 is wrong",
-            "dob 14-Mar-1962",
-            "DOB 14MAR1962",
-            "date of birth 3.14.1962",
-            "born in 1931 per family",
-            "1962-03-14 (DOB) on the armband",
-        ] {
-            assert_eq!(category(text), Some(Category::BirthDate), "{text}");
-        }
+        assert_each(
+            Some(Category::BirthDate),
+            &[
+                "DOB 3/14/1962 shows on the label",
+                "d.o.b. 03-14-62",
+                "D O B: 1962-03-14",
+                "born March 14, 1962",
+                "birthdate 14 Mar 1962 is wrong",
+                "dob 14-Mar-1962",
+                "DOB 14MAR1962",
+                "date of birth 3.14.1962",
+                "born in 1931 per family",
+                "1962-03-14 (DOB) on the armband",
+            ],
+        );
     }
 
     #[test]
@@ -304,28 +305,30 @@ mod tests {
 
     #[test]
     fn flags_a_date_of_a_patients_stay() {
-        for text in [
-            "admitted 11/19 and still no orders",
-            "pt discharged on 11/20/2026 but still on the list",
-            "died on March 3 and the chart is still open",
-            "pt's appointment on 12/4 was dropped",
-        ] {
-            assert_eq!(category(text), Some(Category::PatientDate), "{text}");
-        }
+        assert_each(
+            Some(Category::PatientDate),
+            &[
+                "admitted 11/19 and still no orders",
+                "pt discharged on 11/20/2026 but still on the list",
+                "died on March 3 and the chart is still open",
+                "pt's appointment on 12/4 was dropped",
+            ],
+        );
     }
 
     #[test]
     fn clears_iso_and_system_dates() {
-        for text in [
-            "2026-11-21 go-live: the MAR layout is the old one",
-            "since 11/21/2026 the MAR shows the old layout",
-            "upgrade on 12/3 broke the printer mapping",
-            "training class on 11/18 did not cover the MAR",
-            "MAR 2 hours behind on the board",
-            "build freeze until Dec 1",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "2026-11-21 go-live: the MAR layout is the old one",
+                "since 11/21/2026 the MAR shows the old layout",
+                "upgrade on 12/3 broke the printer mapping",
+                "training class on 11/18 did not cover the MAR",
+                "MAR 2 hours behind on the board",
+                "build freeze until Dec 1",
+            ],
+        );
     }
 
     #[test]

@@ -129,6 +129,25 @@ pub fn screen(text: &str) -> Option<Finding> {
     Some(Finding { category: hit.category, span: folded.original(hit.start, hit.end) })
 }
 
+/// What every recogniser's tests ask of the screen.
+#[cfg(test)]
+mod test_support {
+    use super::{Category, screen};
+
+    /// The category the screen finds in `text`, if any.
+    pub(super) fn category(text: &str) -> Option<Category> {
+        screen(text).map(|f| f.category)
+    }
+
+    /// Each of `texts` screens as `expected`.
+    #[track_caller]
+    pub(super) fn assert_each(expected: Option<Category>, texts: &[&str]) {
+        for text in texts {
+            assert_eq!(category(text), expected, "{text}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Category, screen};

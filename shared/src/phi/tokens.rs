@@ -251,6 +251,8 @@ impl<'t> Scan<'t> {
     }
 }
 
+/// Cuts `text` into runs of letters and digits (a possessive `'s` marked, not kept) and one
+/// token for each other character that is not a space.
 fn tokenise(text: &str, tokens: &mut Vec<Token>) {
     let bytes = text.as_bytes();
     let mut spaced = true;
