@@ -8,6 +8,13 @@
 //! a score that context words raise (`MRN`, `DOB`, `cell`, `pt`, `daughter`) or clear
 //! (`order`, `INC`, `ext`, `since`, `Dr.`, `field`). A match scoring [`THRESHOLD`] or more is
 //! reported. Names come from census word lists ([`names`]), used only in context.
+//!
+//! Where things are:
+//! - [`normalise`] folds the text, [`tokens`] cuts it and walks it ([`tokens::Scan`]: the
+//!   words before and after a token, within its clause);
+//! - [`context`] holds the words around a match that raise or clear it, shared by all;
+//! - one recogniser a file, tried in this order, the first match winning: [`identifiers`]
+//!   (e-mail, SSN, phone, record numbers), [`dates`], [`age`], [`address`], [`names`].
 
 mod address;
 mod age;
