@@ -118,7 +118,9 @@ impl Hit {
     }
 
     /// The first match of a recogniser that tries each token in turn as the start of one:
-    /// `match_at(i)` is the last token of a match starting at token `i`.
+    /// `match_at(i)` is the last token of a match starting at token `i`. Inlined so that each
+    /// recogniser's checks inline into its loop as they would in a loop of its own.
+    #[inline(always)]
     fn first(scan: &tokens::Scan, category: Category, mut match_at: impl FnMut(usize) -> Option<usize>) -> Option<Hit> {
         (0..scan.len()).find_map(|i| match_at(i).map(|last| Hit::new(category, scan.span(i, last))))
     }
