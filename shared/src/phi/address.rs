@@ -6,23 +6,19 @@
 use super::tokens::{Kind, Scan};
 use super::{Category, Hit};
 
+/// The first street address, PO box, apartment or state and ZIP code.
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
-    for i in 0..scan.len() {
-        let last = match scan.kind(i) {
-            Some(Kind::Number | Kind::Mixed) => street(scan, i),
-            Some(Kind::Word) => po_box(scan, i)
-                .or_else(|| apartment(scan, i))
-                .or_else(|| state_zip(scan, i))
-                .or_else(|| street_without_number(scan, i)),
-            _ => None,
-        };
-        if let Some(last) = last {
-            return Some(Hit::new(Category::Address, scan.span(i, last)));
-        }
-    }
-    None
+    Hit::first(scan, Category::Address, |i| match scan.kind(i) {
+        Some(Kind::Number | Kind::Mixed) => street(scan, i),
+        Some(Kind::Word) => po_box(scan, i)
+            .or_else(|| apartment(scan, i))
+            .or_else(|| state_zip(scan, i))
+            .or_else(|| street_without_number(scan, i)),
+        _ => None,
+    })
 }
 
+/// Street suffixes: `St`, `Ave`, `Dr`, `Way`.
 fn suffix(key: &str) -> bool {
     matches!(
         key,
@@ -122,9 +118,9 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
     if !(1..=6).contains(&digits) || scan.is_punct(i.wrapping_sub(1), '-') || scan.is_punct(i.wrapping_sub(1), '/') {
         return None;
     }
-    let introduced = scan.before(i, 3).any(|k| {
+    let introduced = scan.keys_before(i, 3).any(|key| {
         matches!(
-            scan.key(k),
+            key,
             "lives"
                 | "address"
                 | "addr"
@@ -142,11 +138,12 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
     let mut k = i + 1;
     let mut words = 0;
     // `4410 n. lincoln way`: a compass point right after the number marks a street, in any case.
+    let after_point = scan.skip_punct(k + 1, &['.']);
     let directional =
         matches!(scan.key(k), "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw" | "north" | "south" | "east" | "west")
-            && scan.is_word(k + if scan.is_punct(k + 1, '.') { 2 } else { 1 });
+            && scan.is_word(after_point);
     if directional {
-        k += if scan.is_punct(k + 1, '.') { 2 } else { 1 };
+        k = after_point;
         words += 1;
     }
     let introduced = introduced || directional;
@@ -201,7 +198,7 @@ fn street(scan: &Scan, i: usize) -> Option<usize> {
 
 /// `St. Mary's`, `Dr. Patel`: a saint or a doctor, not a street.
 fn title(scan: &Scan, k: usize) -> bool {
-    let next = if scan.is_punct(k + 1, '.') { k + 2 } else { k + 1 };
+    let next = scan.skip_punct(k + 1, &['.']);
     matches!(scan.key(k), "st" | "dr")
         && scan.is_word(next)
         && scan.capitalised(next)
@@ -239,7 +236,7 @@ fn po_box(scan: &Scan, i: usize) -> Option<usize> {
         return None;
     }
     let n = if scan.key(i) == "pobox" { i + 1 } else { k + 1 };
-    let n = if scan.is_punct(n, '#') { n + 1 } else { n };
+    let n = scan.skip_punct(n, &['#']);
     scan.is_number(n).then_some(n)
 }
 
@@ -248,7 +245,7 @@ fn apartment(scan: &Scan, i: usize) -> Option<usize> {
     if !matches!(scan.key(i), "apt" | "apartment") {
         return None;
     }
-    let n = if scan.is_punct(i + 1, '.') || scan.is_punct(i + 1, '#') { i + 2 } else { i + 1 };
+    let n = scan.skip_punct(i + 1, &['.', '#']);
     matches!(scan.kind(n), Some(Kind::Number | Kind::Mixed)).then_some(n)
 }
 
@@ -267,37 +264,36 @@ fn state_zip(scan: &Scan, i: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::assert_each;
 
     #[test]
     fn flags_a_street_address() {
-        for text in [
-            "pt lives at 1420 Oak Ridge Dr",
-            "home address 88 W 5th St Apt 2 printed on the AVS",
-            "lives at 12 main street with her son",
-            "sent to 450 Maple Avenue by mistake",
-            "mail goes to PO Box 1234",
-            "P.O. Box 88 on the facesheet",
-            "moved to apt 4B last week",
-            "Springfield, IL 62704 on the label",
-        ] {
-            assert_eq!(category(text), Some(Category::Address), "{text}");
-        }
+        assert_each(
+            Some(Category::Address),
+            &[
+                "pt lives at 1420 Oak Ridge Dr",
+                "home address 88 W 5th St Apt 2 printed on the AVS",
+                "lives at 12 main street with her son",
+                "sent to 450 Maple Avenue by mistake",
+                "mail goes to PO Box 1234",
+                "P.O. Box 88 on the facesheet",
+                "moved to apt 4B last week",
+                "Springfield, IL 62704 on the label",
+            ],
+        );
     }
 
     #[test]
     fn clears_saints_doctors_and_units() {
-        for text in [
-            "St. Joseph ED cannot see the tracking board",
-            "3 RNs and Dr Patel cannot sign",
-            "Unit 4 West printer down",
-            "2 North St. Mary's float pool has no access",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "St. Joseph ED cannot see the tracking board",
+                "3 RNs and Dr Patel cannot sign",
+                "Unit 4 West printer down",
+                "2 North St. Mary's float pool has no access",
+            ],
+        );
     }
 }

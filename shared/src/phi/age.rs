@@ -5,30 +5,26 @@ use super::context;
 use super::tokens::{Kind, Scan};
 use super::{Category, Hit};
 
+/// The first age over 89.
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
-    for i in 0..scan.len() {
-        let found = match scan.kind(i) {
-            // `90+` is Safe Harbor's own aggregate, not an age.
-            Some(Kind::Number) if scan.is_punct(i + 1, '+') => None,
-            Some(Kind::Number) => scan.value(i).filter(|v| old(*v)).and_then(|_| numeric(scan, i)),
-            Some(Kind::Mixed) => packed(scan, i),
-            Some(Kind::Word) => spelled(scan, i),
-            _ => None,
-        };
-        if let Some(last) = found {
-            return Some(Hit::new(Category::Age, scan.span(i, last)));
-        }
-    }
-    None
+    Hit::first(scan, Category::Age, |i| match scan.kind(i) {
+        // `90+` is Safe Harbor's own aggregate, not an age.
+        Some(Kind::Number) if scan.is_punct(i + 1, '+') => None,
+        Some(Kind::Number) => scan.value(i).filter(|v| old(*v)).and_then(|_| numeric(scan, i)),
+        Some(Kind::Mixed) => packed(scan, i),
+        Some(Kind::Word) => spelled(scan, i),
+        _ => None,
+    })
 }
 
+/// The ages Safe Harbor counts as identifying.
 fn old(years: u32) -> bool {
     (90..=125).contains(&years)
 }
 
 /// An age unit at `i` (after the number); returns the last token of the unit.
 fn unit(scan: &Scan, i: usize) -> Option<usize> {
-    let i = if scan.is_punct(i, '-') { i + 1 } else { i };
+    let i = scan.skip_punct(i, &['-']);
     match scan.key(i) {
         "yo" | "yof" | "yom" | "yrs" | "yr" | "y" | "yoa" | "years" | "year" | "yr-old" | "yrold" => {
             // `y/o`, `y.o.`, `yrs old`, `year old`, `year-old`; bare `years` needs `old`.
@@ -62,24 +58,30 @@ fn numeric(scan: &Scan, i: usize) -> Option<usize> {
             return Some(last);
         }
     }
-    let before = scan.before(i, 2).next().map(|k| scan.key(k)).unwrap_or("");
-    if matches!(before, "age" | "aged" | "ages" | "turned" | "turning" | "turns" | "age:" | "centenarian") {
+    if matches!(scan.prev_key(i), "age" | "aged" | "ages" | "turned" | "turning" | "turns" | "age:" | "centenarian") {
         return Some(i);
     }
     // `pt is 94`, `she's 99`, `he's 91`.
     let prev = scan.before(i, 1).next();
     let contracted = prev.is_some_and(|k| scan.possessive(k) && matches!(scan.key(k), "she" | "he"));
-    if (before == "is" && scan.before(i, 3).any(|k| context::patient_word(scan.key(k)))) || contracted {
-        let after = scan.after(i, 1).next().map(|k| scan.key(k)).unwrap_or("");
-        if !matches!(after, "minutes" | "min" | "mins" | "percent" | "%" | "days" | "hours") {
-            return Some(i);
-        }
-    }
-    None
+    // `pt is 94 minutes late` is a wait, not an age.
+    let duration = matches!(scan.next_key(i), "minutes" | "min" | "mins" | "percent" | "%" | "days" | "hours");
+    ((patient_is(scan, i) || contracted) && !duration).then_some(i)
 }
 
+/// `pt is 94`: `is` just before the age, a patient word before that.
+fn patient_is(scan: &Scan, i: usize) -> bool {
+    scan.prev_key(i) == "is" && scan.keys_before(i, 3).any(context::patient_word)
+}
+
+/// `in her 90s`, `in his nineties`: a decade of someone's life.
+fn their_decade(scan: &Scan, i: usize) -> bool {
+    scan.keys_before(i, 2).any(|key| matches!(key, "her" | "his" | "their"))
+}
+
+/// `temp 94F`: a temperature, not a 94-year-old woman.
 fn near_temperature(scan: &Scan, i: usize) -> bool {
-    scan.before(i, 3).any(|k| matches!(scan.key(k), "temp" | "temperature" | "t" | "tmax" | "degrees"))
+    scan.keys_before(i, 3).any(|key| matches!(key, "temp" | "temperature" | "t" | "tmax" | "degrees"))
 }
 
 /// `92yo`, `94yoF`, `91y/o`, `93F` (with a patient nearby).
@@ -96,8 +98,8 @@ fn packed(scan: &Scan, i: usize) -> Option<usize> {
             Some(last)
         }
         "f" | "m" if context::near_patient(scan, i, 4) && !near_temperature(scan, i) => Some(i),
-        "s" if scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their" | "in")) => {
-            scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their")).then_some(i)
+        "s" if scan.keys_before(i, 2).any(|key| matches!(key, "her" | "his" | "their" | "in")) => {
+            their_decade(scan, i).then_some(i)
         }
         _ => None,
     }
@@ -108,7 +110,7 @@ fn spelled(scan: &Scan, i: usize) -> Option<usize> {
     let key = scan.key(i);
     let tens = matches!(key, "ninety" | "hundred");
     if key == "nineties" {
-        return scan.before(i, 2).any(|k| matches!(scan.key(k), "her" | "his" | "their")).then_some(i);
+        return their_decade(scan, i).then_some(i);
     }
     if key == "centenarian" {
         return Some(i);
@@ -133,48 +135,45 @@ fn spelled(scan: &Scan, i: usize) -> Option<usize> {
     if let Some(last) = unit(scan, k) {
         return Some(last);
     }
-    let before = scan.before(i, 2).any(|b| matches!(scan.key(b), "age" | "aged" | "turned" | "turning"));
-    let is_patient = scan.before(i, 1).next().is_some_and(|b| scan.key(b) == "is")
-        && scan.before(i, 3).any(|b| context::patient_word(scan.key(b)));
-    (before || is_patient).then_some(k - 1)
+    let labelled = scan.keys_before(i, 2).any(|key| matches!(key, "age" | "aged" | "turned" | "turning"));
+    (labelled || patient_is(scan, i)).then_some(k - 1)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::assert_each;
 
     #[test]
     fn flags_an_age_over_89_in_every_common_form() {
-        for text in [
-            "92 yo with fall precautions not showing",
-            "94 y/o pt, BPA fired twice",
-            "92-year-old on the wrong diet order",
-            "age 97 and the sepsis score is off",
-            "pt is 91 and the screening prompt skipped",
-            "92yoF in bed 4",
-            "ninety-three year old, the banner shows 39",
-            "pt in her 90s, fall risk flag missing",
-            "101 years old per the family",
-        ] {
-            assert_eq!(category(text), Some(Category::Age), "{text}");
-        }
+        assert_each(
+            Some(Category::Age),
+            &[
+                "92 yo with fall precautions not showing",
+                "94 y/o pt, BPA fired twice",
+                "92-year-old on the wrong diet order",
+                "age 97 and the sepsis score is off",
+                "pt is 91 and the screening prompt skipped",
+                "92yoF in bed 4",
+                "ninety-three year old, the banner shows 39",
+                "pt in her 90s, fall risk flag missing",
+                "101 years old per the family",
+            ],
+        );
     }
 
     #[test]
     fn clears_ages_of_89_and_under_and_other_nineties() {
-        for text in [
-            "45 yo pt, banner fine",
-            "89 y/o, alert fired once",
-            "took 90 minutes to chart",
-            "temp 94F not flagged as hypothermia",
-            "95% of nurses finished the e-learning",
-            "90 day supply default is wrong",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "45 yo pt, banner fine",
+                "89 y/o, alert fired once",
+                "took 90 minutes to chart",
+                "temp 94F not flagged as hypothermia",
+                "95% of nurses finished the e-learning",
+                "90 day supply default is wrong",
+            ],
+        );
     }
 }

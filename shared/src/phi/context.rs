@@ -212,6 +212,7 @@ pub(super) fn system_noun(key: &str) -> bool {
     )
 }
 
+/// Words that make the number after them a phone number.
 fn phone_label(key: &str) -> bool {
     matches!(
         key,
@@ -238,14 +239,11 @@ fn phone_label(key: &str) -> bool {
             | "work"
             | "wk"
             | "hm"
-            | "daughter"
-            | "son"
-            | "wife"
-            | "husband"
             | "family"
-    )
+    ) || next_of_kin(key)
 }
 
+/// The system's own lines: the help desk, a vendor, a pager line, a bridge.
 fn help_desk(key: &str) -> bool {
     matches!(
         key,
@@ -298,8 +296,7 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
         }
         if key == "record" {
             // `medical record 123`, `patient record 123`; `record 40012` alone is a build record.
-            let prev = scan.before(k, 1).next().map(|p| scan.key(p)).unwrap_or("");
-            if matches!(prev, "med" | "medical" | "patient" | "pt" | "health") {
+            if matches!(scan.prev_key(k), "med" | "medical" | "patient" | "pt" | "health") {
                 return Some(Cue::Record);
             }
             return Some(Cue::System);
@@ -318,9 +315,7 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
             return Some(Cue::Record);
         }
         // `armband barcode 004829173`: what an armband's barcode or label holds is the MRN.
-        if matches!(key, "barcode" | "label" | "sticker")
-            && scan.before(k, 1).next().is_some_and(|p| matches!(scan.key(p), "armband" | "wristband"))
-        {
+        if matches!(key, "barcode" | "label" | "sticker") && matches!(scan.prev_key(k), "armband" | "wristband") {
             return Some(Cue::Record);
         }
         if help_desk(key) {
@@ -337,54 +332,58 @@ pub(super) fn cue_before(scan: &Scan, i: usize, window: usize) -> Option<Cue> {
     None
 }
 
+/// The patient, named as such: `pt`, `patients`, `patient's`.
+pub(super) fn says_patient(key: &str) -> bool {
+    matches!(key, "pt" | "pts" | "patient" | "patients" | "patient's")
+}
+
+/// The relatives who call and visit: `daughter`, `son`, `wife`, `husband`.
+pub(super) fn next_of_kin(key: &str) -> bool {
+    matches!(key, "daughter" | "son" | "wife" | "husband")
+}
+
 /// Words that say the text is about a person in care, not the system.
 pub(super) fn patient_word(key: &str) -> bool {
-    matches!(
-        key,
-        "pt" | "pts"
-            | "patient"
-            | "patients"
-            | "patient's"
-            | "his"
-            | "her"
-            | "him"
-            | "he"
-            | "she"
-            | "family"
-            | "chart"
-            | "armband"
-            | "wristband"
-            | "admitted"
-            | "discharged"
-            | "mrs"
-            | "mr"
-            | "ms"
-            | "daughter"
-            | "son"
-            | "wife"
-            | "husband"
-            | "mother"
-            | "father"
-            | "mom"
-            | "dad"
-            | "sister"
-            | "brother"
-            | "guardian"
-            | "caregiver"
-            | "resident"
-            | "newborn"
-            | "baby"
-            | "infant"
-            | "child"
-            | "kid"
-            | "member"
-            | "client"
-    )
+    says_patient(key)
+        || next_of_kin(key)
+        || matches!(
+            key,
+            "his"
+                | "her"
+                | "him"
+                | "he"
+                | "she"
+                | "family"
+                | "chart"
+                | "armband"
+                | "wristband"
+                | "admitted"
+                | "discharged"
+                | "mrs"
+                | "mr"
+                | "ms"
+                | "mother"
+                | "father"
+                | "mom"
+                | "dad"
+                | "sister"
+                | "brother"
+                | "guardian"
+                | "caregiver"
+                | "resident"
+                | "newborn"
+                | "baby"
+                | "infant"
+                | "child"
+                | "kid"
+                | "member"
+                | "client"
+        )
 }
 
 /// Whether a patient word stands within `window` words of token `i`, either side.
 pub(super) fn near_patient(scan: &Scan, i: usize, window: usize) -> bool {
-    scan.before(i, window).chain(scan.after(i, window)).any(|k| patient_word(scan.key(k)))
+    scan.keys_around(i, i, window, window).any(patient_word)
 }
 
 /// Labels that make a date a birth date.

@@ -21,6 +21,8 @@ struct Date {
     day: bool,
 }
 
+/// The first date of birth or of a patient's care: every date is read, then judged by the
+/// words around it.
 pub(super) fn find(scan: &Scan) -> Option<Hit> {
     let mut i = 0;
     while i < scan.len() {
@@ -45,33 +47,32 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
             Some(Kind::Mixed) => (packed(scan, i), i + 1),
             _ => (None, i + 1),
         };
-        if let Some(hit) = date.and_then(|d| judge(scan, &d)) {
-            return Some(hit);
+        if let Some(d) = date
+            && let Some(category) = judge(scan, &d)
+        {
+            return Some(Hit::new(category, scan.span(d.first, d.last)));
         }
         i = next.max(i + 1);
     }
     None
 }
 
-fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
-    let span = scan.span(d.first, d.last);
+/// What the words around a date make it: a birth date, a date of care, or nothing.
+fn judge(scan: &Scan, d: &Date) -> Option<Category> {
     // `1948-03-12 (DOB)`: a label right after counts too.
-    let label_after = scan.after(d.last, 1).next().is_some_and(|k| context::birth_label(scan.key(k)));
-    if label_after {
-        return Some(Hit::new(Category::BirthDate, span));
+    if context::birth_label(scan.next_key(d.last)) {
+        return Some(Category::BirthDate);
     }
     for k in scan.before(d.first, 5) {
         let key = scan.key(k);
-        if context::birth_label(key) {
-            return Some(Hit::new(Category::BirthDate, span));
-        }
-        if key == "date" && scan.key(k + 2) == "birth" {
-            return Some(Hit::new(Category::BirthDate, span));
+        // `date of birth`.
+        if context::birth_label(key) || key == "date" && scan.key(k + 2) == "birth" {
+            return Some(Category::BirthDate);
         }
         match context::patient_event(key) {
-            Some(true) => return Some(Hit::new(Category::PatientDate, span)),
+            Some(true) => return Some(Category::PatientDate),
             Some(false) if context::near_patient(scan, k, 6) || context::near_patient(scan, d.last, 6) => {
-                return Some(Hit::new(Category::PatientDate, span));
+                return Some(Category::PatientDate);
             }
             _ => {}
         }
@@ -86,33 +87,30 @@ fn judge(scan: &Scan, d: &Date) -> Option<Hit> {
         if context::system_date(key) || context::system_noun(key) && key != "room" && key != "bed" {
             break;
         }
-        let event_before = scan.before(k, 1).next().is_some_and(|e| context::event_date_label(scan.key(e)));
+        let event_before = context::event_date_label(scan.prev_key(k));
         // `date of service`, `date of admission`.
         let event_after = scan.key(k + 1) == "of" && context::event_date_label(scan.key(k + 2));
         if key == "date" && (event_before || event_after) {
-            return Some(Hit::new(Category::PatientDate, span));
+            return Some(Category::PatientDate);
         }
     }
     // `on 11/23 the pt was admitted`: the event may follow the date.
-    let event_after = scan.after(d.last, 5).any(|k| context::patient_event(scan.key(k)) == Some(true));
+    let event_after = scan.keys_after(d.last, 5).any(|key| context::patient_event(key) == Some(true));
     if event_after && context::near_patient(scan, d.last, 5) {
-        return Some(Hit::new(Category::PatientDate, span));
+        return Some(Category::PatientDate);
     }
     if let Some(y) = d.year
         && y < OLD_YEAR
         && (d.day || y < 2000)
     {
-        return Some(Hit::new(Category::BirthDate, span));
+        return Some(Category::BirthDate);
     }
     // `his last dialysis was 3/3`, `CABG 2023-05-19 for the pt in 14`: a day of the month
     // beside a patient, with no word of the system on either side, is a day of their care.
-    let system = |k: usize| {
-        let key = scan.key(k);
+    let system_after = scan.keys_after(d.last, 4).any(|key| {
         context::system_date(key) || context::system_noun(key) && !matches!(key, "bed" | "room" | "rm" | "bay")
-    };
-    let system_after = scan.after(d.last, 4).any(system);
-    (d.day && !system_after && near_patient_or_bed(scan, d.first, d.last))
-        .then(|| Hit::new(Category::PatientDate, span))
+    });
+    (d.day && !system_after && near_patient_or_bed(scan, d.first, d.last)).then_some(Category::PatientDate)
 }
 
 /// A patient word within six words of the date (not one naming a screen: `pt list`,
@@ -126,7 +124,7 @@ fn near_patient_or_bed(scan: &Scan, first: usize, last: usize) -> bool {
         )
     };
     let patient = |k: usize| context::patient_word(scan.key(k)) && !screen(k);
-    scan.before(first, 6).chain(scan.after(last, 6)).any(|k| patient(k) || bed(k))
+    scan.around(first, last, 6, 6).any(|k| patient(k) || bed(k))
 }
 
 /// `3/14/62`, `14.03.1962`, `2026-11-21`, `3/14`, `03/1948`.
@@ -158,6 +156,7 @@ fn full_year(y: u32) -> u32 {
     if y <= 30 { 2000 + y } else { 1900 + y }
 }
 
+/// The month a word names.
 fn month(scan: &Scan, i: usize) -> Option<u32> {
     let m = match scan.key(i) {
         "jan" | "january" => 1,
@@ -207,24 +206,19 @@ fn year(scan: &Scan, i: usize) -> Option<(u32, usize)> {
     }
 }
 
-/// Skips one of the given punctuation marks at `i`.
-fn skip(scan: &Scan, i: usize, marks: &[char]) -> usize {
-    if marks.iter().any(|c| scan.is_punct(i, *c)) { i + 1 } else { i }
-}
-
 /// `March 3, 1948`, `Mar. 3rd 1948`, `March 1948`, `March 3`.
 fn month_first(scan: &Scan, i: usize) -> Option<Date> {
     month(scan, i)?;
-    let mut k = skip(scan, i + 1, &['.']);
+    let mut k = scan.skip_punct(i + 1, &['.']);
     if day(scan, k) {
         let d = k;
-        k = skip(scan, k + 1, &[',', '-', '/']);
+        k = scan.skip_punct(k + 1, &[',', '-', '/']);
         return Some(match year(scan, k) {
             Some((y, last)) => Date { first: i, last, year: Some(y), day: true },
             None => Date { first: i, last: d, year: None, day: true },
         });
     }
-    let k = skip(scan, k, &[',', '-', '/']);
+    let k = scan.skip_punct(k, &[',', '-', '/']);
     match year(scan, k) {
         Some((y, last)) if scan.digits(last) == 4 => Some(Date { first: i, last, year: Some(y), day: false }),
         _ => None,
@@ -236,13 +230,13 @@ fn day_then_month(scan: &Scan, i: usize) -> Option<Date> {
     if !day(scan, i) {
         return None;
     }
-    let mut k = skip(scan, i + 1, &['-', '/']);
+    let mut k = scan.skip_punct(i + 1, &['-', '/']);
     if scan.key(k) == "of" {
         k += 1;
     }
     month(scan, k)?;
     let m = k;
-    let k = skip(scan, skip(scan, k + 1, &['.']), &[',', '-', '/']);
+    let k = scan.skip_punct(scan.skip_punct(k + 1, &['.']), &[',', '-', '/']);
     Some(match year(scan, k) {
         Some((y, last)) => Date { first: i, last, year: Some(y), day: true },
         None => Date { first: i, last: m, year: None, day: true },
@@ -282,28 +276,26 @@ fn birth_year(scan: &Scan, i: usize) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::{assert_each, category};
 
     #[test]
     fn flags_a_labelled_birth_date_in_every_common_form() {
-        for text in [
-            "DOB 3/14/1962 shows on the label",
-            "d.o.b. 03-14-62",
-            "D O B: 1962-03-14",
-            "born March 14, 1962",
-            "birthdate 14 Mar 1962 is wrong",
-            "dob 14-Mar-1962",
-            "DOB 14MAR1962",
-            "date of birth 3.14.1962",
-            "born in 1931 per family",
-            "1962-03-14 (DOB) on the armband",
-        ] {
-            assert_eq!(category(text), Some(Category::BirthDate), "{text}");
-        }
+        assert_each(
+            Some(Category::BirthDate),
+            &[
+                "DOB 3/14/1962 shows on the label",
+                "d.o.b. 03-14-62",
+                "D O B: 1962-03-14",
+                "born March 14, 1962",
+                "birthdate 14 Mar 1962 is wrong",
+                "dob 14-Mar-1962",
+                "DOB 14MAR1962",
+                "date of birth 3.14.1962",
+                "born in 1931 per family",
+                "1962-03-14 (DOB) on the armband",
+            ],
+        );
     }
 
     #[test]
@@ -313,28 +305,30 @@ mod tests {
 
     #[test]
     fn flags_a_date_of_a_patients_stay() {
-        for text in [
-            "admitted 11/19 and still no orders",
-            "pt discharged on 11/20/2026 but still on the list",
-            "died on March 3 and the chart is still open",
-            "pt's appointment on 12/4 was dropped",
-        ] {
-            assert_eq!(category(text), Some(Category::PatientDate), "{text}");
-        }
+        assert_each(
+            Some(Category::PatientDate),
+            &[
+                "admitted 11/19 and still no orders",
+                "pt discharged on 11/20/2026 but still on the list",
+                "died on March 3 and the chart is still open",
+                "pt's appointment on 12/4 was dropped",
+            ],
+        );
     }
 
     #[test]
     fn clears_iso_and_system_dates() {
-        for text in [
-            "2026-11-21 go-live: the MAR layout is the old one",
-            "since 11/21/2026 the MAR shows the old layout",
-            "upgrade on 12/3 broke the printer mapping",
-            "training class on 11/18 did not cover the MAR",
-            "MAR 2 hours behind on the board",
-            "build freeze until Dec 1",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "2026-11-21 go-live: the MAR layout is the old one",
+                "since 11/21/2026 the MAR shows the old layout",
+                "upgrade on 12/3 broke the printer mapping",
+                "training class on 11/18 did not cover the MAR",
+                "MAR 2 hours behind on the board",
+                "build freeze until Dec 1",
+            ],
+        );
     }
 
     #[test]

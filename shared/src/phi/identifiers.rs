@@ -172,6 +172,8 @@ pub(super) fn find(scan: &Scan) -> Option<Hit> {
     None
 }
 
+/// What digit groups are, by their shape and the label before them: the best of the SSN,
+/// phone and record-number scores when it reaches the threshold.
 fn judge_number(scan: &Scan, g: &Groups) -> Option<Hit> {
     if g.is_ip() || g.is_time_range() || g.is_date_shaped() {
         return None;
@@ -238,7 +240,7 @@ fn judge_number(scan: &Scan, g: &Groups) -> Option<Hit> {
             _ => base,
         };
         // A count or dose after the number (`1500000 units`) is not an identifier.
-        let unit = scan.after(g.last, 1).next().is_some_and(|k| measure(scan.key(k)));
+        let unit = measure(scan.next_key(g.last));
         scores[2].1 = if unit || followed_by_system_noun(scan, g.last) { 0 } else { score };
     }
     let (category, score) = scores.into_iter().max_by_key(|(_, s)| *s)?;
@@ -256,13 +258,9 @@ fn spelled_digits(scan: &Scan, i: usize) -> Option<Hit> {
     if scan.digits(i) != 1 || count + 1 < 7 {
         return None;
     }
-    let category = match context::cue_before(scan, i, 4) {
-        Some(Cue::Ssn) => Category::Ssn,
-        Some(Cue::Phone) => Category::Phone,
-        Some(Cue::Record) => Category::RecordNumber,
-        None if context::near_patient(scan, i, 6) => Category::RecordNumber,
-        _ => return None,
-    };
+    let cue = context::cue_before(scan, i, 4);
+    let category = labelled_category(cue)
+        .or_else(|| (cue.is_none() && context::near_patient(scan, i, 6)).then_some(Category::RecordNumber))?;
     Some(Hit::new(category, scan.span(i, last)))
 }
 
@@ -295,14 +293,19 @@ pub(super) fn spoken_digits(scan: &Scan, i: usize) -> (usize, usize) {
 
 /// What a number read out word by word is, by its label.
 fn spelled_category(scan: &Scan, i: usize, last: usize) -> Option<Hit> {
-    let category = match context::cue_before(scan, i, 4) {
-        Some(Cue::Ssn) => Category::Ssn,
-        Some(Cue::Phone) => Category::Phone,
-        Some(Cue::Record) => Category::RecordNumber,
-        _ if scan.before(i, 3).any(|k| context::birth_label(scan.key(k))) => Category::BirthDate,
-        _ => return None,
-    };
+    let category = labelled_category(context::cue_before(scan, i, 4))
+        .or_else(|| scan.keys_before(i, 3).any(context::birth_label).then_some(Category::BirthDate))?;
     Some(Hit::new(category, scan.span(i, last)))
+}
+
+/// What a label alone makes a number spelled out digit by digit or word by word.
+fn labelled_category(cue: Option<Cue>) -> Option<Category> {
+    match cue? {
+        Cue::Ssn => Some(Category::Ssn),
+        Cue::Phone => Some(Category::Phone),
+        Cue::Record => Some(Category::RecordNumber),
+        Cue::HelpDesk | Cue::System => None,
+    }
 }
 
 /// `MRN1234567`, `acct#4455667`, `SSN123456789` run together.
@@ -330,22 +333,20 @@ fn lettered_record(scan: &Scan, i: usize) -> Option<Hit> {
     // `merge Z4471920 into the older mrn`: one or two letters and six digits or more, with a
     // record word in the clause after it, and nothing of the system before.
     let prefix = key.bytes().take_while(u8::is_ascii_alphabetic).count();
-    let record_after = (1..=2).contains(&prefix)
-        && digits >= 6
-        && prefix + digits == key.len()
+    let lettered = (1..=2).contains(&prefix) && digits >= 6 && prefix + digits == key.len();
+    let record_after = lettered
         && cue.is_none()
         && scan
-            .after(i, 6)
-            .any(|k| matches!(scan.key(k), "mrn" | "mrns" | "chart" | "acct" | "account" | "csn" | "har"));
+            .keys_after(i, 6)
+            .any(|key| matches!(key, "mrn" | "mrns" | "chart" | "acct" | "account" | "csn" | "har"));
     // `pt E7731902`: the same shape right after a patient word.
-    let after_patient = (1..=2).contains(&prefix)
-        && digits >= 6
-        && prefix + digits == key.len()
-        && scan.before(i, 2).any(|k| matches!(scan.key(k), "pt" | "patient" | "pt's" | "patient's"));
+    let after_patient =
+        lettered && scan.keys_before(i, 2).any(|key| matches!(key, "pt" | "patient" | "pt's" | "patient's"));
     (digits >= 5 && cue == Some(Cue::Record) || record_after || after_patient)
         .then(|| Hit::new(Category::RecordNumber, scan.span(i, i)))
 }
 
+/// Units, counts and doses after a number: `1500000 units`, `40 rows`.
 fn measure(key: &str) -> bool {
     matches!(
         key,
@@ -385,10 +386,8 @@ fn measure(key: &str) -> bool {
 
 /// `1234567 order`, `40012 smartset`: the noun comes after.
 fn followed_by_system_noun(scan: &Scan, last: usize) -> bool {
-    scan.after(last, 1).next().is_some_and(|k| {
-        let key = scan.key(k);
-        context::system_noun(key) && !matches!(key, "x" | "v" | "room" | "bed" | "unit" | "line")
-    })
+    let key = scan.next_key(last);
+    context::system_noun(key) && !matches!(key, "x" | "v" | "room" | "bed" | "unit" | "line")
 }
 
 /// An e-mail address: `name@host.tld`, or spelled out as `name at host dot com`. Mailboxes of
@@ -427,6 +426,7 @@ fn email(scan: &Scan) -> Option<Hit> {
     spelled_email(scan)
 }
 
+/// A team's mailbox at the organisation (`epic-support@rmc.org`), not a person's.
 fn team_mailbox(local: &str, domain: &str) -> bool {
     const PERSONAL: [&str; 12] =
         ["gmail", "yahoo", "hotmail", "outlook", "aol", "icloud", "comcast", "msn", "live", "att", "verizon", "proton"];
@@ -487,11 +487,8 @@ fn spelled_email(scan: &Scan) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Category, screen};
-
-    fn category(text: &str) -> Option<Category> {
-        screen(text).map(|f| f.category)
-    }
+    use super::super::Category;
+    use super::super::test_support::{assert_each, category};
 
     #[test]
     fn flags_a_phone_number_with_dots() {
@@ -500,41 +497,44 @@ mod tests {
 
     #[test]
     fn flags_phone_numbers_with_any_separator() {
-        for text in [
-            "call back 555-123-4567",
-            "call (555) 123-4567",
-            "cell 555 123 4567",
-            "ph: 555/123/4567",
-            "wife at +1 555 123 4567",
-            "reach her at 1-555-123-4567",
-            "home number 5551234567",
-            "son's cell 555-0134",
-        ] {
-            assert_eq!(category(text), Some(Category::Phone), "{text}");
-        }
+        assert_each(
+            Some(Category::Phone),
+            &[
+                "call back 555-123-4567",
+                "call (555) 123-4567",
+                "cell 555 123 4567",
+                "ph: 555/123/4567",
+                "wife at +1 555 123 4567",
+                "reach her at 1-555-123-4567",
+                "home number 5551234567",
+                "son's cell 555-0134",
+            ],
+        );
     }
 
     #[test]
     fn flags_an_ssn_in_any_form() {
-        for text in ["SSN 123-45-6789 on the facesheet", "ss# 123456789", "typed 123 45 6789 in the comment"] {
-            assert_eq!(category(text), Some(Category::Ssn), "{text}");
-        }
+        assert_each(
+            Some(Category::Ssn),
+            &["SSN 123-45-6789 on the facesheet", "ss# 123456789", "typed 123 45 6789 in the comment"],
+        );
     }
 
     #[test]
     fn flags_labelled_record_numbers() {
-        for text in [
-            "Wrong allergy banner for MRN 5512093",
-            "acct # 88120456 shows the wrong payer",
-            "CSN: 1004587723 stuck",
-            "HAR 30021 has no coverage",
-            "encounter 78812345 will not close",
-            "chart 00482913 will not open",
-            "MRN1234567 in the header",
-            "pt 4471023 label printed twice",
-        ] {
-            assert_eq!(category(text), Some(Category::RecordNumber), "{text}");
-        }
+        assert_each(
+            Some(Category::RecordNumber),
+            &[
+                "Wrong allergy banner for MRN 5512093",
+                "acct # 88120456 shows the wrong payer",
+                "CSN: 1004587723 stuck",
+                "HAR 30021 has no coverage",
+                "encounter 78812345 will not close",
+                "chart 00482913 will not open",
+                "MRN1234567 in the header",
+                "pt 4471023 label printed twice",
+            ],
+        );
     }
 
     #[test]
@@ -577,17 +577,18 @@ mod tests {
 
     #[test]
     fn clears_build_and_staff_ids() {
-        for text in [
-            "order 1234567 will not release",
-            "SmartSet 40012 missing the heparin panel",
-            "badge 00481234 does not tap in",
-            "EMP 48213 cannot log in",
-            "flowsheet row 3040100012 hidden",
-            "team mailbox epic-support@rmc.org never answered",
-            "heparin 25000 units in 250 mL",
-        ] {
-            assert_eq!(category(text), None, "{text}");
-        }
+        assert_each(
+            None,
+            &[
+                "order 1234567 will not release",
+                "SmartSet 40012 missing the heparin panel",
+                "badge 00481234 does not tap in",
+                "EMP 48213 cannot log in",
+                "flowsheet row 3040100012 hidden",
+                "team mailbox epic-support@rmc.org never answered",
+                "heparin 25000 units in 250 mL",
+            ],
+        );
     }
 
     #[test]

@@ -8,6 +8,13 @@
 //! a score that context words raise (`MRN`, `DOB`, `cell`, `pt`, `daughter`) or clear
 //! (`order`, `INC`, `ext`, `since`, `Dr.`, `field`). A match scoring [`THRESHOLD`] or more is
 //! reported. Names come from census word lists ([`names`]), used only in context.
+//!
+//! Where things are:
+//! - [`normalise`] folds the text, [`tokens`] cuts it and walks it ([`tokens::Scan`]: the
+//!   words before and after a token, within its clause);
+//! - [`context`] holds the words around a match that raise or clear it, shared by all;
+//! - one recogniser a file, tried in this order, the first match winning: [`identifiers`]
+//!   (e-mail, SSN, phone, record numbers), [`dates`], [`age`], [`address`], [`names`].
 
 mod address;
 mod age;
@@ -109,6 +116,14 @@ impl Hit {
     fn new(category: Category, (start, end): (usize, usize)) -> Hit {
         Hit { category, start, end }
     }
+
+    /// The first match of a recogniser that tries each token in turn as the start of one:
+    /// `match_at(i)` is the last token of a match starting at token `i`. Inlined so that each
+    /// recogniser's checks inline into its loop as they would in a loop of its own.
+    #[inline(always)]
+    fn first(scan: &tokens::Scan, category: Category, mut match_at: impl FnMut(usize) -> Option<usize>) -> Option<Hit> {
+        (0..scan.len()).find_map(|i| match_at(i).map(|last| Hit::new(category, scan.span(i, last))))
+    }
 }
 
 /// The first identifier found in `text`, or `None` when it reads as talk about the system.
@@ -121,6 +136,25 @@ pub fn screen(text: &str) -> Option<Finding> {
         .or_else(|| address::find(&scan))
         .or_else(|| names::find(&scan))?;
     Some(Finding { category: hit.category, span: folded.original(hit.start, hit.end) })
+}
+
+/// What every recogniser's tests ask of the screen.
+#[cfg(test)]
+mod test_support {
+    use super::{Category, screen};
+
+    /// The category the screen finds in `text`, if any.
+    pub(super) fn category(text: &str) -> Option<Category> {
+        screen(text).map(|f| f.category)
+    }
+
+    /// Each of `texts` screens as `expected`.
+    #[track_caller]
+    pub(super) fn assert_each(expected: Option<Category>, texts: &[&str]) {
+        for text in texts {
+            assert_eq!(category(text), expected, "{text}");
+        }
+    }
 }
 
 #[cfg(test)]

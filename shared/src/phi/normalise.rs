@@ -62,10 +62,12 @@ enum Fold {
     Str(&'static str),
 }
 
+/// The ASCII digit `n`.
 fn digit(n: u32) -> Fold {
     Fold::Char(char::from_digit(n % 10, 10).unwrap_or('0'))
 }
 
+/// What `c` reads as.
 fn fold(c: char) -> Fold {
     let u = c as u32;
     match c {

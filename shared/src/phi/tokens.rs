@@ -53,6 +53,13 @@ impl Token {
 const SPELLED_LABELS: [&str; 15] =
     ["mrn", "dob", "ssn", "csn", "har", "fin", "pt", "mr", "mrs", "ms", "yo", "yof", "yom", "po", "dod"];
 
+/// Which way [`Scan::clause`] walks from a token.
+#[derive(Clone, Copy)]
+enum Direction {
+    Back,
+    Ahead,
+}
+
 /// The folded text and its tokens.
 pub(super) struct Scan<'t> {
     pub(super) text: &'t str,
@@ -134,33 +141,87 @@ impl<'t> Scan<'t> {
     /// Up to `n` word, number or mixed tokens before `i`, nearest first; stops at `;`, `!`,
     /// `?`, `|` and at a full stop that ends a sentence.
     pub(super) fn before(&self, i: usize, n: usize) -> impl Iterator<Item = usize> + '_ {
-        let mut k = i;
-        let mut left = n;
-        std::iter::from_fn(move || {
-            while left > 0 && k > 0 {
-                k -= 1;
-                let t = &self.tokens[k];
-                if t.kind == Kind::Punct {
-                    if self.ends_clause(k) {
-                        left = 0;
-                        return None;
-                    }
-                    continue;
-                }
-                left -= 1;
-                return Some(k);
-            }
-            None
-        })
+        self.clause(i, n, Direction::Back)
     }
 
-    /// Up to `n` non-punctuation tokens after `i`, nearest first, within the clause.
+    /// Up to `n` word, number or mixed tokens after `i`, nearest first, within the clause.
     pub(super) fn after(&self, i: usize, n: usize) -> impl Iterator<Item = usize> + '_ {
+        self.clause(i, n, Direction::Ahead)
+    }
+
+    /// The words within `back` tokens before `first` and `ahead` tokens after `last`: the
+    /// context of a match from `first` to `last`.
+    pub(super) fn around(
+        &self,
+        first: usize,
+        last: usize,
+        back: usize,
+        ahead: usize,
+    ) -> impl Iterator<Item = usize> + '_ {
+        self.before(first, back).chain(self.after(last, ahead))
+    }
+
+    /// The keys of [`Scan::before`].
+    pub(super) fn keys_before(&self, i: usize, n: usize) -> impl Iterator<Item = &str> + '_ {
+        self.before(i, n).map(|k| self.key(k))
+    }
+
+    /// The keys of [`Scan::after`].
+    pub(super) fn keys_after(&self, i: usize, n: usize) -> impl Iterator<Item = &str> + '_ {
+        self.after(i, n).map(|k| self.key(k))
+    }
+
+    /// The keys of [`Scan::around`].
+    pub(super) fn keys_around(
+        &self,
+        first: usize,
+        last: usize,
+        back: usize,
+        ahead: usize,
+    ) -> impl Iterator<Item = &str> + '_ {
+        self.around(first, last, back, ahead).map(|k| self.key(k))
+    }
+
+    /// The key of the nearest word before `i` in its clause, or `""`.
+    pub(super) fn prev_key(&self, i: usize) -> &str {
+        self.keys_before(i, 1).next().unwrap_or("")
+    }
+
+    /// The key of the nearest word after `i` in its clause, or `""`.
+    pub(super) fn next_key(&self, i: usize) -> &str {
+        self.keys_after(i, 1).next().unwrap_or("")
+    }
+
+    /// `i + 1` when token `i` is one of the punctuation `marks`, else `i`: steps over an
+    /// optional `.` or separator.
+    pub(super) fn skip_punct(&self, i: usize, marks: &[char]) -> usize {
+        if marks.iter().any(|c| self.is_punct(i, *c)) { i + 1 } else { i }
+    }
+
+    /// Steps over up to three tokens from `i` whose keys are among `fillers` (`the`, `:`,
+    /// `named`...); returns the first token that is not.
+    pub(super) fn skip_keys(&self, mut i: usize, fillers: &[&str]) -> usize {
+        for _ in 0..3 {
+            if fillers.contains(&self.key(i)) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        i
+    }
+
+    /// Up to `n` non-punctuation tokens from `i` in one direction, nearest first, stopping
+    /// where the clause ends.
+    fn clause(&self, i: usize, n: usize, direction: Direction) -> impl Iterator<Item = usize> + '_ {
         let mut k = i;
         let mut left = n;
         std::iter::from_fn(move || {
-            while left > 0 && k + 1 < self.tokens.len() {
-                k += 1;
+            while left > 0 {
+                k = match direction {
+                    Direction::Back => k.checked_sub(1)?,
+                    Direction::Ahead => Some(k + 1).filter(|next| *next < self.tokens.len())?,
+                };
                 if self.tokens[k].kind == Kind::Punct {
                     if self.ends_clause(k) {
                         left = 0;
@@ -190,6 +251,8 @@ impl<'t> Scan<'t> {
     }
 }
 
+/// Cuts `text` into runs of letters and digits (a possessive `'s` marked, not kept) and one
+/// token for each other character that is not a space.
 fn tokenise(text: &str, tokens: &mut Vec<Token>) {
     let bytes = text.as_bytes();
     let mut spaced = true;
