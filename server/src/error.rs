@@ -126,10 +126,13 @@ fn shape_error(path: &str, serde_message: &str) -> ErrorBody {
     }
 }
 
-/// The last named segment of a serde path (`report.kind` -> `kind`, `cells[3].unit` -> `unit`).
+/// The field a serde path starts at (`status.closed` -> `status`: a variant written as an
+/// object is the field's value, not a field). Nested messages are decoded part by part
+/// (`ws::decode`), so a path starts at the field the client sees. `None` for a position in
+/// an array (`[0]`) or the top.
 fn bare_field(path: &str) -> Option<String> {
-    let last = path.rsplit('.').find(|segment| !segment.is_empty())?;
-    let name = last.split('[').next().unwrap_or(last);
+    let first = path.split('.').find(|segment| !segment.is_empty())?;
+    let name = first.split('[').next().unwrap_or(first);
     (!name.is_empty() && name != "?").then(|| name.to_owned())
 }
 
@@ -211,10 +214,17 @@ mod tests {
     }
 
     #[test]
+    fn a_variant_written_as_an_object_is_its_fields_fault() {
+        // Found by the fuzzer (fuzz/artifacts/http_bodies/crash-8ff302b4…).
+        let e = decode_json::<floorboard_shared::protocol::StatusChange>(br#"{"status": {"closed": 5}}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("status"));
+    }
+
+    #[test]
     fn fields_are_named_bare_wherever_they_sit() {
-        assert_eq!(bare_field("report.kind").as_deref(), Some("kind"));
-        assert_eq!(bare_field("topic.queue").as_deref(), Some("queue"));
-        assert_eq!(bare_field("cells[3].unit").as_deref(), Some("unit"));
+        assert_eq!(bare_field("kind").as_deref(), Some("kind"));
+        assert_eq!(bare_field("status.closed").as_deref(), Some("status"), "a variant as an object");
+        assert_eq!(bare_field("[0]"), None);
         assert_eq!(bare_field("."), None);
     }
 
