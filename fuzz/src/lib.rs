@@ -204,7 +204,13 @@ pub fn check_client_frame(text: &str) {
         Ok(msg) => {
             // The submit fast path accepts only what `ClientMsg` itself accepts, as the same.
             let plain = serde_json::from_str::<ClientMsg>(text);
-            assert_eq!(plain.as_ref().ok(), Some(&msg), "the fast path differs from ClientMsg: {plain:?}");
+            // Known and harmless: `ClientMsg` buffers a message to find its tag, holding every
+            // number as an f64, so a number past f64's range anywhere (even in a field both
+            // ignore) fails there, while the fast path skips an ignored field unread.
+            let buffered_number = plain.as_ref().is_err_and(|e| e.to_string().starts_with("number out of range"));
+            if !buffered_number {
+                assert_eq!(plain.as_ref().ok(), Some(&msg), "the fast path differs from ClientMsg: {plain:?}");
+            }
             let again = serde_json::to_string(&msg).expect("a decoded message serialises");
             assert_eq!(decode_client_msg(&again), Ok(msg.clone()), "re-encoded as {again}");
             if let ClientMsg::Submit { report } = msg {
