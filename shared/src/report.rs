@@ -429,30 +429,15 @@ fn clip(s: &str) -> &str {
 
 /// Checks a status-change note: trimmed, normalised, bounded, free of patient identifiers.
 pub fn validate_note(note: Option<String>, to: Status) -> Result<Option<String>, ErrorBody> {
-    let note = match note.map(|n| text::clean(n, Lines::Many)).transpose() {
-        Ok(note) => note.filter(|n| !n.is_empty()),
-        Err(refused) => {
-            return Err(ErrorBody::new(ErrorCode::InvalidValue, refused.message("note")).with_field("note"));
-        }
-    };
-    match note {
-        None if Status::needs_note(to) => Err(ErrorBody::new(
+    let note = note.map(|n| check_text("note", n, Lines::Many, NOTE_MAX)).transpose()?.filter(|n| !n.is_empty());
+    if note.is_none() && Status::needs_note(to) {
+        return Err(ErrorBody::new(
             ErrorCode::NoteRequired,
             format!("moving to {} needs a note saying what was done", to.as_str()),
         )
-        .with_field("note")),
-        None => Ok(None),
-        Some(n) if n.chars().count() > NOTE_MAX => {
-            Err(ErrorBody::new(ErrorCode::FieldTooLong, format!("note is longer than {NOTE_MAX} characters"))
-                .with_field("note"))
-        }
-        Some(n) => match phi::screen(&n) {
-            Some(finding) => {
-                Err(ErrorBody::new(ErrorCode::PhiSuspected, phi_message("note", &finding)).with_field("note"))
-            }
-            None => Ok(Some(n)),
-        },
+        .with_field("note"));
     }
+    Ok(note)
 }
 
 #[cfg(test)]
