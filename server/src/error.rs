@@ -59,7 +59,9 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         NotFound => StatusCode::NOT_FOUND,
         IdConflict | InvalidTransition => StatusCode::CONFLICT,
-        TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
+        TooManySubscriptions | TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        Unauthenticated | BadCredentials => StatusCode::UNAUTHORIZED,
+        Forbidden | UntrustedOrigin => StatusCode::FORBIDDEN,
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownFacility | UnknownUnit | UnitNotInFacility | UnknownModule | UnknownQueue | EmptySummary

@@ -41,6 +41,17 @@ pub enum ErrorCode {
     NoteRequired,
     /// Too many subscriptions on one connection.
     TooManySubscriptions,
+    /// No valid session: sign in (`POST /api/v1/sessions`) and send its cookie or token.
+    Unauthenticated,
+    /// Signed in, but this account may not do that (docs/protocol.md §8.3).
+    Forbidden,
+    /// Sign-in refused: the login or the password is wrong (which one is not said).
+    BadCredentials,
+    /// Too many failed sign-ins for this account or from this address: wait `Retry-After`.
+    TooManyAttempts,
+    /// The request's `Origin` or `Host` is not one this server answers (a cross-site page,
+    /// DNS rebinding).
+    UntrustedOrigin,
     /// This one item could not be stored and never will be as it is (the database refused
     /// what it holds); the others sent with it were not affected. Do not retry it unchanged.
     CannotStore,
@@ -73,6 +84,11 @@ impl ErrorCode {
             Self::InvalidTransition => "invalid_transition",
             Self::NoteRequired => "note_required",
             Self::TooManySubscriptions => "too_many_subscriptions",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::BadCredentials => "bad_credentials",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::UntrustedOrigin => "untrusted_origin",
             Self::CannotStore => "cannot_store",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",

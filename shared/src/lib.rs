@@ -2,6 +2,7 @@
 //! (validation, routing, PHI screening, heatmap folding). It compiles for the server and for
 //! `wasm32-unknown-unknown`, so it holds no I/O, no clock and no async runtime.
 
+pub mod access;
 pub mod error;
 pub mod golive;
 pub mod heatmap;

@@ -1,0 +1,140 @@
+//! The whole role x action matrix, as a table a reviewer can read across: each row a
+//! principal, each column an action on a resource, `Y` allowed and `.` refused.
+
+use time::macros::datetime;
+
+use super::*;
+use crate::report::{Kind, Report, Severity, Status};
+use crate::{ReportId, UnitId};
+
+fn principal(roles: &[Role], facility: Option<&str>, reach: Reach) -> Principal {
+    Principal {
+        login: ReporterId::parse("me").unwrap(),
+        name: "Pat Lee".into(),
+        roles: roles.to_vec(),
+        queues: vec![QueueId::new("it-access")],
+        facility: facility.map(FacilityId::new),
+        modules: vec![ModuleId::new("clindoc")],
+        reach,
+    }
+}
+
+fn issue(reporter: &str, facility: &str, queue: &str) -> Issue {
+    let at = datetime!(2026-12-07 08:00 UTC);
+    Issue {
+        report: Report {
+            id: ReportId(uuid::Uuid::nil()),
+            facility: FacilityId::new(facility),
+            unit: UnitId::new(format!("{facility}-4w")),
+            module: ModuleId::new("clindoc"),
+            kind: Kind::Access,
+            severity: Severity::Medium,
+            summary: "Cannot sign in to the workstation".into(),
+            details: None,
+            affected_role: None,
+            affected_users: 1,
+            resolved_at_elbow: false,
+            reporter: ReporterId::parse(reporter).unwrap(),
+            reported_at: at,
+        },
+        queues: vec![QueueId::new(queue)],
+        status: Status::New,
+        note: None,
+        received_at: at,
+        updated_at: at,
+        skew_secs: None,
+        reported_seq: 1,
+        seq: 1,
+    }
+}
+
+#[test]
+fn the_role_by_action_matrix() {
+    let me = ReporterId::parse("me").unwrap();
+    let someone = ReporterId::parse("someone").unwrap();
+    let (rmc, ncc) = (FacilityId::new("rmc"), FacilityId::new("ncc"));
+    let (mine_q, other_q) = (QueueId::new("it-access"), QueueId::new("cc-lead"));
+    let my_report = issue("me", "rmc", "cc-lead");
+    let in_my_queue = issue("someone", "rmc", "it-access");
+    let elsewhere = issue("someone", "ncc", "cc-lead");
+    let columns: Vec<(&str, Action)> = vec![
+        ("submit", Action::Submit),
+        ("my reports", Action::ReadReports { reporter: &me }),
+        ("their reports", Action::ReadReports { reporter: &someone }),
+        ("rmc open", Action::ReadFacilityOpen { facility: &rmc }),
+        ("ncc open", Action::ReadFacilityOpen { facility: &ncc }),
+        ("list queues", Action::ListQueues),
+        ("my queue", Action::ReadQueue { queue: &mine_q }),
+        ("other queue", Action::ReadQueue { queue: &other_q }),
+        ("read my report", Action::ReadIssue { issue: &my_report }),
+        ("read in my queue", Action::ReadIssue { issue: &in_my_queue }),
+        ("read elsewhere", Action::ReadIssue { issue: &elsewhere }),
+        ("act on my report", Action::ChangeStatus { issue: &my_report }),
+        ("act in my queue", Action::ChangeStatus { issue: &in_my_queue }),
+        ("act elsewhere", Action::ChangeStatus { issue: &elsewhere }),
+        ("board, all", Action::ReadBoard { facility: None }),
+        ("board rmc", Action::ReadBoard { facility: Some(&rmc) }),
+        ("board ncc", Action::ReadBoard { facility: Some(&ncc) }),
+        ("unit of rmc", Action::ReadUnit { facility: &rmc }),
+        ("unit of ncc", Action::ReadUnit { facility: &ncc }),
+        ("catalog", Action::ReadCatalog),
+        ("accounts", Action::ManageAccounts),
+        ("audit", Action::ReadAudit),
+        ("operate", Action::Operate),
+    ];
+    let display = |facility: Option<&str>| Reach::Display { facility: facility.map(FacilityId::new) };
+    // Trainers and super users have rmc as their home facility.
+    let rows: Vec<(&str, Principal, &str)> = vec![
+        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YY.Y....Y..........Y..."),
+        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YY.Y....Y..........Y..."),
+        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YY.YY...Y..........Y..."),
+        ("staff", principal(&[Role::Staff], None, Reach::Session), "YY.YYYY.YY..Y.YYY..Y..."),
+        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYY..."),
+        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYY....YY.YY..Y.Y.Y..."),
+        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "..............YYY..Y..."),
+        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "...............Y...Y..."),
+        ("admin", principal(&[Role::Admin], None, Reach::Session), "...................YYYY"),
+        (
+            "staff and trainer",
+            principal(&[Role::Staff, Role::Trainer], Some("rmc"), Reach::Session),
+            "YY.YYYY.YY..Y.YYY..Y...",
+        ),
+        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "..............YYY..Y..."),
+        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "...............Y...Y..."),
+    ];
+    let mut wrong = Vec::new();
+    for (who, principal, expected) in &rows {
+        let expected: Vec<bool> = expected.chars().map(|c| c == 'Y').collect();
+        assert_eq!(expected.len(), columns.len(), "row {who} has one mark per column");
+        for ((column, action), &allowed) in columns.iter().zip(&expected) {
+            let decided = decide(principal, *action);
+            if decided.is_ok() != allowed {
+                wrong.push(format!(
+                    "{who} / {column}: expected {}, decided {decided:?}",
+                    if allowed { "Y" } else { "." }
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells of the matrix are wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn a_refusal_is_forbidden_and_says_why() {
+    let viewer = principal(&[Role::Viewer], None, Reach::Session);
+    let body: ErrorBody = decide(&viewer, Action::Submit).unwrap_err().into();
+    assert_eq!(body.code, ErrorCode::Forbidden);
+    assert_eq!(body.message, "this account does not file reports");
+}
+
+#[test]
+fn roles_read_as_a_project_team_types_them() {
+    for role in Role::ALL {
+        assert_eq!(Role::parse(role.as_str()), Some(role));
+        assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{}\"", role.as_str()));
+    }
+    assert_eq!(Role::parse(" Super User "), Some(Role::SuperUser));
+    assert_eq!(Role::parse("super-user"), Some(Role::SuperUser));
+    assert_eq!(Role::parse("ADMIN"), Some(Role::Admin));
+    assert_eq!(Role::parse("root"), None);
+}
