@@ -1,4 +1,5 @@
-//! The command line: `floorboard [serve]`, `floorboard simulate`, `floorboard example-config`.
+//! The command line: `floorboard [serve]`, `floorboard simulate`, `floorboard example-config`,
+//! `floorboard user`.
 //! Every `serve` flag can also be set by an environment variable with the `FLOORBOARD_` prefix.
 
 use std::net::SocketAddr;
@@ -32,6 +33,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Print the built-in go-live as TOML, a starting point for `--config`.
     ExampleConfig,
+    /// Manage accounts: add, list, disable, enable, reset-password, import.
+    User(crate::user_command::UserArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -66,6 +69,10 @@ pub struct ServeArgs {
     /// Log JSON lines instead of text.
     #[arg(long, env = "FLOORBOARD_LOG_JSON")]
     pub log_json: bool,
+    /// The first administrator's password (login `admin`), used only on first start, when
+    /// there is no account at all; without it a one-time password is printed once.
+    #[arg(long, env = "FLOORBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 }
 
 impl ServeArgs {
@@ -79,6 +86,7 @@ impl ServeArgs {
         config.max_connections = self.max_connections;
         config.web_dir = Some(self.web_dir);
         config.db_pool_size = self.db_pool_size.max(2);
+        config.admin_password = self.admin_password;
         config.database_url = match self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
             Some(_) => anyhow::bail!("--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"),

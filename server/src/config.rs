@@ -32,6 +32,13 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Connections this node keeps to PostgreSQL.
     pub db_pool_size: u32,
+    /// The first administrator's password, used only when there is no account at all; without
+    /// it a one-time password is made and printed once.
+    pub admin_password: Option<String>,
+    /// How long sessions last.
+    pub sessions: crate::auth::SessionLimits,
+    /// Whether the session cookie is marked `Secure` (the server or its proxy speaks TLS).
+    pub secure_cookies: bool,
 }
 
 impl Config {
@@ -50,6 +57,9 @@ impl Config {
             web_dir: None,
             database_url: None,
             db_pool_size: 10,
+            admin_password: None,
+            sessions: crate::auth::SessionLimits::default(),
+            secure_cookies: false,
         }
     }
 }

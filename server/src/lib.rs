@@ -19,6 +19,7 @@
     )
 )]
 
+pub mod auth;
 pub mod cli;
 pub mod committer;
 pub mod config;
@@ -34,6 +35,7 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod user_command;
 pub mod wire;
 pub mod ws;
 
@@ -55,6 +57,7 @@ use crate::committer::Committer;
 use crate::fanout::BoardFanout;
 use crate::hub::Hub;
 use crate::state::AppState;
+use crate::store::accounts as auth_store;
 use crate::store::{Announcements, PgStore, SqliteStore, Store};
 
 /// Serves until `shutdown` resolves, then stops accepting, closes websockets with "going
@@ -66,6 +69,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let opened = open_store(&config).await?;
     let store = opened.store.clone();
+    if let Some(password) = auth::accounts::first_admin(&*opened.accounts, config.admin_password.as_deref()).await? {
+        announce_first_admin(&password);
+    }
+    let auth = Arc::new(auth::Auth::new(opened.accounts.clone(), config.sessions.clone()));
 
     let hub = Arc::new(Hub::new(config.golive.clone(), config.replay_window, config.fanout_buffer));
     let (head, facts) = store.heatmap_facts().await?;
@@ -78,6 +85,7 @@ pub async fn run(
     // One writer publishes what it commits; several nodes each follow the shared log.
     let shared_log = opened.announcements.is_some();
     let follower = opened.announcements.map(|a| follower::spawn(store.clone(), hub.clone(), a, token.clone()));
+    let account_follower = auth.clone().spawn_followers(opened.account_announcements, token.clone());
     let publish_to = (!shared_log).then(|| hub.clone());
     let (committer, committer_stopped) =
         Committer::spawn(store.clone(), publish_to, config.max_batch).context("cannot start the committer")?;
@@ -90,6 +98,7 @@ pub async fn run(
         connection_slots: Arc::new(Semaphore::new(config.max_connections)),
         config: Arc::new(config),
         store,
+        auth,
         hub,
         fanout,
         committer,
@@ -107,9 +116,10 @@ pub async fn run(
         tracing::info!("shutting down");
         trigger.cancel();
     });
-    // `into_make_service`: each connection clones the router (an `Arc`); serving the router
-    // itself rebuilds every route per connection, a pile of allocations per websocket.
-    axum::serve(listener, http::router(state.clone()).into_make_service())
+    // A make-service: each connection clones the router (an `Arc`); serving the router
+    // itself rebuilds every route per connection, a pile of allocations per websocket. With
+    // the peer's address, for throttling sign-ins per address.
+    axum::serve(listener, http::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(token.clone().cancelled_owned())
         .await
         .context("server failed")?;
@@ -129,12 +139,28 @@ pub async fn run(
     if let Some(follower) = follower {
         let _ = follower.await;
     }
+    let _ = account_follower.await;
     tracing::info!("stopped");
     Ok(())
 }
 
+/// Shows the first administrator's one-time password, once, on the console (not in the log:
+/// it is a secret, and logs are shipped elsewhere).
+#[allow(clippy::print_stderr, reason = "shown to the person starting the server, once")]
+fn announce_first_admin(password: &str) {
+    eprintln!(
+        "\n  First start: made the administrator account `{}`.\n  One-time password: {password}\n  \
+         Sign in at /signin and add the go-live's accounts (or `floorboard user add`, `user import`).\n  \
+         This password is not shown again; set FLOORBOARD_ADMIN_PASSWORD to choose it instead.\n",
+        auth::accounts::FIRST_ADMIN
+    );
+}
+
 struct Opened {
     store: Arc<dyn Store>,
+    accounts: Arc<dyn auth_store::AccountStore>,
+    /// Wake-ups when the account-change log grows (PostgreSQL; SQLite polls).
+    account_announcements: Option<Box<dyn Announcements>>,
     /// Set when other nodes share the store: this node follows the log.
     announcements: Option<Box<dyn Announcements>>,
     /// Held for as long as the server runs (SQLite only).
@@ -147,13 +173,28 @@ async fn open_store(config: &Config) -> anyhow::Result<Opened> {
         let pg = PgStore::open(url, config.db_pool_size).await.context("cannot open the PostgreSQL database")?;
         // Listen before the state is restored, so nothing committed meanwhile goes unheard.
         let announcements = pg.announcements().await.context("cannot listen for announcements")?;
-        return Ok(Opened { store: Arc::new(pg), announcements: Some(announcements), _lock: None });
+        let account_announcements =
+            pg.account_announcements().await.context("cannot listen for account announcements")?;
+        let pg = Arc::new(pg);
+        return Ok(Opened {
+            store: pg.clone(),
+            accounts: pg,
+            announcements: Some(announcements),
+            account_announcements: Some(account_announcements),
+            _lock: None,
+        });
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let lock = lock_data_dir(&config.data_dir)?;
-    let sqlite = SqliteStore::open(&config.data_dir).await.context("cannot open the database")?;
-    Ok(Opened { store: Arc::new(sqlite), announcements: None, _lock: Some(lock) })
+    let sqlite = Arc::new(SqliteStore::open(&config.data_dir).await.context("cannot open the database")?);
+    Ok(Opened {
+        store: sqlite.clone(),
+        accounts: sqlite,
+        announcements: None,
+        account_announcements: None,
+        _lock: Some(lock),
+    })
 }
 
 /// One server per data directory: a second one would write the same file behind the

@@ -23,6 +23,10 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init_logging(false);
             return simulate::run(args).await;
         }
+        Some(Command::User(args)) => {
+            telemetry::init_logging(false);
+            return floorboard_server::user_command::run(args).await;
+        }
         Some(Command::Serve(args)) => args,
         None => cli.serve,
     };

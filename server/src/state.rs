@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::Auth;
 use crate::committer::Committer;
 use crate::config::Config;
 use crate::fanout::BoardFanout;
@@ -20,6 +21,8 @@ use crate::telemetry;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
+    /// Sign-in and sessions.
+    pub auth: Arc<Auth>,
     pub hub: Arc<Hub>,
     /// Writes board updates to the board sockets.
     pub fanout: Arc<BoardFanout>,

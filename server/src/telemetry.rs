@@ -23,6 +23,13 @@ pub const COMMITTER_PANICS: &str = "floorboard_committer_panics_total";
 /// Panics caught while handling one client message or request (the connection lives on).
 pub const HANDLER_PANICS: &str = "floorboard_handler_panics_total";
 
+/// Sign-in attempts by outcome: signed_in, refused (wrong login or password), throttled.
+pub const SIGN_INS: &str = "floorboard_sign_ins_total";
+/// Sessions cached on this node.
+pub const SESSIONS: &str = "floorboard_sessions";
+/// Requests and messages refused by the access policy, or for want of a session.
+pub const ACCESS_REFUSED: &str = "floorboard_access_refused_total";
+
 const LATENCY_BUCKETS: [f64; 14] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
 const BATCH_BUCKETS: [f64; 10] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];
 

@@ -109,6 +109,164 @@ pub struct Principal {
     pub reach: Reach,
 }
 
+/// An account as the API shows it (never its password).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub login: ReporterId,
+    pub name: String,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub queues: Vec<QueueId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FacilityId>,
+    #[serde(default)]
+    pub modules: Vec<ModuleId>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+impl Account {
+    /// The principal this account signs in as.
+    pub fn principal(&self, reach: Reach) -> Principal {
+        Principal {
+            login: self.login.clone(),
+            name: self.name.clone(),
+            roles: self.roles.clone(),
+            queues: self.queues.clone(),
+            facility: self.facility.clone(),
+            modules: self.modules.clone(),
+            reach,
+        }
+    }
+}
+
+/// `POST /api/v1/sessions`: sign in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub login: String,
+    pub password: String,
+}
+
+/// A session: who is signed in, until when, and (once, when it is made) its token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    /// The bearer token, answered only when the session is made. Browsers use the cookie
+    /// set with it instead, and never see it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub principal: Principal,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// A new password, or none for a one-time password made by the server.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// An account as an administrator made or reset it, with the one-time password the server
+/// made, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountIssued {
+    pub account: Account,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_time_password: Option<String>,
+}
+
+/// An account as an administrator writes it: everything but the login (the path names it)
+/// and the password (set or reset on its own).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    pub name: String,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub queues: Vec<QueueId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FacilityId>,
+    #[serde(default)]
+    pub modules: Vec<ModuleId>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+impl AccountSpec {
+    /// The account with this login.
+    pub fn account(self, login: ReporterId) -> Account {
+        let AccountSpec { name, roles, queues, facility, modules, disabled } = self;
+        Account { login, name, roles, queues, facility, modules, disabled }
+    }
+}
+
+/// A new account: its login, what it is, and its first password (none: the server makes a
+/// one-time password and answers it, once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewAccount {
+    pub login: String,
+    #[serde(flatten)]
+    pub spec: AccountSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// Whether `s` is a login: 1 to 64 of `a-z`, `0-9`, `.`, `_`, `-`, `@` (a badge id, a
+/// network login, an e-mail address), lower case. Logins are what reports name as their
+/// reporter, and a one-token login is never taken for patient data.
+pub fn is_login(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= crate::ids::MAX_ID_LEN
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b))
+}
+
+/// Checks an account against the go-live: a login, a name, at least one role, and queues,
+/// a facility and modules that exist. Staff need a queue; display tokens are issued, not
+/// written here.
+pub fn check_account(account: &Account, golive: &crate::GoLive) -> Result<(), ErrorBody> {
+    let invalid = |field: &str, message: &str| Err(ErrorBody::new(ErrorCode::InvalidValue, message).with_field(field));
+    if !is_login(account.login.as_str()) {
+        return invalid("login", "a login is 1 to 64 of a-z, 0-9, '.', '_', '-', '@', in lower case");
+    }
+    let name = account.name.trim();
+    if name.is_empty()
+        || name.chars().count() > 128
+        || name.chars().any(|c| crate::text::refused(c, crate::text::Lines::One))
+    {
+        return invalid("name", "a name is 1 to 128 characters on one line");
+    }
+    if account.roles.is_empty() {
+        return invalid("roles", "an account has at least one role");
+    }
+    if account.roles.contains(&Role::Staff) && account.queues.is_empty() {
+        return invalid("queues", "a command-center staff account works at least one queue");
+    }
+    if account.queues.iter().any(|q| golive.queue(q.as_str()).is_none()) {
+        return Err(ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("queues"));
+    }
+    if let Some(f) = &account.facility
+        && golive.facility(f.as_str()).is_none()
+    {
+        return Err(
+            ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live").with_field("facility")
+        );
+    }
+    if account.modules.iter().any(|m| golive.module(m.as_str()).is_none()) {
+        return Err(ErrorBody::new(ErrorCode::UnknownModule, "no such module in this go-live").with_field("modules"));
+    }
+    Ok(())
+}
+
 /// What a principal asks to do, with the resource it touches.
 #[derive(Clone, Copy, Debug)]
 pub enum Action<'a> {

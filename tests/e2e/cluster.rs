@@ -77,9 +77,9 @@ async fn a_reader_resuming_on_either_node_misses_nothing_while_both_commit() {
     let writers = 4;
     let mut tasks = Vec::new();
     for w in 0..writers {
-        let url = nodes[w % 2].ws_url();
+        let (url, token) = (nodes[w % 2].ws_url(), nodes[w % 2].token.clone());
         tasks.push(tokio::spawn(async move {
-            let mut tablet = WsClient::connect(&url).await;
+            let mut tablet = WsClient::connect(&url, &token).await;
             // Small pipelined bursts, so commits on both nodes interleave.
             for chunk in (0..per_writer).map(|i| process_report(w * 1000 + i)).collect::<Vec<_>>().chunks(5) {
                 submit_all(&mut tablet, chunk).await;
@@ -93,7 +93,7 @@ async fn a_reader_resuming_on_either_node_misses_nothing_while_both_commit() {
     let mut received = Vec::new();
     let mut hop = 0;
     while last < total {
-        let mut reader = WsClient::connect(&nodes[hop % 2].ws_url()).await;
+        let mut reader = nodes[hop % 2].client().await;
         hop += 1;
         reader.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last), digest: None }).await;
         let mut taken = 0;
@@ -126,14 +126,14 @@ async fn killing_a_node_under_load_loses_nothing() {
     let store = TestStore::postgres().await;
     let a = ServerProcess::start(&store).await;
     let b = ServerProcess::start(&store).await;
-    let mut watcher_b = WsClient::connect(&b.ws_url()).await;
+    let mut watcher_b = b.client().await;
     watcher_b.subscribe(operations(), None).await;
-    let mut watcher_a = WsClient::connect(&a.ws_url()).await;
+    let mut watcher_a = a.client().await;
     watcher_a.subscribe(operations(), Some(0)).await;
 
     // A tablet on node A pipelines a burst; A dies after some are acknowledged.
     let reports: Vec<_> = (0..300).map(process_report).collect();
-    let mut tablet = WsClient::connect(&a.ws_url()).await;
+    let mut tablet = a.client().await;
     for report in &reports {
         tablet.send(&ClientMsg::Submit { report: report.clone() }).await;
     }
@@ -153,13 +153,13 @@ async fn killing_a_node_under_load_loses_nothing() {
     a.kill9().await;
 
     // The tablet fails over to B and resends everything not acknowledged, with the same ids.
-    let mut tablet = WsClient::connect(&b.ws_url()).await;
+    let mut tablet = b.client().await;
     for report in reports.iter().filter(|r| !acked.contains(&r.id)) {
         tablet.submit(report).await.expect("accepted on the surviving node");
     }
 
     // A's watcher resumes on B from where it was and gets exactly the rest.
-    let mut watcher_a = WsClient::connect(&b.ws_url()).await;
+    let mut watcher_a = b.client().await;
     watcher_a.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(last_a), digest: None }).await;
     let mut next = last_a + 1;
     while next <= 300 {
@@ -181,7 +181,7 @@ async fn killing_a_node_under_load_loses_nothing() {
             assert!(seen.insert(e.seq), "event {} twice", e.seq);
         }
     }
-    let http = floorboard_tests::Http { base: format!("http://{}", b.addr), client: reqwest::Client::new() };
+    let http = b.http();
     let stored: floorboard_shared::protocol::IssuesAt = http.get_json("/api/v1/queues/operations/issues").await;
     assert_eq!((stored.issues.len(), stored.seq), (300, 300), "each report stored once, one event each");
 }
@@ -198,10 +198,10 @@ async fn a_database_outage_refuses_submissions_then_every_retry_is_stored_once()
 
     // A tablet submits steadily until told to stop; what is refused as unavailable it
     // retries with the same id until it is acknowledged.
-    let url = node.ws_url();
+    let (url, token) = (node.ws_url(), node.token.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let tablet = tokio::spawn(async move {
-        let mut tablet = WsClient::connect(&url).await;
+        let mut tablet = WsClient::connect(&url, &token).await;
         let (mut acknowledged, mut refused) = (HashSet::new(), 0);
         let mut i = 0;
         while !*stop_rx.borrow() {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use floorboard_shared::heatmap::{BoardView, Window};
 use floorboard_shared::protocol::{BoardAt, ClientMsg, IssuesAt, ServerMsg, Topic};
 use floorboard_shared::{Kind, ReportId, Severity};
-use floorboard_tests::{ServerProcess, TestServer, TestStore, WsClient, draft};
+use floorboard_tests::{ServerProcess, TestServer, TestStore, draft};
 
 #[tokio::test]
 async fn a_restart_on_the_same_data_directory_keeps_everything() {
@@ -55,7 +55,7 @@ async fn a_restart_on_the_same_data_directory_keeps_everything() {
 async fn after_kill_9_every_acknowledged_report_is_there_exactly_once() {
     let store = TestStore::fresh().await;
     let server = ServerProcess::start(&store).await;
-    let mut tablet = WsClient::connect(&server.ws_url()).await;
+    let mut tablet = server.client().await;
 
     // Pipeline a burst and kill the server as soon as a good share is acknowledged:
     // some reports are acknowledged, some in flight, some never sent.
@@ -74,7 +74,7 @@ async fn after_kill_9_every_acknowledged_report_is_there_exactly_once() {
     server.kill9().await;
 
     let server = ServerProcess::start(&store).await;
-    let http = floorboard_tests::Http { base: format!("http://{}", server.addr), client: reqwest::Client::new() };
+    let http = server.http();
     let stored: IssuesAt = http.get_json("/api/v1/queues/analysts-clindoc/issues").await;
     let stored_ids: Vec<ReportId> = stored.issues.iter().map(|i| i.report.id).collect();
     let unique: HashSet<ReportId> = stored_ids.iter().copied().collect();
@@ -89,7 +89,7 @@ async fn after_kill_9_every_acknowledged_report_is_there_exactly_once() {
     assert_eq!(view.total(None, Some(Kind::Configuration), Window::Today) as usize, stored_ids.len());
 
     // The tablet retries everything; each report ends up stored once.
-    let mut tablet = WsClient::connect(&server.ws_url()).await;
+    let mut tablet = server.client().await;
     for report in &reports {
         let receipt = tablet.submit(report).await.unwrap();
         assert_eq!(receipt.duplicate, unique.contains(&report.id));

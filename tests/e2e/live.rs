@@ -273,11 +273,11 @@ async fn a_board_can_subscribe_and_resume_with_the_upgrade_request() {
 
     // No `subscribe` sent: the answer follows the welcome.
     let url = format!("{}?board&resume_from={}&digest={}", server.ws_url(), receipt.seq, held.digest());
-    let mut wall = WsClient::connect(&url).await;
+    let mut wall = WsClient::connect(&url, &server.token).await;
     assert!(matches!(wall.recv().await, ServerMsg::Resumed { replayed: 0, seq, .. } if seq == receipt.seq));
 
     // A plain one gets the snapshot; a facility board only its facility; live updates follow.
-    let mut wall = WsClient::connect(&format!("{}?board=wrh", server.ws_url())).await;
+    let mut wall = WsClient::connect(&format!("{}?board=wrh", server.ws_url()), &server.token).await;
     let ServerMsg::Snapshot { topic, cells, .. } = wall.recv().await else { panic!("expected a snapshot") };
     assert_eq!(topic, Topic::Board { facility: Some("wrh".into()) });
     assert_eq!(BoardView::from_cells(cells), held);
@@ -285,7 +285,7 @@ async fn a_board_can_subscribe_and_resume_with_the_upgrade_request() {
     assert!(matches!(wall.recv().await, ServerMsg::BoardUpdate { facility: Some(_), .. }));
 
     // An unknown facility is refused like a `subscribe` for it, after the welcome.
-    let mut wall = WsClient::connect(&format!("{}?board=nope", server.ws_url())).await;
+    let mut wall = WsClient::connect(&format!("{}?board=nope", server.ws_url()), &server.token).await;
     assert_eq!(wall.error().await.code, floorboard_shared::ErrorCode::UnknownFacility);
 }
 

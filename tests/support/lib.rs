@@ -15,6 +15,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use floorboard_server::Config;
+use floorboard_shared::access::{AccountSpec, Role};
 use floorboard_shared::protocol::{ClientMsg, Receipt, ServerMsg, Topic};
 use floorboard_shared::{ErrorBody, GoLive, Kind, ReportDraft, ReportId, Severity};
 use futures_util::{SinkExt, StreamExt};
@@ -29,9 +30,61 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long any single expected event may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// The first administrator's password on every test server (`FLOORBOARD_ADMIN_PASSWORD`).
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The account a test server's `http()` and `client()` act as: a trainer who is also a lead,
+/// so it may report, read every queue and board, and change statuses. Tests of who may do
+/// what make accounts of one role each (`TestServer::account`).
+pub const TESTER: &str = "trainer-07";
+pub const TESTER_PASSWORD: &str = "password-of-trainer-07";
+
+/// Signs in at `base` (an `http://host:port`); the session's bearer token.
+pub async fn sign_in(base: &str, login: &str, password: &str) -> Result<String, reqwest::Response> {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&serde_json::json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .expect("POST /api/v1/sessions");
+    if response.status() != 201 {
+        return Err(response);
+    }
+    let info: floorboard_shared::access::SessionInfo = response.json().await.expect("a session");
+    Ok(info.token.expect("a new session answers its token"))
+}
+
+/// Makes (or finds) an account at `base` as the first administrator, and signs in as it.
+pub async fn provision(base: &str, login: &str, password: &str, spec: AccountSpec) -> String {
+    let admin =
+        sign_in(base, "admin", ADMIN_PASSWORD).await.unwrap_or_else(|r| panic!("admin signs in: {}", r.status()));
+    let new = floorboard_shared::access::NewAccount { login: login.into(), spec, password: Some(password.into()) };
+    let response = Http::new(base.into(), Some(admin)).post_json("/api/v1/users", &new).await;
+    assert!(matches!(response.status().as_u16(), 201 | 409), "add {login}: {}", response.status());
+    sign_in(base, login, password).await.unwrap_or_else(|r| panic!("{login} signs in: {}", r.status()))
+}
+
+/// What an account of `roles` is, with nothing else set.
+pub fn spec(roles: &[Role]) -> AccountSpec {
+    AccountSpec {
+        name: "Test Account".into(),
+        roles: roles.to_vec(),
+        queues: vec![],
+        facility: None,
+        modules: vec![],
+        disabled: false,
+    }
+}
+
+/// The tester's account (`TESTER`) at `base`, signed in.
+pub async fn provision_tester(base: &str) -> String {
+    provision(base, TESTER, TESTER_PASSWORD, spec(&[Role::Trainer, Role::Lead])).await
+}
+
 /// A server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The tester's session (`TESTER`).
+    pub token: String,
     /// Where its data lives; spawn another server on it to restart.
     pub store: TestStore,
     stop: Option<oneshot::Sender<()>>,
@@ -60,6 +113,7 @@ impl TestServer {
         let mut config = Config::new(store.data_dir(), GoLive::example());
         config.board_interval = Duration::from_millis(50);
         config.database_url = store.database_url();
+        config.admin_password = Some(ADMIN_PASSWORD.into());
         tune(&mut config);
         let listener = TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -67,7 +121,8 @@ impl TestServer {
         let task = tokio::spawn(floorboard_server::run(config, listener, async move {
             let _ = stopped.await;
         }));
-        TestServer { addr, store: store.clone(), stop: Some(stop), task: Some(task) }
+        let token = provision_tester(&format!("http://{addr}")).await;
+        TestServer { addr, token, store: store.clone(), stop: Some(stop), task: Some(task) }
     }
 
     pub fn ws_url(&self) -> String {
@@ -78,12 +133,30 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
-    pub async fn client(&self) -> WsClient {
-        WsClient::connect(&self.ws_url()).await
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
+    /// A websocket client signed in as the tester.
+    pub async fn client(&self) -> WsClient {
+        WsClient::connect(&self.ws_url(), &self.token).await
+    }
+
+    /// An HTTP client signed in as the tester.
     pub fn http(&self) -> Http {
-        Http { base: format!("http://{}", self.addr), client: reqwest::Client::new() }
+        Http::new(self.base(), Some(self.token.clone()))
+    }
+
+    /// An HTTP client with no session.
+    pub fn anonymous(&self) -> Http {
+        Http::new(self.base(), None)
+    }
+
+    /// Makes an account `login` of `spec` (password `password-of-LOGIN`) and signs in as it.
+    pub async fn account(&self, login: &str, spec: AccountSpec) -> Account {
+        let password = format!("password-of-{login}");
+        let token = provision(&self.base(), login, &password, spec).await;
+        Account { login: login.into(), token, http: Http::new(self.base(), None), ws_url: self.ws_url() }
     }
 
     /// Stops gracefully and waits until the server has finished.
@@ -98,6 +171,26 @@ impl TestServer {
     }
 }
 
+/// A signed-in account of a test server.
+pub struct Account {
+    pub login: String,
+    pub token: String,
+    http: Http,
+    ws_url: String,
+}
+
+impl Account {
+    /// An HTTP client with this account's session.
+    pub fn http(&self) -> Http {
+        Http::new(self.http.base.clone(), Some(self.token.clone()))
+    }
+
+    /// A websocket client with this account's session.
+    pub async fn client(&self) -> WsClient {
+        WsClient::connect(&self.ws_url, &self.token).await
+    }
+}
+
 /// A websocket client speaking the protocol.
 pub struct WsClient {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -105,9 +198,12 @@ pub struct WsClient {
 }
 
 impl WsClient {
-    /// Connects and reads the `welcome`.
-    pub async fn connect(url: &str) -> WsClient {
-        let (stream, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+    /// Connects with the session `token` (a bearer token on the upgrade) and reads the `welcome`.
+    pub async fn connect(url: &str, token: &str) -> WsClient {
+        let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .expect("a websocket URL");
+        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("a header value"));
+        let (stream, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
             .await
             .expect("connect in time")
             .expect("websocket connects");
@@ -213,15 +309,29 @@ pub fn answers(msg: &ServerMsg, id: ReportId) -> bool {
     }
 }
 
-/// A typed client for the HTTP API.
+/// A typed client for the HTTP API, with a session's bearer token or none.
 pub struct Http {
     pub base: String,
     pub client: reqwest::Client,
+    pub token: Option<String>,
 }
 
 impl Http {
+    pub fn new(base: String, token: Option<String>) -> Http {
+        Http { base, client: reqwest::Client::new(), token }
+    }
+
+    /// A request to `path` with the session's token.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")
+        self.request(reqwest::Method::GET, path).send().await.expect("GET")
     }
 
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
@@ -231,12 +341,11 @@ impl Http {
     }
 
     pub async fn post_json(&self, path: &str, body: &impl serde::Serialize) -> reqwest::Response {
-        self.client.post(format!("{}{path}", self.base)).json(body).send().await.expect("POST")
+        self.request(reqwest::Method::POST, path).json(body).send().await.expect("POST")
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.base))
+        self.request(reqwest::Method::POST, path)
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -280,6 +389,8 @@ pub fn floorboard_bin() -> PathBuf {
 /// A server in its own process, for crash tests.
 pub struct ServerProcess {
     pub addr: SocketAddr,
+    /// The tester's session (`TESTER`).
+    pub token: String,
     child: tokio::process::Child,
 }
 
@@ -293,6 +404,7 @@ impl ServerProcess {
         }
         let mut child = command
             .env("RUST_LOG", "info")
+            .env("FLOORBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -311,7 +423,18 @@ impl ServerProcess {
         .expect("listening in time");
         // Keep draining the log so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        ServerProcess { addr, child }
+        let token = provision_tester(&format!("http://{addr}")).await;
+        ServerProcess { addr, token, child }
+    }
+
+    /// An HTTP client signed in as the tester.
+    pub fn http(&self) -> Http {
+        Http::new(format!("http://{}", self.addr), Some(self.token.clone()))
+    }
+
+    /// A websocket client signed in as the tester.
+    pub async fn client(&self) -> WsClient {
+        WsClient::connect(&self.ws_url(), &self.token).await
     }
 
     pub fn ws_url(&self) -> String {

@@ -50,6 +50,15 @@ impl TestStore {
     pub fn database_url(&self) -> Option<String> {
         self.database.as_ref().map(|d| d.url.clone())
     }
+
+    /// The accounts and sessions as stored, read beside a running server as `floorboard
+    /// user` reads them.
+    pub async fn accounts(&self) -> Arc<dyn floorboard_server::store::accounts::AccountStore> {
+        match self.database_url() {
+            Some(url) => Arc::new(floorboard_server::store::PgStore::open(&url, 2).await.expect("open PostgreSQL")),
+            None => Arc::new(floorboard_server::store::SqliteStore::open(self.data_dir()).await.expect("open SQLite")),
+        }
+    }
 }
 
 /// A PostgreSQL database created for one test, dropped (with its connections) after it.

@@ -6,7 +6,9 @@ mod golive;
 mod ops;
 mod queues;
 mod reports;
+mod sessions;
 mod units;
+mod users;
 mod web;
 
 use axum::body::Bytes;
@@ -24,6 +26,12 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
+use std::sync::Arc;
+
+use floorboard_shared::access::{Action, decide};
+
+use crate::auth::Session;
+use crate::auth::credentials;
 use crate::error::{AppError, decode_json, decode_query};
 use crate::state::AppState;
 use crate::ws;
@@ -45,6 +53,13 @@ use crate::ws;
         board::board,
         units::unit_issues,
         golive::golive,
+        sessions::sign_in,
+        sessions::current,
+        sessions::sign_out,
+        users::list,
+        users::add,
+        users::update,
+        users::reset_password,
     ),
     components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode))
 )]
@@ -58,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .merge(golive::router())
         .merge(ops::router())
         .merge(units::router())
+        .merge(sessions::router())
+        .merge(users::router())
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
@@ -135,6 +152,40 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
             Ok(Path(value)) => Ok(ApiPath(value)),
             Err(_) => Err(AppError::new(ErrorCode::InvalidValue, "a path segment is not valid percent-encoded UTF-8")),
         }
+    }
+}
+
+/// The session a request is signed in with (its bearer token, else its session cookie);
+/// refused `unauthenticated` (401) without one. What it may do is asked of the access
+/// policy with `may`, the same function the websocket asks.
+pub struct Signed(pub Arc<Session>);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Some(token) = credentials::token_of(&parts.headers) else {
+            metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
+            return Err(AppError::new(ErrorCode::Unauthenticated, "sign in first: no session cookie or bearer token"));
+        };
+        match state.auth.authenticate(token).await {
+            Ok(session) => Ok(Signed(session)),
+            Err(body) => {
+                metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
+                Err(AppError(body))
+            }
+        }
+    }
+}
+
+impl Signed {
+    /// Whether the access policy lets this session do `action`; `forbidden` (403) if not.
+    pub fn may(&self, action: Action<'_>) -> Result<(), AppError> {
+        decide(&self.0.principal, action).map_err(|denied| {
+            metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "forbidden").increment(1);
+            tracing::info!(login = %self.0.principal.login, action = action.label(), "refused by the access policy");
+            AppError(denied.into())
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 //! SQL and a second backend (PostgreSQL) slots in beside SQLite. Writes arrive in batches
 //! from the committer and are applied in one transaction: one durable commit for many reports.
 
+pub mod accounts;
 pub(crate) mod batch;
 mod postgres;
 mod repair;

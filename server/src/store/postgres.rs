@@ -22,6 +22,8 @@ use super::{Announcements, Applied, Command, NotApplied, StoreError};
 
 /// The NOTIFY channel carrying "the log grew to seq N".
 const CHANNEL: &str = "floorboard_events";
+/// The NOTIFY channel saying "the account-change log grew" (a sign-out, a disabled account).
+const ACCOUNTS_CHANNEL: &str = "floorboard_accounts";
 /// The advisory lock key serialising writers to the event log.
 const LOG_LOCK: i64 = 0x0066_6c6f_6f72_6264; // "floorbd"
 
@@ -31,7 +33,7 @@ pub struct PgStore {
     /// used only there (a socket is driven by the runtime it was opened on), and never
     /// reaped or recycled by a task of the server's runtime.
     writer: PgPool,
-    /// The one connection that LISTENs for announcements, held for as long as the node runs.
+    /// The connections that LISTEN for announcements, held for as long as the node runs.
     listening: PgPool,
 }
 
@@ -64,14 +66,21 @@ impl PgStore {
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_lazy_with(options.clone());
+        // One connection listens for the event log's announcements, one for the accounts'.
         let listening =
-            PgPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(3)).connect_lazy_with(options);
+            PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(3)).connect_lazy_with(options);
         let store = PgStore { pool, writer, listening };
         let repaired = store.repair_stored_rows().await?;
         if repaired > 0 {
             tracing::warn!(repairs = repaired, "repaired stored rows that broke the rule at the trust boundary");
         }
         Ok(store)
+    }
+
+    /// Wakes every node's account follower when the transaction commits.
+    async fn announce_account_change(conn: &mut PgConnection) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, '')").bind(ACCOUNTS_CHANNEL).execute(conn).await?;
+        Ok(())
     }
 
     /// Takes the writers' lock for the rest of the transaction: the nodes' committers wait.
@@ -131,14 +140,25 @@ impl PgStore {
         }
     }
 
+    /// Wake-ups when the event log grows.
     pub async fn announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {
+        self.listen(CHANNEL).await
+    }
+
+    /// Wake-ups when the account-change log grows.
+    pub async fn account_announcements(&self) -> Result<Box<dyn Announcements>, StoreError> {
+        self.listen(ACCOUNTS_CHANNEL).await
+    }
+
+    async fn listen(&self, channel: &str) -> Result<Box<dyn Announcements>, StoreError> {
         let mut listener = PgListener::connect_with(&self.listening).await?;
-        listener.listen(CHANNEL).await?;
+        listener.listen(channel).await?;
         Ok(Box::new(Listener(listener)))
     }
 }
 
 sql_store!(PgStore, Postgres);
+super::accounts::sql_accounts!(PgStore, Postgres);
 
 /// Writes a plan in multi-row statements (each a round trip). False, with the transaction to
 /// be rolled back, if a report planned as new was stored already.

@@ -106,6 +106,12 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Nothing to announce: one node, which polls the account-change log (`auth`) for what
+    /// `floorboard user` wrote beside it.
+    async fn announce_account_change(_: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Applies a batch (`Store::apply`) on the calling thread, which it blocks for the commit
     /// (the committer's thread runs nothing else). Planned taking every submission as new,
     /// and planned again knowing every stored issue it touches if one was a retry of a stored
@@ -125,6 +131,7 @@ impl SqliteStore {
 }
 
 sql_store!(SqliteStore, Sqlite);
+super::accounts::sql_accounts!(SqliteStore, Sqlite);
 
 /// One attempt at a batch, in one transaction. The transaction takes the write lock before
 /// it reads the head: begun deferred, it would read first, and a read transaction that then

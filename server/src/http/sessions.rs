@@ -1,0 +1,79 @@
+//! `/api/v1/sessions`: sign in, who is signed in, sign out.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use floorboard_shared::ErrorBody;
+use floorboard_shared::access::{SessionInfo, SignIn};
+
+use super::{ApiJson, Signed};
+use crate::auth::credentials;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/sessions", post(sign_in))
+        .route("/api/v1/sessions/current", axum::routing::get(current).delete(sign_out))
+}
+
+/// Sign in with a login and a password. Answers the session with its bearer token (for
+/// devices and integrations) and sets the session cookie (for browsers: HttpOnly,
+/// SameSite=Strict, Secure under TLS).
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = SignIn, tag = "sessions", security(()), responses(
+    (status = 201, description = "Signed in", body = SessionInfo,
+        headers(("Set-Cookie" = String, description = "The session cookie"))),
+    (status = 400, description = "`malformed_json`", body = ErrorBody),
+    (status = 401, description = "`bad_credentials`: the login or the password is wrong (or the account is disabled)", body = ErrorBody),
+    (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+    (status = 422, description = "`invalid_value`: JSON of the wrong shape", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`: too many failed sign-ins for this account or from this address", body = ErrorBody),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+        headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<SignIn>,
+) -> Result<Response, AppError> {
+    let (token, session) = state.auth.sign_in(&request.login, &request.password, Some(peer.ip())).await?;
+    let lifetime = state.auth.limits.lifetime.as_secs();
+    let info = SessionInfo {
+        token: Some(token.clone()),
+        principal: session.principal.clone(),
+        expires_at: session.expires_at,
+    };
+    let mut response = (StatusCode::CREATED, Json(info)).into_response();
+    if let Some(cookie) = credentials::session_cookie(&token, lifetime, state.config.secure_cookies) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/sessions/current", tag = "sessions", responses(
+    (status = 200, description = "The session (without its token)", body = SessionInfo),
+    (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
+))]
+pub async fn current(Signed(session): Signed) -> Json<SessionInfo> {
+    Json(SessionInfo { token: None, principal: session.principal.clone(), expires_at: session.expires_at })
+}
+
+/// Sign out: the session ends on every node and its websockets close.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", responses(
+    (status = 204, description = "Signed out; the cookie is cleared"),
+    (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
+    (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+        headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn sign_out(State(state): State<AppState>, Signed(session): Signed) -> Result<Response, AppError> {
+    state.auth.sign_out(&session).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, credentials::cleared_cookie(state.config.secure_cookies));
+    Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
