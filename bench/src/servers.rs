@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, Command};
@@ -15,6 +17,13 @@ use tokio::process::{Child, Command};
 use crate::procfs::Usage;
 
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// The benchmark's administrator, scrape token and signed-in account on every Floorboard
+/// node it starts. Its clients authenticate as a real deployment's devices do: a bearer token
+/// on every upgrade, looked up in the session cache.
+const ADMIN_PASSWORD: &str = "bench-admin-password";
+const SCRAPE_TOKEN: &str = "bench-scrape-token";
+const ACCOUNT: &str = "bench";
+const ACCOUNT_PASSWORD: &str = "bench-account-password";
 
 /// A reference hub from `shared/peers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +52,37 @@ impl Peer {
     }
 }
 
+/// Makes the benchmark's account on the node at `addr` (or finds it, made by another node of
+/// the same database) and signs it in: its bearer token.
+async fn sign_in_account(addr: SocketAddr) -> anyhow::Result<Arc<str>> {
+    use floorboard_shared::access::{AccountSpec, NewAccount, Role, SessionInfo, SignIn};
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let sign_in = |login: &str, password: &str| {
+        let request = SignIn { login: login.into(), password: password.into() };
+        let response = http.post(format!("{base}/api/v1/sessions")).json(&request).send();
+        async move {
+            let info: SessionInfo = response.await?.error_for_status()?.json().await?;
+            info.token.context("no token in the session")
+        }
+    };
+    let admin = sign_in("admin", ADMIN_PASSWORD).await?;
+    let spec = AccountSpec {
+        name: "Benchmark".into(),
+        roles: vec![Role::Trainer, Role::Lead],
+        queues: vec![],
+        facility: None,
+        modules: vec![],
+        disabled: false,
+    };
+    let new = NewAccount { login: ACCOUNT.into(), spec, password: Some(ACCOUNT_PASSWORD.into()) };
+    let added = http.post(format!("{base}/api/v1/users")).bearer_auth(&admin).json(&new).send().await?;
+    if !matches!(added.status().as_u16(), 201 | 409) {
+        bail!("cannot make the benchmark's account: {}", added.status());
+    }
+    Ok(sign_in(ACCOUNT, ACCOUNT_PASSWORD).await?.into())
+}
+
 /// How to run one Floorboard node.
 #[derive(Debug, Clone)]
 pub struct Serve {
@@ -63,6 +103,9 @@ pub struct Server {
     pub name: String,
     pub addr: SocketAddr,
     pub pid: u32,
+    /// Floorboard's session for the benchmark's clients (a trainer and lead, who may report
+    /// and follow every queue and board); `None` for the reference hubs.
+    pub token: Option<Arc<str>>,
     child: Child,
     log: PathBuf,
     _data: Option<tempfile::TempDir>,
@@ -79,6 +122,8 @@ impl Server {
             .args(["--board-interval-ms", &serve.board_interval_ms.to_string()])
             .args(["--max-connections", &serve.max_connections.to_string()])
             .env("RUST_LOG", "info")
+            .env("FLOORBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("FLOORBOARD_SCRAPE_TOKEN", SCRAPE_TOKEN)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if let Some(url) = &serve.database_url {
@@ -93,7 +138,8 @@ impl Server {
         .await
         .context("floorboard did not start listening")?;
         let pid = child.id().context("floorboard exited")?;
-        Ok(Server { name: "Floorboard".into(), addr, pid, child, log, _data: Some(data) })
+        let token = Some(sign_in_account(addr).await.context("cannot sign the benchmark's account in")?);
+        Ok(Server { name: "Floorboard".into(), addr, pid, token, child, log, _data: Some(data) })
     }
 
     /// Starts a reference hub from `peers_dir` (with its node_modules) on a free port.
@@ -114,7 +160,7 @@ impl Server {
             .with_context(|| format!("{} did not start listening", peer.name()))?;
         let pid = child.id().context("peer exited")?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        Ok(Server { name: peer.name().into(), addr, pid, child, log, _data: None })
+        Ok(Server { name: peer.name().into(), addr, pid, token: None, child, log, _data: None })
     }
 
     pub fn usage(&self) -> anyhow::Result<Usage> {
@@ -123,7 +169,8 @@ impl Server {
 
     /// Prometheus text from Floorboard's `/metrics`.
     pub async fn metrics(&self) -> anyhow::Result<String> {
-        Ok(reqwest::get(format!("http://{}/metrics", self.addr)).await?.error_for_status()?.text().await?)
+        let request = reqwest::Client::new().get(format!("http://{}/metrics", self.addr)).bearer_auth(SCRAPE_TOKEN);
+        Ok(request.send().await?.error_for_status()?.text().await?)
     }
 
     /// Keeps Floorboard's final metrics next to its log, then kills the process and waits.

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -12,8 +13,12 @@ use futures_util::{StreamExt, TryStreamExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
+
+use crate::servers::Server;
 
 pub type Socket = WebSocketStream<TcpStream>;
 
@@ -28,16 +33,18 @@ pub fn now_micros() -> i64 {
 }
 
 /// How to open one connection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Dial {
     pub addr: SocketAddr,
     /// SO_RCVBUF before connecting, for clients that should fill up quickly.
     pub recv_buffer: Option<u32>,
+    /// The session sent as a bearer token on the upgrade (Floorboard's; the hubs take none).
+    pub token: Option<Arc<str>>,
 }
 
 impl Dial {
-    pub fn to(addr: SocketAddr) -> Dial {
-        Dial { addr, recv_buffer: None }
+    pub fn to(server: &Server) -> Dial {
+        Dial { addr: server.addr, recv_buffer: None, token: server.token.clone() }
     }
 
     /// Opens connection number `index` to `/ws`, retrying refusals and timeouts with back-off.
@@ -70,8 +77,11 @@ impl Dial {
         socket.bind(SocketAddr::new(source_address(index).into(), 0))?;
         let stream = socket.connect(self.addr).await.with_context(|| format!("connect to {}", self.addr))?;
         stream.set_nodelay(true)?;
-        let url = format!("ws://{}{path}", self.addr);
-        let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(client_config())).await?;
+        let mut request = IntoClientRequest::into_client_request(format!("ws://{}{path}", self.addr))?;
+        if let Some(token) = &self.token {
+            request.headers_mut().insert(AUTHORIZATION, format!("Bearer {token}").parse()?);
+        }
+        let (ws, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(client_config())).await?;
         Ok(ws)
     }
 }

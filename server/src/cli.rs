@@ -73,6 +73,18 @@ pub struct ServeArgs {
     /// there is no account at all; without it a one-time password is printed once.
     #[arg(long, env = "FLOORBOARD_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// A host name clients reach the server by (repeat, or comma-separate in the variable);
+    /// IP addresses and `localhost` are always answered, other names refused (DNS rebinding).
+    #[arg(long = "host", env = "FLOORBOARD_HOSTS", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// An origin besides the server's own whose pages may use it, e.g.
+    /// `https://wall.example.org` (repeat, or comma-separate in the variable).
+    #[arg(long = "origin", env = "FLOORBOARD_ORIGINS", value_delimiter = ',')]
+    pub origins: Vec<String>,
+    /// A bearer token for reading `/metrics` and the API document (a Prometheus scraper);
+    /// without it only an administrator's session reads them.
+    #[arg(long, env = "FLOORBOARD_SCRAPE_TOKEN", hide_env_values = true)]
+    pub scrape_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -87,6 +99,9 @@ impl ServeArgs {
         config.web_dir = Some(self.web_dir);
         config.db_pool_size = self.db_pool_size.max(2);
         config.admin_password = self.admin_password;
+        config.hosts = self.hosts;
+        config.origins = self.origins;
+        config.scrape_token = self.scrape_token.filter(|t| !t.is_empty());
         config.database_url = match self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
             Some(_) => anyhow::bail!("--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"),

@@ -39,6 +39,15 @@ pub struct Config {
     pub sessions: crate::auth::SessionLimits,
     /// Whether the session cookie is marked `Secure` (the server or its proxy speaks TLS).
     pub secure_cookies: bool,
+    /// Whether clients reach the server over TLS (its own or a proxy's): HSTS is sent.
+    pub tls: bool,
+    /// Host names the server answers to besides IP addresses and `localhost` (`http::edge`).
+    pub hosts: Vec<String>,
+    /// Origins besides the server's own whose pages may use it (`http::edge`).
+    pub origins: Vec<String>,
+    /// A bearer token that reads `/metrics` and the API document (a Prometheus scraper);
+    /// otherwise an administrator's session does.
+    pub scrape_token: Option<String>,
 }
 
 impl Config {
@@ -60,6 +69,10 @@ impl Config {
             admin_password: None,
             sessions: crate::auth::SessionLimits::default(),
             secure_cookies: false,
+            tls: false,
+            hosts: Vec::new(),
+            origins: Vec::new(),
+            scrape_token: None,
         }
     }
 }

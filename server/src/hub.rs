@@ -481,7 +481,7 @@ pub(crate) mod testing {
             reported_seq: seq,
             seq,
         };
-        Event { seq, at: now, change: Change::Reported, issue }
+        Event { seq, at: now, change: Change::Reported, actor: None, issue }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{Receipt, StatusChange};
 use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
@@ -12,11 +13,14 @@ use crate::state::AppState;
 use crate::store::{Applied, Command};
 use crate::telemetry;
 
-/// Validates, routes and durably commits a report. A retry of an acknowledged report gets
-/// the same receipt, marked `duplicate`, and stores nothing.
-pub async fn submit_report(state: &AppState, draft: ReportDraft) -> Result<Receipt, ErrorBody> {
+/// Validates, routes and durably commits a report filed by `by`, its reporter whatever the
+/// draft says. A retry of an acknowledged report gets the same receipt, marked `duplicate`,
+/// and stores nothing.
+pub async fn submit_report(state: &AppState, by: &Principal, mut draft: ReportDraft) -> Result<Receipt, ErrorBody> {
     let id = draft.id;
     let outcome = async {
+        decide(by, Action::Submit)?;
+        by.login.as_str().clone_into(&mut draft.reporter);
         let report = draft.validate(&state.config.golive)?;
         let queues = route_report(&report, &state.config.golive);
         state.committer.apply(Command::Submit { report, queues }).await
@@ -56,10 +60,16 @@ fn receipt(issue: &Issue, duplicate: bool) -> Receipt {
     }
 }
 
-/// Moves an issue to another status, with a note where one is required.
-pub async fn change_status(state: &AppState, id: ReportId, change: StatusChange) -> Result<Issue, ErrorBody> {
+/// Moves an issue to another status, with a note where one is required, by `by` if the
+/// access policy lets `by` act on the issue as it stands when the change is applied.
+pub async fn change_status(
+    state: &AppState,
+    by: Arc<Principal>,
+    id: ReportId,
+    change: StatusChange,
+) -> Result<Issue, ErrorBody> {
     let note = validate_note(change.note, change.status).map_err(|e| e.with_id(id))?;
-    match state.committer.apply(Command::SetStatus { id, to: change.status, note }).await? {
+    match state.committer.apply(Command::SetStatus { id, to: change.status, note, by }).await? {
         Applied::Committed(event) => {
             tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
             Ok(Arc::unwrap_or_clone(event).issue)

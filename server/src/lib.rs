@@ -30,6 +30,7 @@ pub mod http;
 pub mod hub;
 pub mod intake;
 pub mod listener;
+pub mod reads;
 pub mod simulate;
 pub mod state;
 pub mod store;

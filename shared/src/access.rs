@@ -187,7 +187,6 @@ pub struct AccountIssued {
 /// and the password (set or reset on its own).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct AccountSpec {
     pub name: String,
     pub roles: Vec<Role>,

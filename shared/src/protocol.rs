@@ -112,6 +112,10 @@ pub struct Event {
     pub at: OffsetDateTime,
     #[serde(flatten)]
     pub change: Change,
+    /// Who made the change: the signed-in login of the reporter or of the staff member.
+    /// Absent on events committed before accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<ReporterId>,
     pub issue: Issue,
 }
 

@@ -1,21 +1,24 @@
 //! Browser end-to-end tests: the real server serving the built front end, driven in
-//! headless Chromium. They assert what a trainer, an analyst and a training lead see.
+//! headless Chromium. They assert what a trainer, an analyst and a training lead see, each
+//! signed in through the sign-in screen first.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Instant;
 
+use floorboard_shared::access::Role;
 use floorboard_shared::protocol::{ClientMsg, IssuesAt, MAX_FRAME_BYTES, PROTOCOL_VERSION, ServerMsg};
-use floorboard_shared::{Kind, Severity, Status};
+use floorboard_shared::{ErrorBody, Kind, Severity, Status};
 use floorboard_tests::browser::{Browser, Chromedriver, web_dist};
-use floorboard_tests::{TestServer, draft};
+use floorboard_tests::{Http, TESTER, TESTER_PASSWORD, TestServer, draft, spec};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
-/// Where the tablet keeps reports waiting to send (web/src/outbox.rs).
-const OUTBOX_KEY: &str = "floorboard.outbox.v1";
+/// Where the tablet keeps the tester's reports waiting to send (web/src/outbox.rs: each
+/// person's under their login).
+const OUTBOX_KEY: &str = "floorboard.outbox.v1:trainer-07";
 /// A summary the patient-data screen refuses, about a fictional patient.
 const WITH_MRN: &str = "pt MRN 4829137 chart won't open";
 const FIXED: &str = "Chart won't open from the unit census";
@@ -24,12 +27,17 @@ async fn server() -> TestServer {
     TestServer::spawn_with(|c| c.web_dir = Some(web_dist())).await
 }
 
-/// Checks the tablet in to 4 West at Riverbend as trainer-07.
+/// Signs `browser` in as the test server's tester, trainer-07: a trainer and a lead, so every
+/// screen is theirs.
+async fn sign_in_as_tester(browser: &Browser, base: &str) {
+    browser.sign_in(base, TESTER, TESTER_PASSWORD).await;
+}
+
+/// Checks the signed-in tablet in to 4 West at Riverbend.
 async fn check_in(tablet: &Browser, base: &str) {
     tablet.goto(&format!("{base}/report")).await;
-    tablet.type_into("input[autocomplete='username']", "trainer-07").await;
-    tablet.select(".checkin select:nth-of-type(1)", "rmc").await;
-    tablet.select(".checkin label:nth-of-type(3) select", "rmc-4w").await;
+    tablet.select(".checkin select[name='facility']", "rmc").await;
+    tablet.select(".checkin select[name='unit']", "rmc-4w").await;
     tablet.click(".checkin button[type='submit']").await;
     tablet.find(".report-form").await;
 }
@@ -57,6 +65,9 @@ async fn a_report_on_the_tablet_appears_on_queues_and_the_board() {
     let (tablet, queues, board) = (driver.browser().await, driver.browser().await, driver.browser().await);
     board.set_size(1920, 1080).await;
     tablet.set_size(800, 1280).await; // a 10-inch tablet, portrait
+    for browser in [&tablet, &queues, &board] {
+        sign_in_as_tester(browser, &base).await;
+    }
 
     watch_queue(&queues, &base, "analysts-clindoc").await;
     board.goto(&format!("{base}/board")).await;
@@ -97,6 +108,7 @@ async fn a_report_made_while_the_server_is_down_is_delivered_once_even_after_a_r
     let driver = Chromedriver::start().await;
     let tablet = driver.browser().await;
 
+    sign_in_as_tester(&tablet, &base).await;
     check_in(&tablet, &base).await;
     tablet.find_text(".conn", "Live").await;
     // The service worker has the app shell before the network goes away.
@@ -108,7 +120,8 @@ async fn a_report_made_while_the_server_is_down_is_delivered_once_even_after_a_r
     tablet.find_text(".conn", "1 waiting to send").await;
     tablet.screenshot("report-offline").await;
 
-    // A reload in the dead zone: the page comes from the device, the report is still there.
+    // A reload in the dead zone: the page comes from the device, the report is still there
+    // (the device remembers who is signed in while the server cannot say).
     tablet.client.refresh().await.expect("reload");
     tablet.find_text(".outbox", "Agency nurse has no Epic login yet").await;
     tablet.find_text(".conn", "1 waiting to send").await;
@@ -132,6 +145,8 @@ async fn a_status_change_on_the_queues_shows_under_my_reports() {
     let base = format!("http://{}", server.addr);
     let driver = Chromedriver::start().await;
     let (tablet, queues) = (driver.browser().await, driver.browser().await);
+    sign_in_as_tester(&tablet, &base).await;
+    sign_in_as_tester(&queues, &base).await;
 
     check_in(&tablet, &base).await;
     report(&tablet, "access", "patient_safety", "clindoc", "Badge tap login fails on WOW in hall").await;
@@ -165,6 +180,11 @@ async fn every_control_on_every_screen_has_a_label() {
         return [...document.querySelectorAll('input, select, textarea, button')]
             .filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120));
     "#;
+    browser.goto(&format!("{base}/signin")).await;
+    browser.find("form.signin").await;
+    let found = browser.client.execute(unlabelled, vec![]).await.unwrap();
+    assert_eq!(found, serde_json::json!([]), "unlabelled controls on /signin");
+    sign_in_as_tester(&browser, &base).await;
     check_in(&browser, &base).await;
     for screen in ["/report", "/queues", "/board"] {
         browser.goto(&format!("{base}{screen}")).await;
@@ -216,6 +236,7 @@ async fn a_patient_identifier_shows_under_the_summary_while_typing_and_nothing_i
     let driver = Chromedriver::start().await;
     let tablet = driver.browser().await;
     tablet.set_size(800, 1280).await;
+    sign_in_as_tester(&tablet, &base).await;
     check_in(&tablet, &base).await;
     tablet.find_text(".conn", "Live").await;
 
@@ -256,6 +277,7 @@ async fn a_report_the_server_refuses_after_it_left_waits_under_needs_editing_unt
     let driver = Chromedriver::start().await;
     let tablet = driver.browser().await;
     tablet.set_size(800, 1280).await;
+    sign_in_as_tester(&tablet, &base).await;
     check_in(&tablet, &base).await;
     tablet.find_text(".conn", "Live").await;
 
@@ -388,8 +410,9 @@ async fn a_server_on_another_protocol_version_offers_a_reload_that_gets_the_new_
     let tablet = driver.browser().await;
     tablet.set_size(800, 1280).await;
 
-    // The same version: no banner.
-    tablet.goto(&format!("http://{}/", server.addr)).await;
+    // The same version: no banner. (The session cookie is the host's: it holds for the
+    // newer server's port too.)
+    sign_in_as_tester(&tablet, &server.base()).await;
     tablet.find_text(".conn", "Live").await;
     assert!(tablet.client.find_all(fantoccini::Locator::Css(".update")).await.unwrap().is_empty());
 
@@ -419,4 +442,175 @@ async fn a_server_on_another_protocol_version_offers_a_reload_that_gets_the_new_
         .await;
     tablet.find_text(".outbox", "Agency nurse has no Epic login yet").await;
     tablet.find_text(".conn", "1 waiting to send").await;
+}
+
+/// Whether an element matching `css` is on the page now.
+async fn shows(browser: &Browser, css: &str) -> bool {
+    !browser.client.find_all(fantoccini::Locator::Css(css)).await.expect("find").is_empty()
+}
+
+/// The screens the header offers.
+async fn screen_links(browser: &Browser) -> Vec<String> {
+    browser.find(".topbar nav").await;
+    let mut links = Vec::new();
+    for link in browser.client.find_all(fantoccini::Locator::Css(".topbar nav a")).await.expect("links") {
+        links.push(link.text().await.expect("text"));
+    }
+    links
+}
+
+#[tokio::test]
+async fn signing_in_shows_the_servers_refusal_then_the_screen_asked_for_and_signing_out_stays_out() {
+    let server = server().await;
+    let base = server.base();
+    let driver = Chromedriver::start().await;
+    let browser = driver.browser().await;
+    browser.set_size(800, 1280).await;
+
+    // The queues asked for with no session: the sign-in screen in their place.
+    browser.goto(&format!("{base}/queues")).await;
+    browser.find("form.signin").await;
+    assert_eq!(attr(&browser, "input[name='login']", "autocomplete").await.as_deref(), Some("username"));
+    assert_eq!(attr(&browser, "input[name='password']", "autocomplete").await.as_deref(), Some("current-password"));
+    assert_eq!(attr(&browser, "#signin-problem", "aria-live").await.as_deref(), Some("assertive"));
+    browser.screenshot("signin").await;
+
+    // A wrong password: the server's own words, and still the sign-in screen.
+    let refused = floorboard_tests::sign_in(&base, TESTER, "not-the-password").await.expect_err("a wrong password");
+    let says = refused.json::<ErrorBody>().await.expect("an error body").message;
+    browser.fill_sign_in(TESTER, "not-the-password").await;
+    browser.find_text("#signin-problem", &says).await;
+    browser.screenshot("signin-refused").await;
+    assert!(shows(&browser, "form.signin").await);
+    assert!(!shows(&browser, ".who").await, "nobody is signed in");
+    assert!(!shows(&browser, ".queue-chooser").await);
+    assert_eq!(value(&browser, "input[name='password']").await.as_deref(), Some(""), "typed again, not kept");
+
+    // The right one, by keyboard alone (Enter in the password field): who is signed in, and
+    // the screen that was asked for.
+    assert_eq!(value(&browser, "input[name='login']").await.as_deref(), Some(TESTER), "the login is kept");
+    browser.type_into("input[name='password']", &format!("{TESTER_PASSWORD}\u{E007}")).await;
+    browser.find_text(".who-login", TESTER).await;
+    browser.find_text(".who-name", "Test Account").await;
+    browser.find(".queue-chooser").await;
+    assert_eq!(browser.path().await, "/queues");
+    assert_eq!(screen_links(&browser).await, ["Report", "Queues", "Board"], "a trainer and lead has every screen");
+    browser.find_text(".conn", "Live").await;
+
+    // Signing out: the sign-in screen, and a reload stays there (the session is gone).
+    browser.click(".who button.sign-out").await;
+    browser.find("form.signin").await;
+    assert_eq!(browser.path().await, "/signin");
+    assert!(!shows(&browser, ".who").await);
+    browser.client.refresh().await.expect("reload");
+    browser.find("form.signin").await;
+    assert!(!shows(&browser, ".who").await, "still signed out after a reload");
+}
+
+#[tokio::test]
+async fn a_trainer_has_the_tablet_but_no_queues_and_reports_as_themselves() {
+    let server = server().await;
+    let base = server.base();
+    let ana = spec_with(&[Role::Trainer], "Ana Díaz", "sjh", &["willow", "clindoc"]);
+    server.account("ana.diaz", ana).await;
+    let driver = Chromedriver::start().await;
+    let tablet = driver.browser().await;
+    tablet.set_size(800, 1280).await;
+
+    tablet.sign_in(&base, "ana.diaz", "password-of-ana.diaz").await;
+    tablet.find_text(".who-name", "Ana Díaz").await;
+    assert_eq!(screen_links(&tablet).await, ["Report"], "no queues, no board");
+    // A link kept from another account leads nowhere.
+    tablet.goto(&format!("{base}/queues")).await;
+    tablet.find_text("main .empty", "Not open to this account").await;
+    assert!(!shows(&tablet, ".queue-chooser").await);
+
+    // Check-in starts at her facility; the form at her first module; no name to type.
+    tablet.goto(&format!("{base}/report")).await;
+    tablet.find(".checkin").await;
+    tablet.wait_until("return document.querySelector(\".checkin select[name='facility']\").value === 'sjh'").await;
+    assert!(!shows(&tablet, ".checkin input").await, "the session says who reports");
+    tablet.select(".checkin select[name='unit']", "sjh-2a").await;
+    tablet.click(".checkin button[type='submit']").await;
+    tablet.find(".report-form").await;
+    tablet.wait_until("return document.querySelector(\"select[name='module']\").value === 'willow'").await;
+    report(&tablet, "training_gap", "low", "willow", "Pharmacist unsure where to verify IV rates").await;
+    tablet.find_text(".mine .issue", "Pharmacist unsure where to verify IV rates").await;
+    tablet.screenshot("report-trainer").await;
+
+    let hers: IssuesAt = server.http().get_json("/api/v1/reporters/ana.diaz/reports").await;
+    assert_eq!(hers.issues.len(), 1);
+    let sent = &hers.issues[0].report;
+    assert_eq!((sent.reporter.as_str(), sent.facility.as_str(), sent.module.as_str()), ("ana.diaz", "sjh", "willow"));
+}
+
+/// An account of `roles` named `name`, at `facility`, working `modules`.
+fn spec_with(roles: &[Role], name: &str, facility: &str, modules: &[&str]) -> floorboard_shared::access::AccountSpec {
+    floorboard_shared::access::AccountSpec {
+        name: name.into(),
+        facility: Some(facility.into()),
+        modules: modules.iter().map(|&m| m.into()).collect(),
+        ..spec(roles)
+    }
+}
+
+#[tokio::test]
+async fn a_report_waiting_on_a_shared_tablet_is_neither_shown_to_nor_sent_by_the_next_person() {
+    let server = server().await;
+    let (addr, store) = (server.addr, server.store.clone());
+    let base = server.base();
+    server.account("ana.diaz", spec_with(&[Role::Trainer], "Ana Díaz", "rmc", &["clindoc"])).await;
+    let driver = Chromedriver::start().await;
+    let tablet = driver.browser().await;
+    tablet.set_size(800, 1280).await;
+
+    sign_in_as_tester(&tablet, &base).await;
+    check_in(&tablet, &base).await;
+    tablet.find_text(".conn", "Live").await;
+    tablet.wait_until("return navigator.serviceWorker.controller !== null").await;
+    let cookie = tablet.client.get_named_cookie("floorboard_session").await.expect("the session cookie");
+    let session = Http::new(base.clone(), Some(cookie.value().to_owned()));
+
+    // In a dead zone, trainer-07 makes a report: it waits on the tablet.
+    server.stop().await;
+    tablet.wait_gone(".conn-label", "Live").await;
+    report(&tablet, "access", "medium", "clindoc", "Agency nurse has no Epic login yet").await;
+    tablet.find_text(".conn", "1 waiting to send").await;
+
+    // Meanwhile the session ends (expired, or signed out elsewhere): the server is back, and
+    // the tablet, told so on reconnecting, asks for a sign-in and sends nothing.
+    let elsewhere = TestServer::spawn_on(&store, |c| c.web_dir = Some(web_dist())).await;
+    let ended = Http { base: elsewhere.base(), ..session }.request(reqwest::Method::DELETE, "/api/v1/sessions/current");
+    assert_eq!(ended.send().await.expect("DELETE").status(), 204);
+    elsewhere.stop().await;
+    let server = TestServer::spawn_at(addr, &store, |c| c.web_dir = Some(web_dist())).await;
+    // As a tablet does when it finds its Wi-Fi again, rather than at its backoff's next try.
+    tablet.client.execute("window.dispatchEvent(new Event('online')); return true", vec![]).await.expect("online");
+    tablet.find_text(".signin .notice", "Your session ended").await;
+    tablet.screenshot("signin-session-ended").await;
+    assert_eq!(stored_outbox(&tablet).await.as_array().map(Vec::len), Some(1), "kept on the tablet");
+
+    // Another person on the same tablet: not theirs to see or send.
+    tablet.fill_sign_in("ana.diaz", "password-of-ana.diaz").await;
+    tablet.find_text(".who-login", "ana.diaz").await;
+    tablet.find(".report-form").await;
+    tablet.find_text(".conn", "Live").await;
+    report(&tablet, "process", "low", "clindoc", "Float pool badge list is out of date").await;
+    tablet.find_text(".mine .issue", "Float pool badge list is out of date").await;
+    assert!(!shows(&tablet, ".outbox").await, "nothing of trainer-07's waits in view");
+    assert!(!tablet.find(".conn").await.text().await.unwrap().contains("waiting"));
+    assert!(reports_of_trainer_07(&server).await.issues.is_empty(), "trainer-07's report was not sent");
+
+    // Back in as trainer-07: the report goes out, once.
+    tablet.click(".who button.sign-out").await;
+    tablet.fill_sign_in(TESTER, TESTER_PASSWORD).await;
+    tablet.find_text(".who-login", TESTER).await;
+    tablet.goto(&format!("{base}/report")).await;
+    tablet.find_text(".mine .issue", "Agency nurse has no Epic login yet").await;
+    tablet.wait_gone(".conn", "waiting to send").await;
+    let mine = reports_of_trainer_07(&server).await;
+    assert_eq!(mine.issues.len(), 1, "delivered exactly once");
+    assert_eq!(mine.issues[0].report.reporter.as_str(), TESTER);
+    let hers: IssuesAt = server.http().get_json("/api/v1/reporters/ana.diaz/reports").await;
+    assert_eq!(hers.issues.len(), 1, "only her own");
 }

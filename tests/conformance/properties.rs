@@ -218,7 +218,11 @@ async fn serialise_and_move(store: &dyn Store, cases: Vec<(ReportDraft, Vec<Stat
                 continue;
             };
             let id = issue.report.id;
-            let outcomes = apply(store, vec![Command::SetStatus { id, to: change.status, note: note.clone() }]).await?;
+            let outcomes = apply(
+                store,
+                vec![Command::SetStatus { id, to: change.status, note: note.clone(), by: floorboard_tests::lead() }],
+            )
+            .await?;
             let moved = committed(&outcomes[0], id)?;
             prop_assert_eq!(&moved.change, &Change::StatusChanged { from: issue.status });
             prop_assert_eq!(moved.issue.status, change.status);

@@ -162,7 +162,8 @@ async fn a_bad_board_in_the_upgrade_request_refuses_the_upgrade() {
         [("board&digest=not-hex", "digest"), ("board&resume_from=-1", "resume_from"), ("digest=", "digest")]
     {
         let url = format!("{}?{query}", server.ws_url());
-        let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = tokio_tungstenite::connect_async(&url).await
+        let Err(tokio_tungstenite::tungstenite::Error::Http(response)) =
+            tokio_tungstenite::connect_async(TestServer::upgrade_request(&url, &server.token)).await
         else {
             panic!("{query}: the upgrade was not refused");
         };
@@ -173,7 +174,7 @@ async fn a_bad_board_in_the_upgrade_request_refuses_the_upgrade() {
     }
     let err_without_board = format!("{}?resume_from=3", server.ws_url());
     let Err(tokio_tungstenite::tungstenite::Error::Http(response)) =
-        tokio_tungstenite::connect_async(&err_without_board).await
+        tokio_tungstenite::connect_async(TestServer::upgrade_request(&err_without_board, &server.token)).await
     else {
         panic!("a resume point without a board was accepted");
     };
@@ -218,8 +219,7 @@ async fn every_rejection_has_the_documented_body_with_the_bare_field_name() {
 
     // A cross-site form cannot post: the body must say it is JSON.
     let response = http
-        .client
-        .post(http.base.clone() + "/api/v1/reports")
+        .request(reqwest::Method::POST, "/api/v1/reports")
         .header("content-type", "text/plain")
         .body(ok.to_string())
         .send()
@@ -228,7 +228,7 @@ async fn every_rejection_has_the_documented_body_with_the_bare_field_name() {
     assert_eq!(response.status(), 415);
     assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::UnsupportedMediaType);
 
-    let response = http.client.delete(http.base.clone() + "/api/v1/reports").send().await.unwrap();
+    let response = http.request(reqwest::Method::DELETE, "/api/v1/reports").send().await.unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::MethodNotAllowed);
 

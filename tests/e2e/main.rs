@@ -1,5 +1,6 @@
 //! End-to-end tests: the real server over real websockets and HTTP, on a real SQLite file.
 
+mod access;
 mod accounts;
 mod bad_input;
 mod cluster;

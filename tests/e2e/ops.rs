@@ -19,7 +19,7 @@ async fn metrics_count_reports_by_outcome() {
     let bad = floorboard_shared::ReportDraft { unit: "rmc-99z".into(), ..draft("rmc-4w", Kind::Access, Severity::Low) };
     tablet.submit(&bad).await.unwrap_err();
 
-    let text = server.http().get("/metrics").await.text().await.unwrap();
+    let text = server.admin().await.get("/metrics").await.text().await.unwrap();
     for name in [
         "floorboard_reports_accepted_total",
         "floorboard_reports_refused_total{code=\"unknown_unit\"}",
@@ -35,7 +35,7 @@ async fn metrics_count_reports_by_outcome() {
 #[tokio::test]
 async fn the_openapi_document_lists_the_api() {
     let server = TestServer::spawn().await;
-    let doc: serde_json::Value = server.http().get_json("/api/openapi.json").await;
+    let doc: serde_json::Value = server.admin().await.get_json("/api/openapi.json").await;
     for path in ["/api/v1/reports", "/api/v1/reports/{id}/status", "/api/v1/queues/{queue}/issues", "/api/v1/board"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -48,7 +48,7 @@ async fn the_openapi_document_lists_the_api() {
 async fn the_openapi_document_keeps_the_servers_constraints() {
     let server = TestServer::spawn().await;
     let http = server.http();
-    let doc: serde_json::Value = http.get_json("/api/openapi.json").await;
+    let doc: serde_json::Value = server.admin().await.get_json("/api/openapi.json").await;
     let schemas = &doc["components"]["schemas"];
     assert_eq!(schemas["ReportId"]["format"], "uuid");
     for id in ["FacilityId", "UnitId", "ModuleId", "QueueId"] {

@@ -50,7 +50,10 @@ async fn a_database_poisoned_by_the_old_build_is_repaired_and_every_path_reads_i
         "id": id(5), "facility": "rmc", "unit": "rmc-ed", "module": "asap", "kind": "process", "severity": "low",
         "summary": "Cafe\u{301} cart label printer jams", "reporter": "trainer-09", "reported_at": "2026-11-21T08:03:00Z"
     });
-    let response = http.post_json("/api/v1/reports", &retry).await;
+    // Sent by its reporter, signed in: reports are filed as the signed-in account.
+    let reporter =
+        server.account("trainer-09", floorboard_tests::spec(&[floorboard_shared::access::Role::Trainer])).await;
+    let response = reporter.http().post_json("/api/v1/reports", &retry).await;
     assert_eq!(response.status(), 200, "a duplicate");
     let receipt: floorboard_shared::protocol::Receipt = response.json().await.expect("a receipt");
     assert!(receipt.duplicate);

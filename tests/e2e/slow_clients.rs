@@ -51,7 +51,7 @@ async fn a_stalled_client_does_not_hold_up_the_others_and_is_disconnected() {
 
     // The server gives up on the stalled client once it has taken nothing for the send
     // timeout (no other test here has a client dropped as too slow).
-    let http = server.http();
+    let http = server.admin().await;
     tokio::time::timeout(floorboard_tests::WAIT, async {
         while !http.get("/metrics").await.text().await.unwrap().contains(TOO_SLOW) {
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -179,6 +179,28 @@ impl Browser {
     pub async fn set_size(&self, width: u32, height: u32) {
         self.client.set_window_size(width, height).await.expect("resize");
     }
+
+    /// Signs in through the sign-in screen of the server at `base` (`http://host:port`), as a
+    /// person would, and waits until the header names who is signed in. The page is then
+    /// the home screen; the session cookie holds for every page of that host.
+    pub async fn sign_in(&self, base: &str, login: &str, password: &str) {
+        self.goto(&format!("{base}/signin")).await;
+        self.fill_sign_in(login, password).await;
+        self.find_text(".who-login", login).await;
+    }
+
+    /// Fills and sends the sign-in form on the page now (at `/signin`, or in place of a
+    /// screen while nobody is signed in).
+    pub async fn fill_sign_in(&self, login: &str, password: &str) {
+        self.type_into("form.signin input[name='login']", login).await;
+        self.type_into("form.signin input[name='password']", password).await;
+        self.click("form.signin button[type='submit']").await;
+    }
+
+    /// The path of the page shown now.
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.expect("current URL").path().to_owned()
+    }
 }
 
 /// `$FLOORBOARD_ARTIFACTS`, or `target/artifacts/screenshots` in the workspace.

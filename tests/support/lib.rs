@@ -63,6 +63,12 @@ pub async fn provision(base: &str, login: &str, password: &str, spec: AccountSpe
     sign_in(base, login, password).await.unwrap_or_else(|r| panic!("{login} signs in: {}", r.status()))
 }
 
+/// A lead of every facility, as the store sees the principal of a status change.
+pub fn lead() -> std::sync::Arc<floorboard_shared::access::Principal> {
+    let account = spec(&[Role::Lead]).account(floorboard_shared::ReporterId::parse(TESTER).expect("a login"));
+    std::sync::Arc::new(account.principal(floorboard_shared::access::Reach::Session))
+}
+
 /// What an account of `roles` is, with nothing else set.
 pub fn spec(roles: &[Role]) -> AccountSpec {
     AccountSpec {
@@ -147,6 +153,21 @@ impl TestServer {
         Http::new(self.base(), Some(self.token.clone()))
     }
 
+    /// An HTTP client signed in as the first administrator (accounts, `/metrics`, the API
+    /// document).
+    pub async fn admin(&self) -> Http {
+        let token = sign_in(&self.base(), "admin", ADMIN_PASSWORD).await.expect("the administrator signs in");
+        Http::new(self.base(), Some(token))
+    }
+
+    /// A websocket upgrade request to `url` signed in with `token`, to refuse or connect.
+    pub fn upgrade_request(url: &str, token: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .expect("a websocket URL");
+        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("a header value"));
+        request
+    }
+
     /// An HTTP client with no session.
     pub fn anonymous(&self) -> Http {
         Http::new(self.base(), None)
@@ -200,9 +221,7 @@ pub struct WsClient {
 impl WsClient {
     /// Connects with the session `token` (a bearer token on the upgrade) and reads the `welcome`.
     pub async fn connect(url: &str, token: &str) -> WsClient {
-        let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
-            .expect("a websocket URL");
-        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("a header value"));
+        let request = TestServer::upgrade_request(url, token);
         let (stream, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
             .await
             .expect("connect in time")

@@ -1,38 +1,87 @@
-//! The HTTP API, for what is not a live stream: the go-live catalog, queue counts, a unit's
-//! issues, status changes.
+//! The HTTP API, for what is not a live stream: the session, the go-live catalog, queue
+//! counts, a unit's issues, status changes. Every call goes through `send`, which notices
+//! when the server no longer knows the session (`unauthenticated`) and says so once.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use floorboard_shared::access::{SessionInfo, SignIn};
 use floorboard_shared::golive::GoLiveSpec;
 use floorboard_shared::protocol::{IssuesAt, QueueSummary, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, GoLive, Issue, Kind, ReportId, UnitId};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
-async fn json<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, ErrorBody> {
-    let unreachable = || ErrorBody::new(ErrorCode::Unavailable, "the server cannot be reached");
-    let response = response.map_err(|_| unreachable())?;
+thread_local! {
+    /// Counts sign-ins and sign-outs: an `unauthenticated` answer to a request sent before the
+    /// latest one says nothing about the session the page holds now.
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
+    static ON_SESSION_ENDED: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Another session began, or the page's ended.
+pub fn new_session_epoch() {
+    EPOCH.set(EPOCH.get() + 1);
+}
+
+/// `ended` runs when a request made in the current session is answered `unauthenticated`.
+pub fn on_session_ended(ended: impl Fn() + 'static) {
+    ON_SESSION_ENDED.set(Some(Rc::new(ended)));
+}
+
+fn unreachable() -> ErrorBody {
+    ErrorBody::new(ErrorCode::Unavailable, "the server cannot be reached")
+}
+
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ErrorBody> {
+    let epoch = EPOCH.get();
+    let request = request.map_err(|_| ErrorBody::new(ErrorCode::Internal, "could not encode the request"))?;
+    let response = request.send().await.map_err(|_| unreachable())?;
     if response.ok() {
-        response.json().await.map_err(|_| ErrorBody::new(ErrorCode::Internal, "unexpected answer from the server"))
-    } else {
-        Err(response.json::<ErrorBody>().await.unwrap_or_else(|_| unreachable()))
+        return Ok(response);
     }
+    let refusal = response.json::<ErrorBody>().await.unwrap_or_else(|_| unreachable());
+    if refusal.code == ErrorCode::Unauthenticated && EPOCH.get() == epoch {
+        // Cloned out first: the handler signs out, which starts a new epoch.
+        if let Some(ended) = ON_SESSION_ENDED.with_borrow(Clone::clone) {
+            ended();
+        }
+    }
+    Err(refusal)
+}
+
+async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Result<T, ErrorBody> {
+    let response = send(request).await?;
+    response.json().await.map_err(|_| ErrorBody::new(ErrorCode::Internal, "unexpected answer from the server"))
+}
+
+pub async fn session() -> Result<SessionInfo, ErrorBody> {
+    json(Request::get("/api/v1/sessions/current").build()).await
+}
+
+/// Signs in; the server sets the session cookie, which every later request and the
+/// websocket carry (same origin).
+pub async fn sign_in(credentials: &SignIn) -> Result<SessionInfo, ErrorBody> {
+    json(Request::post("/api/v1/sessions").json(credentials)).await
+}
+
+pub async fn sign_out() -> Result<(), ErrorBody> {
+    send(Request::delete("/api/v1/sessions/current").build()).await.map(drop)
 }
 
 pub async fn golive() -> Result<GoLive, ErrorBody> {
-    let spec: GoLiveSpec = json(Request::get("/api/v1/golive").send().await).await?;
+    let spec: GoLiveSpec = json(Request::get("/api/v1/golive").build()).await?;
     GoLive::try_from(spec).map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))
 }
 
 pub async fn queues() -> Result<Vec<QueueSummary>, ErrorBody> {
-    json(Request::get("/api/v1/queues").send().await).await
+    json(Request::get("/api/v1/queues").build()).await
 }
 
 pub async fn unit_issues(unit: &UnitId, kind: Kind) -> Result<IssuesAt, ErrorBody> {
-    json(Request::get(&format!("/api/v1/units/{unit}/issues?kind={}", kind.as_str())).send().await).await
+    json(Request::get(&format!("/api/v1/units/{unit}/issues?kind={}", kind.as_str())).build()).await
 }
 
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {
-    let request = Request::post(&format!("/api/v1/reports/{id}/status"))
-        .json(change)
-        .map_err(|_| ErrorBody::new(ErrorCode::Internal, "could not encode the request"))?;
-    json(request.send().await).await
+    json(Request::post(&format!("/api/v1/reports/{id}/status")).json(change)).await
 }

@@ -1,17 +1,25 @@
-//! The shell: routes, the connection indicator, and the context every screen shares (the
-//! live connection and the go-live catalog).
+//! The shell: sign-in, routes, the header (the screens this account may use, the connection,
+//! who is signed in), and the context every screen shares (the session, the live connection,
+//! the go-live catalog, and on screens the signed-in `Arc<Principal>`).
 
 use std::sync::Arc;
 
+use floorboard_shared::access::{Action, Denied, Principal, decide};
 use floorboard_shared::protocol::PROTOCOL_VERSION;
-use floorboard_shared::{GoLive, ModuleId, UnitId};
+use floorboard_shared::{ErrorCode, GoLive, ModuleId, UnitId};
+use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
 use crate::live::{ConnStatus, Live};
+use crate::session::{Auth, Who};
+use crate::signin::SignInPage;
 use crate::{api, board, queues, report, storage};
+
+const SIGN_IN_PATH: &str = "/signin";
 
 /// The go-live's catalog; `None` until first loaded (from the server or the device's copy).
 #[derive(Clone, Copy)]
@@ -20,21 +28,26 @@ pub struct Catalog(pub RwSignal<Option<Arc<GoLive>>>);
 const CATALOG_KEY: &str = "floorboard.golive.v1";
 
 impl Catalog {
-    /// Starts from the device's copy, so the tablet works offline, then refreshes.
+    /// The device's copy, so the tablet works offline; `refresh` asks the server.
     fn load() -> Catalog {
-        let cached = storage::load::<GoLive>(CATALOG_KEY).map(Arc::new);
-        let catalog = Catalog(RwSignal::new(cached));
+        Catalog(RwSignal::new(storage::load::<GoLive>(CATALOG_KEY).map(Arc::new)))
+    }
+
+    /// Asks the server (a session's right), again while it cannot be reached.
+    fn refresh(self) {
         spawn_local(async move {
             loop {
-                if let Ok(golive) = api::golive().await {
-                    storage::save(CATALOG_KEY, &golive);
-                    catalog.0.set(Some(Arc::new(golive)));
-                    return;
+                match api::golive().await {
+                    Ok(golive) => {
+                        storage::save(CATALOG_KEY, &golive);
+                        self.0.set(Some(Arc::new(golive)));
+                        return;
+                    }
+                    Err(e) if e.code == ErrorCode::Unauthenticated => return,
+                    Err(_) => sleep_ms(5_000).await,
                 }
-                gloo_timers_sleep(5_000).await;
             }
         });
-        catalog
     }
 }
 
@@ -57,37 +70,140 @@ impl Catalog {
 }
 
 /// Resolves after `ms` milliseconds.
-pub async fn gloo_timers_sleep(ms: i32) {
+pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// A screen of the app, shown to a principal who may use it: the server refuses the rest
+/// anyway, and the page does not offer what would be refused.
+#[derive(Clone, Copy)]
+enum Screen {
+    Report,
+    Queues,
+    Board,
+}
+
+impl Screen {
+    const ALL: [Screen; 3] = [Screen::Report, Screen::Queues, Screen::Board];
+
+    fn path(self) -> &'static str {
+        match self {
+            Screen::Report => "/report",
+            Screen::Queues => "/queues",
+            Screen::Board => "/board",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Screen::Report => "Report",
+            Screen::Queues => "Queues",
+            Screen::Board => "Board",
+        }
+    }
+
+    fn purpose(self) -> &'static str {
+        match self {
+            Screen::Report => "At the elbow: report a problem in three taps, even offline.",
+            Screen::Queues => "Command center: triage your queues live.",
+            Screen::Board => "Training lead: the heatmap of issues by unit.",
+        }
+    }
+
+    fn allowed(self, who: &Principal) -> Result<(), Denied> {
+        match self {
+            Screen::Report => decide(who, Action::Submit),
+            Screen::Queues => decide(who, Action::ListQueues),
+            Screen::Board => board::scope(who).map(drop),
+        }
+    }
+
+    /// The screen, or why this account has none here (a link kept from another account).
+    fn page(self) -> AnyView {
+        let me = expect_context::<Arc<Principal>>();
+        if let Err(Denied(why)) = self.allowed(&me) {
+            return view! { <p class="empty" role="status">{format!("Not open to this account: {why}.")}</p> }
+                .into_any();
+        }
+        match self {
+            Screen::Report => view! { <report::ReportPage/> }.into_any(),
+            Screen::Queues => view! { <queues::QueuesPage/> }.into_any(),
+            Screen::Board => view! { <board::BoardPage/> }.into_any(),
+        }
+    }
+
+    fn open_to(who: &Principal) -> impl Iterator<Item = Screen> + '_ {
+        Screen::ALL.into_iter().filter(|s| s.allowed(who).is_ok())
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(Live::start());
-    provide_context(Catalog::load());
+    let auth = Auth::start();
+    let live = Live::start(auth);
+    let catalog = Catalog::load();
+    provide_context(auth);
+    provide_context(live);
+    provide_context(catalog);
+
+    // One person's connection and outbox at a time: opened at sign-in, closed at sign-out or
+    // when the session ends, before the next person's are opened.
+    let login = Memo::new(move |_| {
+        auth.who.with(|w| match w {
+            Who::SignedIn(p) => Some(p.login.clone()),
+            _ => None,
+        })
+    });
+    Effect::new(move |_| {
+        live.close();
+        match login.get() {
+            Some(login) => {
+                live.outbox.open(login);
+                live.open();
+                catalog.refresh();
+            }
+            None => live.outbox.close(),
+        }
+    });
+
+    let signed_in = move || match auth.who.get() {
+        Who::SignedIn(me) => Some(me),
+        _ => None,
+    };
     view! {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/">"Floorboard"</a>
-                <nav aria-label="Screens">
-                    <A href="/report">"Report"</A>
-                    <A href="/queues">"Queues"</A>
-                    <A href="/board">"Board"</A>
-                </nav>
-                <ConnectionIndicator/>
+                {move || signed_in().map(|me| view! {
+                    <nav aria-label="Screens">
+                        {Screen::open_to(&me).map(|s| view! { <A href=s.path()>{s.label()}</A> }).collect_view()}
+                    </nav>
+                    <ConnectionIndicator/>
+                    <SignedInAs me/>
+                })}
             </header>
             <UpdateBanner/>
             <main id="main">
-                <Routes fallback=|| view! { <p class="empty">"No such screen."</p> }>
-                    <Route path=path!("/") view=Home/>
-                    <Route path=path!("/report") view=report::ReportPage/>
-                    <Route path=path!("/queues") view=queues::QueuesPage/>
-                    <Route path=path!("/board") view=board::BoardPage/>
-                </Routes>
+                {move || match auth.who.get() {
+                    Who::Asking => view! { <p class="empty">"Loading…"</p> }.into_any(),
+                    Who::Nobody { ended } => view! { <SignInPage ended/> }.into_any(),
+                    Who::SignedIn(me) => view! {
+                        <Provider value=me>
+                            <Routes fallback=|| view! { <p class="empty">"No such screen."</p> }>
+                                <Route path=path!("/") view=Home/>
+                                <Route path=path!("/signin") view=|| view! { <Redirect path="/"/> }/>
+                                <Route path=path!("/report") view=|| Screen::Report.page()/>
+                                <Route path=path!("/queues") view=|| Screen::Queues.page()/>
+                                <Route path=path!("/board") view=|| Screen::Board.page()/>
+                            </Routes>
+                        </Provider>
+                    }
+                    .into_any(),
+                }}
             </main>
         </Router>
     }
@@ -95,16 +211,57 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Home() -> impl IntoView {
+    let me = expect_context::<Arc<Principal>>();
     view! {
         <section class="home">
             <h1>"Floorboard"</h1>
             <p>"The command center for this go-live."</p>
             <ul class="screens">
-                <li><a href="/report"><strong>"Report"</strong><span>"At the elbow: report a problem in three taps, even offline."</span></a></li>
-                <li><a href="/queues"><strong>"Queues"</strong><span>"Command center: triage your queues live."</span></a></li>
-                <li><a href="/board"><strong>"Board"</strong><span>"Training lead: the heatmap of issues by unit."</span></a></li>
+                {Screen::open_to(&me).map(|s| view! {
+                    <li><a href=s.path()><strong>{s.label()}</strong><span>{s.purpose()}</span></a></li>
+                }).collect_view()}
             </ul>
+            {Screen::open_to(&me).next().is_none().then(|| view! {
+                // An administrator's work (accounts, set-up, audit) is at the API and the command line.
+                <p class="empty">"This account has no screen here."</p>
+            })}
         </section>
+    }
+}
+
+/// Who is signed in, and signing out. The server ends the session and closes its sockets;
+/// the page closes its own first, so that close is not taken for a session ended elsewhere.
+#[component]
+fn SignedInAs(me: Arc<Principal>) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let live = expect_context::<Live>();
+    let navigate = use_navigate();
+    let problem = RwSignal::new(None::<String>);
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        live.close();
+        spawn_local(async move {
+            match api::sign_out().await {
+                // Still signed in: leaving the device believing otherwise would hand the session
+                // to whoever picks it up next.
+                Err(e) if e.code != ErrorCode::Unauthenticated => {
+                    live.open();
+                    problem.set(Some(format!("Not signed out: {}.", e.message)));
+                }
+                _ => {
+                    auth.signed_out();
+                    navigate(SIGN_IN_PATH, Default::default());
+                }
+            }
+        });
+    };
+    view! {
+        <div class="who">
+            <span class="who-name">{me.name.clone()}</span>
+            <span class="who-login">{me.login.to_string()}</span>
+            <button type="button" class="sign-out" on:click=sign_out>"Sign out"</button>
+            <span class="who-problem" role="status">{move || problem.get()}</span>
+        </div>
     }
 }
 

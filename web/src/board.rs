@@ -1,13 +1,17 @@
 //! The training lead's wall board: facilities side by side, units as rows, the four kinds
 //! as columns, each cell's number printed and shaded on a colour-blind-safe scale, patient
-//! safety marked, a time-window switch, totals, and a drill-down into a cell's issues.
+//! safety marked, a time-window switch, totals, and a drill-down into a cell's issues. An
+//! account limited to one facility sees that facility's board; the drill-down is offered
+//! where the account may read a unit's issues.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use floorboard_shared::access::{Action, Denied, Principal, decide};
 use floorboard_shared::golive::Facility;
 use floorboard_shared::heatmap::{BoardView, CellCounts, Window};
 use floorboard_shared::protocol::{ServerMsg, Topic};
-use floorboard_shared::{Issue, Kind, UnitId};
+use floorboard_shared::{FacilityId, Issue, Kind, UnitId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -65,22 +69,33 @@ pub fn shade(n: u32) -> u8 {
     }
 }
 
+/// The board `who` may watch: every facility's (`None`), else its own facility's.
+pub fn scope(who: &Principal) -> Result<Option<FacilityId>, Denied> {
+    decide(who, Action::ReadBoard { facility: None }).map(|()| None).or_else(|everywhere| match &who.facility {
+        Some(own) => decide(who, Action::ReadBoard { facility: Some(own) }).map(|()| Some(own.clone())),
+        None => Err(everywhere),
+    })
+}
+
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let live = expect_context::<Live>();
     let catalog = expect_context::<Catalog>().0;
+    let me = expect_context::<Arc<Principal>>();
+    let shown = scope(&me).ok().flatten();
+    let drillable = move |facility: &FacilityId| decide(&me, Action::ReadUnit { facility }).is_ok();
     let board = RwSignal::new(BoardView::default());
     // Bumped per cell on each live change, to restart its pulse.
     let pulses = RwSignal::new(HashMap::<(UnitId, Kind), u32>::new());
     let measure = RwSignal::new(Measure::Open);
     let drill = RwSignal::new(None::<(UnitId, Kind)>);
-    let topic = Topic::Board { facility: None };
+    let topic = Topic::Board { facility: shown.clone() };
 
+    let wanted = topic.clone();
+    let own = shown.clone();
     live.on_message(move |msg| match msg {
-        ServerMsg::Snapshot { topic: Topic::Board { facility: None }, cells, .. } => {
-            board.set(BoardView::from_cells(cells.clone()))
-        }
-        ServerMsg::BoardUpdate { facility: None, cells, .. } => {
+        ServerMsg::Snapshot { topic, cells, .. } if *topic == wanted => board.set(BoardView::from_cells(cells.clone())),
+        ServerMsg::BoardUpdate { facility, cells, .. } if *facility == own => {
             board.update(|b| b.apply(cells.clone()));
             pulses.update(|p| {
                 for c in cells {
@@ -95,6 +110,14 @@ pub fn BoardPage() -> impl IntoView {
     on_cleanup(move || live.unsubscribe(&held.get_value()));
 
     let stale = move || live.status.get() != ConnStatus::Live;
+    let in_view = move |facility: &FacilityId| shown.as_ref().is_none_or(|s| s == facility);
+    let drills = {
+        let (in_view, drillable) = (in_view.clone(), drillable.clone());
+        move || {
+            catalog
+                .with(|g| g.as_ref().is_some_and(|g| g.facilities().iter().any(|f| in_view(&f.id) && drillable(&f.id))))
+        }
+    };
     view! {
         <section class="board-page" class:stale=stale>
             <div class="board-bar">
@@ -114,12 +137,13 @@ pub fn BoardPage() -> impl IntoView {
                 <p class="stale-banner" role="alert">"Reconnecting: these numbers may be out of date."</p>
             </Show>
             <div class="facilities">
-                {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().cloned().map(|f| view! {
-                    <FacilityTable facility=f board pulses measure drill/>
+                {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().filter(|f| in_view(&f.id)).cloned().map(|f| {
+                    let drill = drillable(&f.id).then_some(drill);
+                    view! { <FacilityTable facility=f board pulses measure drill/> }
                 }).collect_view()))}
             </div>
             {move || drill.get().map(|(unit, kind)| view! { <CellIssues unit kind on_close=move || drill.set(None)/> })}
-            <Legend/>
+            <Legend drills/>
         </section>
     }
 }
@@ -144,7 +168,8 @@ fn FacilityTable(
     board: RwSignal<BoardView>,
     pulses: RwSignal<HashMap<(UnitId, Kind), u32>>,
     measure: RwSignal<Measure>,
-    drill: RwSignal<Option<(UnitId, Kind)>>,
+    /// Where an opened cell goes; `None` where the account may not read a unit's issues.
+    drill: Option<RwSignal<Option<(UnitId, Kind)>>>,
 ) -> impl IntoView {
     let id = facility.id.clone();
     let facility_total = {
@@ -204,7 +229,7 @@ fn HeatCell(
     board: RwSignal<BoardView>,
     pulses: RwSignal<HashMap<(UnitId, Kind), u32>>,
     measure: RwSignal<Measure>,
-    drill: RwSignal<Option<(UnitId, Kind)>>,
+    drill: Option<RwSignal<Option<(UnitId, Kind)>>>,
 ) -> impl IntoView {
     let key = (unit.clone(), kind);
     let counts = {
@@ -228,14 +253,19 @@ fn HeatCell(
                 let n = pulse.get();
                 let key = key.clone();
                 let label = label.clone();
-                view! {
-                    <button type="button" class="cell-button" class:pulse={n > 0} aria-label=label
-                        on:click=move |_| drill.set(Some(key.clone()))>
-                        <span class="n">{move || match value() { 0 => String::new(), v => v.to_string() }}</span>
-                        <Show when=move || { counts.get().safety_open > 0 }>
-                            <span class="safety" title="open patient-safety issues">{move || format!("▲{}", counts.get().safety_open)}</span>
-                        </Show>
-                    </button>
+                let shown = view! {
+                    <span class="n">{move || match value() { 0 => String::new(), v => v.to_string() }}</span>
+                    <Show when=move || { counts.get().safety_open > 0 }>
+                        <span class="safety" title="open patient-safety issues">{move || format!("▲{}", counts.get().safety_open)}</span>
+                    </Show>
+                };
+                match drill {
+                    Some(drill) => view! {
+                        <button type="button" class="cell-button" class:pulse={n > 0} aria-label=label
+                            on:click=move |_| drill.set(Some(key.clone()))>{shown}</button>
+                    }
+                    .into_any(),
+                    None => view! { <span class="cell-button" class:pulse={n > 0} role="img" aria-label=label>{shown}</span> }.into_any(),
                 }
             }}
         </td>
@@ -277,14 +307,18 @@ fn CellIssues(unit: UnitId, kind: Kind, on_close: impl Fn() + Clone + Send + Syn
 }
 
 #[component]
-fn Legend() -> impl IntoView {
+fn Legend(
+    /// Whether some cell opens onto its issues.
+    drills: impl Fn() -> bool + Send + Sync + 'static,
+) -> impl IntoView {
     view! {
         <p class="legend">
             "Shade: "
             {[(1, "1"), (2, "2"), (3, "3–4"), (4, "5–7"), (5, "8–12"), (6, "13–20"), (7, "21+")].into_iter().map(|(s, t)| view! {
                 <span class="swatch" data-shade=s.to_string()>{t}</span>
             }).collect_view()}
-            " · ▲ open patient-safety issues · click a cell for its issues"
+            " · ▲ open patient-safety issues"
+            {move || drills().then_some(" · click a cell for its issues")}
         </p>
     }
 }

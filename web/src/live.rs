@@ -1,7 +1,8 @@
-//! The live connection: one websocket per page, shared by its views. It reconnects with
+//! The live connection: one websocket per page, shared by its views, open while someone is
+//! signed in (the browser sends the session cookie with the upgrade). It reconnects with
 //! backoff and jitter, resumes every subscription from the last sequence number it covered,
-//! sends the outbox on every (re)connect, and notices a dead socket after sleep or a Wi-Fi
-//! drop with an application ping.
+//! sends the outbox on every (re)connect once the session is confirmed to be the outbox's
+//! author's, and notices a dead socket after sleep or a Wi-Fi drop with an application ping.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -11,11 +12,14 @@ use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, ServerMsg, Topic};
 use floorboard_shared::{ErrorCode, ReportDraft, ReportId};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use crate::app::sleep_ms;
 use crate::outbox::Outbox;
+use crate::session::Auth;
 
 /// What the connection indicator shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,10 +44,18 @@ type Handler = Rc<dyn Fn(&ServerMsg)>;
 
 struct Inner {
     url: String,
+    /// Someone is signed in: connect, and keep connected.
+    wanted: bool,
     socket: Option<WebSocket>,
     /// Bumped per socket, so callbacks of an old socket are ignored.
     generation: u64,
     held: Vec<Held>,
+    /// The server's session behind this socket is the outbox's author's: the outbox may go
+    /// out on it. Checked after each `welcome`, as the browser's cookie may have changed
+    /// (expired, or another person signed in from another tab).
+    confirmed: bool,
+    /// This socket was welcomed: a close before that may be the server refusing the session.
+    welcomed: bool,
     /// Subscriptions sent and not yet answered, oldest first.
     answering: VecDeque<Topic>,
     handlers: Vec<(u64, Handler)>,
@@ -59,27 +71,35 @@ pub struct Live {
     pub outbox: Outbox,
     /// The protocol version the server said it speaks in its last `welcome`.
     pub server_protocol: RwSignal<Option<u32>>,
+    auth: Auth,
     inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
 }
 
 const PING_EVERY_MS: u64 = 15_000;
 const PONG_WITHIN_MS: f64 = 10_000.0;
+/// How the server closes the sockets of a session that ended (signed out, disabled, expired).
+const SESSION_ENDED: (u16, &str) = (1008, "session ended");
+/// How soon to ask again when the session could not be confirmed for want of an answer.
+const CONFIRM_RETRY_MS: i32 = 2_000;
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
 impl Live {
-    /// Connects to this page's server and keeps connected for the page's lifetime.
-    pub fn start() -> Live {
+    /// The page's connection, to open when someone signs in (`open`).
+    pub fn start(auth: Auth) -> Live {
         let location = window().location();
         let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
         let url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
         let inner = Inner {
             url,
+            wanted: false,
             socket: None,
             generation: 0,
             held: Vec::new(),
+            confirmed: false,
+            welcomed: false,
             answering: VecDeque::new(),
             handlers: Vec::new(),
             next_handler: 1,
@@ -89,13 +109,35 @@ impl Live {
         };
         let live = Live {
             status: RwSignal::new(ConnStatus::Connecting),
-            outbox: Outbox::load(),
+            outbox: Outbox::new(),
             server_protocol: RwSignal::new(None),
+            auth,
             inner: StoredValue::new_local(Rc::new(RefCell::new(inner))),
         };
-        live.connect();
         live.watch_health();
         live
+    }
+
+    /// Connects, and keeps connected until `close`.
+    pub fn open(self) {
+        self.inner().borrow_mut().wanted = true;
+        self.connect();
+    }
+
+    /// Disconnects and stays so: nobody is signed in (or is signing out). The old socket's
+    /// callbacks are ignored from here on, its close included.
+    pub fn close(self) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.wanted = false;
+            i.generation += 1;
+            i.attempt = 0;
+            if let Some(old) = i.socket.take() {
+                let _ = old.close();
+            }
+        }
+        self.status.set(ConnStatus::Connecting);
     }
 
     fn inner(&self) -> Rc<RefCell<Inner>> {
@@ -106,8 +148,13 @@ impl Live {
         let inner = self.inner();
         let (url, generation) = {
             let mut i = inner.borrow_mut();
+            if !i.wanted {
+                return;
+            }
             i.generation += 1;
             i.ping_sent_at = None;
+            i.confirmed = false;
+            i.welcomed = false;
             if let Some(old) = i.socket.take() {
                 let _ = old.close();
             }
@@ -134,11 +181,29 @@ impl Live {
                 }
             }
         });
-        let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
-            if current(&self) {
-                self.inner().borrow_mut().socket = None;
-                self.schedule_reconnect(generation);
+        let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+            if !current(&self) {
+                return;
             }
+            let welcomed = {
+                let inner = self.inner();
+                let mut i = inner.borrow_mut();
+                i.socket = None;
+                i.welcomed
+            };
+            if (e.code(), e.reason().as_str()) == SESSION_ENDED {
+                self.auth.ended();
+                return;
+            }
+            if !welcomed {
+                // Refused before the welcome: the server may no longer know the session (a
+                // refused upgrade shows the page no status). Asking settles it: if it is gone,
+                // the API's hook signs the page out, which closes this connection for good.
+                spawn_local(async move {
+                    let _ = self.auth.confirm().await;
+                });
+            }
+            self.schedule_reconnect(generation);
         });
         socket.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
         socket.set_onclose(Some(onclose.as_ref().unchecked_ref()));
@@ -244,7 +309,13 @@ impl Live {
     }
 
     fn on_welcome(self) {
-        self.inner().borrow_mut().attempt = 0;
+        let generation = {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.attempt = 0;
+            i.welcomed = true;
+            i.generation
+        };
         self.status.set(ConnStatus::Live);
         let subscribes: Vec<ClientMsg> = {
             let inner = self.inner();
@@ -261,8 +332,26 @@ impl Live {
         for msg in &subscribes {
             self.send(msg);
         }
-        for report in self.outbox.waiting.get_untracked() {
-            self.send(&ClientMsg::Submit { report });
+        spawn_local(self.confirm_then_send_outbox(generation));
+    }
+
+    /// Sends the outbox once the server confirms the socket's session is still its author's;
+    /// while it cannot say, asks again as long as the socket lives.
+    async fn confirm_then_send_outbox(self, generation: u64) {
+        let current = move || self.inner().borrow().generation == generation;
+        loop {
+            match self.auth.confirm().await {
+                Some(true) if current() => {
+                    self.inner().borrow_mut().confirmed = true;
+                    for report in self.outbox.waiting.get_untracked() {
+                        self.send(&ClientMsg::Submit { report });
+                    }
+                    return;
+                }
+                None if current() => sleep_ms(CONFIRM_RETRY_MS).await,
+                // Another session, none, or another socket by now: nothing goes out on this one.
+                _ => return,
+            }
         }
     }
 
@@ -357,11 +446,12 @@ impl Live {
         on_cleanup(move || live.inner().borrow_mut().handlers.retain(|(h, _)| *h != id));
     }
 
-    /// Stores the report in the outbox first, then sends it if connected; the outbox
-    /// resends it with the same id on every reconnect until the server answers.
+    /// Stores the report in the outbox first, then sends it if connected (and confirmed: else
+    /// the confirmation sends it); the outbox resends it with the same id on every reconnect
+    /// until the server answers.
     pub fn submit(&self, report: ReportDraft) -> bool {
         let stored = self.outbox.add(report.clone());
-        self.send(&ClientMsg::Submit { report });
+        self.send_confirmed(report);
         stored
     }
 
@@ -369,7 +459,13 @@ impl Live {
     /// forgotten once the fix is in the outbox.
     pub fn submit_edited(&self, refused_id: ReportId, report: ReportDraft) -> bool {
         let stored = self.outbox.replace_refused(refused_id, report.clone());
-        self.send(&ClientMsg::Submit { report });
+        self.send_confirmed(report);
         stored
+    }
+
+    fn send_confirmed(&self, report: ReportDraft) {
+        if self.inner().borrow().confirmed {
+            self.send(&ClientMsg::Submit { report });
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Floorboard's front end, compiled to wasm: the trainer's tablet (`/report`), the
-//! command-center queues (`/queues`) and the unit board (`/board`), live over the same
-//! websocket protocol as every other client, with every wire type from `floorboard-shared`.
+//! Floorboard's front end, compiled to wasm: sign-in (`/signin`), the trainer's tablet
+//! (`/report`), the command-center queues (`/queues`) and the unit board (`/board`), live over
+//! the same websocket protocol as every other client, with every wire type and the access
+//! policy from `floorboard-shared`.
 
 mod api;
 mod app;
@@ -10,6 +11,8 @@ mod live;
 mod outbox;
 mod queues;
 mod report;
+mod session;
+mod signin;
 mod storage;
 
 fn main() {

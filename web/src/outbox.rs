@@ -3,9 +3,14 @@
 //! the refused list, where it stays until the trainer sends an edited copy or discards it:
 //! never dropped silently. Both live in localStorage, so they survive a dropped connection,
 //! a reload and a restart of the tablet.
+//!
+//! Each person's reports are kept apart, under their login: on a tablet the people of a unit
+//! share, only the author's own session shows or sends them, and one whose session ended
+//! finds them again when they sign back in.
 
-use floorboard_shared::{ErrorBody, ReportDraft, ReportId};
+use floorboard_shared::{ErrorBody, ReportDraft, ReportId, ReporterId};
 use leptos::prelude::*;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::storage;
@@ -21,19 +26,43 @@ pub struct Refused {
     pub error: ErrorBody,
 }
 
-/// Reactive view of the outbox; the storage is the truth.
+/// Reactive view of the signed-in person's outbox; the storage is the truth. Empty, and
+/// refusing to store, while nobody is signed in.
 #[derive(Clone, Copy)]
 pub struct Outbox {
+    author: StoredValue<Option<ReporterId>>,
     pub waiting: RwSignal<Vec<ReportDraft>>,
     pub refused: RwSignal<Vec<Refused>>,
 }
 
 impl Outbox {
-    pub fn load() -> Outbox {
+    pub fn new() -> Outbox {
         Outbox {
-            waiting: RwSignal::new(storage::load(WAITING_KEY).unwrap_or_default()),
-            refused: RwSignal::new(storage::load(REFUSED_KEY).unwrap_or_default()),
+            author: StoredValue::new(None),
+            waiting: RwSignal::new(Vec::new()),
+            refused: RwSignal::new(Vec::new()),
         }
+    }
+
+    /// Shows and sends `author`'s reports, and stores new ones as theirs.
+    pub fn open(&self, author: ReporterId) {
+        adopt_unowned(WAITING_KEY, &author, |r: &ReportDraft| r);
+        adopt_unowned(REFUSED_KEY, &author, |r: &Refused| &r.report);
+        self.waiting.set(storage::load(&storage::personal(WAITING_KEY, &author)).unwrap_or_default());
+        self.refused.set(storage::load(&storage::personal(REFUSED_KEY, &author)).unwrap_or_default());
+        self.author.set_value(Some(author));
+    }
+
+    /// Nobody is signed in: the reports stay on the device, out of sight.
+    pub fn close(&self) {
+        self.author.set_value(None);
+        self.waiting.set(Vec::new());
+        self.refused.set(Vec::new());
+    }
+
+    /// Saves one of the author's lists; false when the device refused or nobody is signed in.
+    fn store<T: Serialize>(&self, key: &str, list: &T) -> bool {
+        self.author.with_value(|a| a.as_ref().is_some_and(|a| storage::save(&storage::personal(key, a), list)))
     }
 
     /// Stores a report before it is sent. Returns false if the device could not store it.
@@ -42,7 +71,7 @@ impl Outbox {
         if !waiting.iter().any(|r| r.id == report.id) {
             waiting.push(report);
         }
-        let stored = storage::save(WAITING_KEY, &waiting);
+        let stored = self.store(WAITING_KEY, &waiting);
         self.waiting.set(waiting);
         stored
     }
@@ -53,7 +82,7 @@ impl Outbox {
         let before = waiting.len();
         waiting.retain(|r| r.id != id);
         if waiting.len() != before {
-            storage::save(WAITING_KEY, &waiting);
+            self.store(WAITING_KEY, &waiting);
             self.waiting.set(waiting);
         }
     }
@@ -67,8 +96,8 @@ impl Outbox {
         let report = waiting.remove(at);
         let mut refused = self.refused.get_untracked();
         refused.push(Refused { report, error });
-        storage::save(WAITING_KEY, &waiting);
-        storage::save(REFUSED_KEY, &refused);
+        self.store(WAITING_KEY, &waiting);
+        self.store(REFUSED_KEY, &refused);
         self.waiting.set(waiting);
         self.refused.set(refused);
     }
@@ -89,7 +118,36 @@ impl Outbox {
     pub fn dismiss_refused(&self, id: ReportId) {
         let mut refused = self.refused.get_untracked();
         refused.retain(|r| r.report.id != id);
-        storage::save(REFUSED_KEY, &refused);
+        self.store(REFUSED_KEY, &refused);
         self.refused.set(refused);
+    }
+}
+
+/// Moves what a release before sign-in left in the device's one list (`key`) into
+/// `author`'s own, when it names them as its reporter. The rest stays where it is: it is
+/// nobody's to send.
+fn adopt_unowned<T: Serialize + DeserializeOwned>(key: &str, author: &ReporterId, draft: impl Fn(&T) -> &ReportDraft) {
+    let Some(unowned) = storage::load::<Vec<T>>(key) else {
+        return;
+    };
+    let (theirs, others): (Vec<T>, Vec<T>) = unowned.into_iter().partition(|r| draft(r).reporter == author.as_str());
+    if theirs.is_empty() {
+        return;
+    }
+    let own = storage::personal(key, author);
+    let mut list = storage::load::<Vec<T>>(&own).unwrap_or_default();
+    for report in theirs {
+        if !list.iter().any(|r| draft(r).id == draft(&report).id) {
+            list.push(report);
+        }
+    }
+    // Theirs is written first: should the device refuse the second write, a report is held
+    // twice (the copy is skipped above, next time), never not at all.
+    if storage::save(&own, &list) {
+        if others.is_empty() {
+            storage::remove(key);
+        } else {
+            storage::save(key, &others);
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! Command-center queues: choose queues, watch their open issues live (patient safety
-//! pinned, then by severity and age), open one to see everything and change its status.
+//! pinned, then by severity and age), open one to see everything and change its status. Only
+//! the queues the account works are offered, and status changes only where it may make them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
+use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{Change, ServerMsg, StatusChange, Topic};
 use floorboard_shared::{Issue, QueueId, ReportId, Severity, Status};
 use leptos::prelude::*;
@@ -23,7 +26,12 @@ pub fn QueuesPage() -> impl IntoView {
     let live = expect_context::<Live>();
     let names = expect_context::<Catalog>();
     let catalog = names.0;
-    let chosen = RwSignal::new(storage::load::<BTreeSet<QueueId>>(CHOSEN_KEY).unwrap_or_default());
+    let me = expect_context::<Arc<Principal>>();
+    let works = move |queue: &QueueId| decide(&me, Action::ReadQueue { queue }).is_ok();
+    // The device remembers the queues last watched on it, perhaps by another account.
+    let mut remembered = storage::load::<BTreeSet<QueueId>>(CHOSEN_KEY).unwrap_or_default();
+    remembered.retain(&works);
+    let chosen = RwSignal::new(remembered);
     // Open issues per followed queue.
     let open = RwSignal::new(BTreeMap::<QueueId, HashMap<ReportId, Issue>>::new());
     let fresh = RwSignal::new(BTreeSet::<ReportId>::new());
@@ -145,7 +153,7 @@ pub fn QueuesPage() -> impl IntoView {
             <aside class="card queue-chooser" aria-labelledby="chooser-title">
                 <h2 id="chooser-title">"Queues"</h2>
                 <ul>
-                    {move || catalog.with(|g| g.as_ref().map(|g| g.queues().iter().map(|q| {
+                    {move || catalog.with(|g| g.as_ref().map(|g| g.queues().iter().filter(|q| works(&q.id)).map(|q| {
                         let id = q.id.clone();
                         let toggle = id.clone();
                         let counted = id.clone();
@@ -186,6 +194,8 @@ pub fn QueuesPage() -> impl IntoView {
 #[component]
 fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let names = expect_context::<Catalog>();
+    let me = expect_context::<Arc<Principal>>();
+    let may_change = decide(&me, Action::ChangeStatus { issue: &issue }).is_ok();
     let note = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -227,19 +237,21 @@ fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static
                 {r.details.clone().map(|d| field("Details", d))}
                 {issue.note.clone().map(|n| field("Note", n))}
             </dl>
-            <label class="wide">"Note (required to resolve or close)"
-                <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-            </label>
-            <div class="status-actions" role="group" aria-label="Change status">
-                {Status::ALL.into_iter().filter(|to| current.can_move_to(*to)).map(|to| view! {
-                    <button type="button" data-status=to.as_str() disabled=move || busy.get() on:click=move |_| change(to)>
-                        {status_label(to)}
-                    </button>
-                }).collect_view()}
-            </div>
-            <Show when=move || problem.get().is_some()>
-                <p class="problem" role="alert">{move || problem.get()}</p>
-            </Show>
+            {may_change.then(|| view! {
+                <label class="wide">"Note (required to resolve or close)"
+                    <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </label>
+                <div class="status-actions" role="group" aria-label="Change status">
+                    {Status::ALL.into_iter().filter(|to| current.can_move_to(*to)).map(|to| view! {
+                        <button type="button" data-status=to.as_str() disabled=move || busy.get() on:click=move |_| change(to)>
+                            {status_label(to)}
+                        </button>
+                    }).collect_view()}
+                </div>
+                <Show when=move || problem.get().is_some()>
+                    <p class="problem" role="alert">{move || problem.get()}</p>
+                </Show>
+            })}
         </aside>
     }
 }

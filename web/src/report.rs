@@ -1,13 +1,14 @@
 //! The trainer's tablet: check in once to a unit, report a problem in three taps and a
 //! sentence (kind, severity, send), see what is waiting to send, and follow "my reports".
+//! The reporter is whoever is signed in: reports name their login.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use floorboard_shared::access::Principal;
 use floorboard_shared::protocol::{ServerMsg, Topic};
-use floorboard_shared::report::{
-    DETAILS_MAX, REPORTED_AT_END, REPORTED_AT_MIN, ROLE_MAX, SUMMARY_MAX, check_reporter, check_text,
-};
+use floorboard_shared::report::{DETAILS_MAX, REPORTED_AT_END, REPORTED_AT_MIN, ROLE_MAX, SUMMARY_MAX, check_text};
 use floorboard_shared::text::Lines;
 use floorboard_shared::{ErrorBody, Issue, Kind, ReportDraft, ReportId, ReporterId, Severity, Status};
 use leptos::prelude::*;
@@ -22,15 +23,15 @@ use crate::storage;
 const CHECKIN_KEY: &str = "floorboard.checkin.v1";
 const LAST_KEY: &str = "floorboard.last-report.v1";
 
-/// Where the trainer is working, remembered on the device.
+/// Where the tablet is: remembered on the device, for whoever signs in on it. (Check-ins
+/// stored before sign-in also name a reporter: ignored, the session says who.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct CheckIn {
-    reporter: String,
     facility: String,
     unit: String,
 }
 
-/// What carries over from one report to the next.
+/// What carries over from one of a person's reports to their next.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct LastReport {
     module: String,
@@ -40,6 +41,7 @@ struct LastReport {
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
+    let me = expect_context::<Arc<Principal>>();
     let checkin = RwSignal::new(storage::load::<CheckIn>(CHECKIN_KEY));
     // A refused report the trainer opened back into the form.
     let editing = RwSignal::new(None::<Refused>);
@@ -52,7 +54,7 @@ pub fn ReportPage() -> impl IntoView {
                     <NeedsEditing editing/>
                     <ReportForm at=c.clone() editing/>
                     <Outgoing/>
-                    <MyReports reporter=c.reporter.clone()/>
+                    <MyReports reporter=me.login.clone()/>
                 }
                 .into_any(),
             }}
@@ -63,29 +65,25 @@ pub fn ReportPage() -> impl IntoView {
 #[component]
 fn CheckInForm(checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
     let catalog = expect_context::<Catalog>().0;
+    let me = expect_context::<Arc<Principal>>();
     let previous = checkin.get_untracked().or_else(|| storage::load(CHECKIN_KEY));
-    let reporter = RwSignal::new(previous.as_ref().map(|c| c.reporter.clone()).unwrap_or_default());
-    let facility = RwSignal::new(previous.as_ref().map(|c| c.facility.clone()).unwrap_or_default());
+    // A device never checked in starts at the person's home facility.
+    let home = me.facility.as_ref().map(ToString::to_string);
+    let facility = RwSignal::new(previous.as_ref().map(|c| c.facility.clone()).or(home).unwrap_or_default());
     let unit = RwSignal::new(previous.map(|c| c.unit).unwrap_or_default());
     let problem = RwSignal::new(None::<String>);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (r, f, u) = (reporter.get(), facility.get(), unit.get());
+        let (f, u) = (facility.get(), unit.get());
         let known =
             catalog.with(|g| g.as_ref().is_some_and(|g| g.unit_facility(&u).is_some_and(|owner| owner.as_str() == f)));
-        if ReporterId::parse(&r).is_none() {
-            problem.set(Some("Enter your name or badge id.".into()));
-        } else if let Err(e) = check_reporter(r.clone()) {
-            // Every report carries it: a badge number the screen takes for a record number
-            // would have each one refused.
-            problem.set(Some(e.message));
-        } else if !known {
-            problem.set(Some("Choose your facility and unit.".into()));
-        } else {
-            let c = CheckIn { reporter: r.trim().to_owned(), facility: f, unit: u };
+        if known {
+            let c = CheckIn { facility: f, unit: u };
             storage::save(CHECKIN_KEY, &c);
             checkin.set(Some(c));
+        } else {
+            problem.set(Some("Choose your facility and unit.".into()));
         }
     };
 
@@ -93,12 +91,8 @@ fn CheckInForm(checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
         <form class="card checkin" on:submit=submit>
             <h1>"Check in"</h1>
             <p class="hint">"Once per shift: where are you working?"</p>
-            <label>"Your name or badge id"
-                <input type="text" autocomplete="username" maxlength="64" required
-                    prop:value=move || reporter.get() on:input=move |ev| reporter.set(event_target_value(&ev))/>
-            </label>
             <label>"Facility"
-                <select required on:change=move |ev| { facility.set(event_target_value(&ev)); unit.set(String::new()); }>
+                <select name="facility" required on:change=move |ev| { facility.set(event_target_value(&ev)); unit.set(String::new()); }>
                     <option value="" selected=move || facility.get().is_empty()>"Choose…"</option>
                     {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().map(|f| {
                         let id = f.id.to_string();
@@ -108,7 +102,7 @@ fn CheckInForm(checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
                 </select>
             </label>
             <label>"Unit"
-                <select required on:change=move |ev| unit.set(event_target_value(&ev))>
+                <select name="unit" required on:change=move |ev| unit.set(event_target_value(&ev))>
                     <option value="" selected=move || unit.get().is_empty()>"Choose…"</option>
                     {move || {
                         let chosen = facility.get();
@@ -143,7 +137,7 @@ fn CheckedIn(current: CheckIn, checkin: RwSignal<Option<CheckIn>>) -> impl IntoV
     };
     view! {
         <div class="checked-in">
-            <span>"Checked in: "<strong>{place}</strong>" as "<strong>{current.reporter.clone()}</strong></span>
+            <span>"Checked in: "<strong>{place}</strong></span>
             <button type="button" class="link" on:click=move |_| checkin.set(None)>"Change"</button>
         </div>
     }
@@ -201,11 +195,15 @@ fn unchanged(original: &ReportDraft, edited: &ReportDraft) -> bool {
 fn ReportForm(at: CheckIn, editing: RwSignal<Option<Refused>>) -> impl IntoView {
     let live = expect_context::<Live>();
     let catalog = expect_context::<Catalog>().0;
-    let last = storage::load::<LastReport>(LAST_KEY).unwrap_or(LastReport { users: 1, ..LastReport::default() });
+    let me = expect_context::<Arc<Principal>>();
+    let last_key = storage::personal(LAST_KEY, &me.login);
+    let last = storage::load::<LastReport>(&last_key).unwrap_or(LastReport { users: 1, ..LastReport::default() });
 
     let kind = RwSignal::new(None::<Kind>);
     let severity = RwSignal::new(None::<Severity>);
-    let module = RwSignal::new(last.module);
+    // The module last reported on, else the first of the person's own modules.
+    let first_module = || me.modules.first().map(ToString::to_string).unwrap_or_default();
+    let module = RwSignal::new(Some(last.module).filter(|m| !m.is_empty()).unwrap_or_else(first_module));
     let summary = RwSignal::new(String::new());
     let details = RwSignal::new(String::new());
     let role = RwSignal::new(last.role);
@@ -326,14 +324,15 @@ fn ReportForm(at: CheckIn, editing: RwSignal<Option<Refused>>) -> impl IntoView 
         let origin = editing.get_untracked().map(|r| r.report);
         let now = time::OffsetDateTime::now_utc();
         let at = at.get_value();
-        // A reopened report keeps where, by whom and when it was made; a clock that was
-        // wrong then (refused for it) is read again.
-        let (facility, unit, reporter, reported_at) = match &origin {
+        // A reopened report keeps where and when it was made; a clock that was wrong then
+        // (refused for it) is read again. It was made by whoever is signed in: refused reports
+        // are kept per person.
+        let (facility, unit, reported_at) = match &origin {
             Some(o) => {
                 let when = Some(o.reported_at).filter(|t| (REPORTED_AT_MIN..REPORTED_AT_END).contains(t));
-                (o.facility.clone(), o.unit.clone(), o.reporter.clone(), when.unwrap_or(now))
+                (o.facility.clone(), o.unit.clone(), when.unwrap_or(now))
             }
-            None => (at.facility, at.unit, at.reporter, now),
+            None => (at.facility, at.unit, now),
         };
         let draft = ReportDraft {
             id: ReportId(uuid::Uuid::now_v7()),
@@ -347,7 +346,7 @@ fn ReportForm(at: CheckIn, editing: RwSignal<Option<Refused>>) -> impl IntoView 
             affected_role: Some(role.get_untracked()).filter(|r| !r.trim().is_empty()),
             affected_users: users.get_untracked(),
             resolved_at_elbow: at_elbow.get_untracked() && k == Kind::TrainingGap,
-            reporter,
+            reporter: me.login.to_string(),
             reported_at,
         };
         // The rest of what the server checks (the catalog, the counts), before anything is stored.
@@ -375,7 +374,7 @@ fn ReportForm(at: CheckIn, editing: RwSignal<Option<Refused>>) -> impl IntoView 
             return;
         }
         storage::save(
-            LAST_KEY,
+            &last_key,
             &LastReport { module: module.get_untracked(), role: role.get_untracked(), users: users.get_untracked() },
         );
         editing.set(None);
@@ -599,14 +598,11 @@ fn NeedsEditing(editing: RwSignal<Option<Refused>>) -> impl IntoView {
 
 /// The trainer's own reports with their live status, newest first.
 #[component]
-fn MyReports(reporter: String) -> impl IntoView {
+fn MyReports(reporter: ReporterId) -> impl IntoView {
     let names = expect_context::<Catalog>();
     let live = expect_context::<Live>();
     let now = ticking_now();
     let mine = RwSignal::new(BTreeMap::<ReportId, Issue>::new());
-    let Some(reporter) = ReporterId::parse(&reporter) else {
-        return ().into_any();
-    };
     let topic = Topic::Mine { reporter };
     let wanted = topic.clone();
     live.on_message(move |msg| match msg {
@@ -651,5 +647,4 @@ fn MyReports(reporter: String) -> impl IntoView {
             </Show>
         </section>
     }
-    .into_any()
 }

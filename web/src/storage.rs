@@ -1,5 +1,6 @@
 //! The device's own storage (localStorage): check-in, outbox, preferences. Values are JSON.
 
+use floorboard_shared::ReporterId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -18,4 +19,16 @@ pub fn save<T: Serialize>(key: &str, value: &T) -> bool {
         return false;
     };
     store.set_item(key, &text).is_ok()
+}
+
+pub fn remove(key: &str) {
+    if let Some(store) = local() {
+        let _ = store.remove_item(key);
+    }
+}
+
+/// The key under which `login`'s own copy of `key` is kept: a tablet is shared by the people
+/// of a unit, and what one of them left on it (reports waiting, last choices) is theirs alone.
+pub fn personal(key: &str, login: &ReporterId) -> String {
+    format!("{key}:{login}")
 }

@@ -3,7 +3,7 @@
 // release is picked up whenever the server is reachable; the API and the websocket are
 // never cached.
 const CACHE = "floorboard-shell-v1";
-const SHELL = ["/", "/style.css", "/pkg/floorboard_web.js", "/pkg/floorboard_web_bg.wasm"];
+const SHELL = ["/", "/style.css", "/boot.js", "/pkg/floorboard_web.js", "/pkg/floorboard_web_bg.wasm"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -22,7 +22,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/") || url.pathname === "/ws") return;
-  // Every screen is the same page: /report, /queues and /board load the shell.
+  // Every screen is the same page: /signin, /report, /queues and /board load the shell.
   const key = request.mode === "navigate" ? "/" : url.pathname;
   event.respondWith(
     fetch(request)

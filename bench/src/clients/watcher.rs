@@ -147,9 +147,8 @@ pub async fn open_boards(
     first: usize,
     stop: &CancellationToken,
 ) -> anyhow::Result<Vec<Watcher>> {
-    let dial = *dial;
     sockets::open_many(n, |i| {
-        let stop = stop.clone();
+        let (stop, dial) = (stop.clone(), dial.clone());
         async move {
             let mut ws = protocol::connect(&dial, first + i).await?;
             let answer = protocol::subscribe(&mut ws, Topic::Board { facility: None }, None).await?;
@@ -168,9 +167,8 @@ pub async fn open_queue_watchers(
     first: usize,
     stop: &CancellationToken,
 ) -> anyhow::Result<Vec<Watcher>> {
-    let dial = *dial;
     sockets::open_many(n, |i| {
-        let (stop, topic) = (stop.clone(), Topic::Queue { queue: queue.into() });
+        let (stop, topic, dial) = (stop.clone(), Topic::Queue { queue: queue.into() }, dial.clone());
         async move {
             let mut ws = protocol::connect(&dial, first + i).await?;
             protocol::subscribe(&mut ws, topic, None).await?;
@@ -187,9 +185,8 @@ pub async fn open_broadcast(
     first: usize,
     stop: &CancellationToken,
 ) -> anyhow::Result<Vec<Watcher>> {
-    let dial = *dial;
     sockets::open_many(n, |i| {
-        let stop = stop.clone();
+        let (stop, dial) = (stop.clone(), dial.clone());
         async move { Ok(Watcher::spawn(dial.open(first + i).await?, Role::Broadcast, None, stop)) }
     })
     .await

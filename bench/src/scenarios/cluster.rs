@@ -50,7 +50,7 @@ async fn measure_nodes(bench: &Bench, nodes: &[Server; 2], outcome: &mut Outcome
     let duration = bench.size(Duration::from_secs(10), Duration::from_secs(1));
     let stop = CancellationToken::new();
     let _stop_all = stop.clone().drop_guard();
-    let dials = nodes.each_ref().map(|n| Dial::to(n.addr));
+    let dials = nodes.each_ref().map(Dial::to);
     let mut watchers = Vec::new();
     for (i, dial) in dials.iter().enumerate() {
         watchers.extend(watcher::open_queue_watchers(dial, QUEUE, 1, i, &stop).await?);

@@ -203,7 +203,7 @@ fn judge(outcome: &mut Outcome, label: &str, rounds: usize, largest: bool) {
 
 /// Floorboard: `case.boards` boards, one tablet submitting at `case.rate`.
 pub async fn floorboard(server: &Server, case: Case) -> anyhow::Result<Found> {
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let stop = CancellationToken::new();
     let _stop_all = stop.clone().drop_guard();
     let readers = case.boards - case.stalled;
@@ -235,7 +235,7 @@ pub async fn floorboard(server: &Server, case: Case) -> anyhow::Result<Found> {
 
 /// A reference hub: `case.boards` clients, one more sending at `case.rate`.
 pub async fn hub(server: &Server, case: Case) -> anyhow::Result<Found> {
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let stop = CancellationToken::new();
     let _stop_all = stop.clone().drop_guard();
     let clients = watcher::open_broadcast(&dial, case.boards, 0, &stop).await?;
@@ -264,7 +264,7 @@ fn drain_time(clients: usize) -> Duration {
 
 /// Boards with a small receive buffer that subscribe and then never read again.
 async fn open_stalled(server: &Server, n: usize, first: usize) -> anyhow::Result<Vec<Socket>> {
-    let dial = Dial { addr: server.addr, recv_buffer: Some(STALLED_RECV_BUFFER) };
+    let dial = Dial { recv_buffer: Some(STALLED_RECV_BUFFER), ..Dial::to(server) };
     let board = floorboard_shared::protocol::Topic::Board { facility: None };
     let mut held = Vec::with_capacity(n);
     for i in 0..n {

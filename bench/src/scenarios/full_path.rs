@@ -77,7 +77,7 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<Outcome> {
 }
 
 async fn measure(server: &Server, sizes: &Sizes, outcome: &mut Outcome) -> anyhow::Result<()> {
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let stop = CancellationToken::new();
     let _stop_all = stop.clone().drop_guard();
     let boards = watcher::open_boards(&dial, sizes.boards, 0, &stop).await?;

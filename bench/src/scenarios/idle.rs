@@ -64,7 +64,7 @@ async fn measure(
 ) -> anyhow::Result<Vec<(usize, f64)>> {
     tokio::time::sleep(SETTLE).await;
     let before = server.usage()?.rss_bytes;
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let stop = CancellationToken::new();
     let _stop_all = stop.clone().drop_guard();
     let mut held: Vec<Watcher> = Vec::new();

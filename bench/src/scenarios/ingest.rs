@@ -113,7 +113,7 @@ async fn floorboard(
     in_flight: usize,
     duration: Duration,
 ) -> anyhow::Result<(f64, f64, Delivery)> {
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let pace = Pace { rate: None, in_flight, duration };
     let window = Window::open(&[server])?;
     let logs = tablet::run_tablets(&dial, tablets, 0, pace, tablet::hot_units(24)).await?;

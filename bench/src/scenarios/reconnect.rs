@@ -142,9 +142,9 @@ enum Answer {
 
 /// Fills the board, drops every board at once and resumes them.
 async fn storm(bench: &Bench, server: &Server, boards: usize) -> anyhow::Result<Storm> {
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let stop = CancellationToken::new();
-    let displays = sockets::open_many(boards, |i| open_display(dial, i, stop.clone())).await?;
+    let displays = sockets::open_many(boards, |i| open_display(dial.clone(), i, stop.clone())).await?;
     let reports = bench.size(Duration::from_millis(500), Duration::from_millis(200));
     let pace = Pace { rate: Some(400.0), in_flight: 64, duration: reports };
     let logs = tablet::run_tablets(&dial, 1, boards, pace, tablet::hot_units(40)).await?;
@@ -173,6 +173,7 @@ async fn storm(bench: &Bench, server: &Server, boards: usize) -> anyhow::Result<
     let started = Instant::now();
     let resumed = sockets::open_many(boards, |i| {
         let (seq, digest) = resume_points[i];
+        let dial = dial.clone();
         async move {
             let path = format!("/ws?board&resume_from={seq}&digest={digest}");
             let mut ws = protocol::connect_at(&dial, boards + 2 + i, &path).await?;
@@ -248,9 +249,13 @@ fn board() -> Topic {
 
 /// Seconds for a hub to accept `n` websocket connections from the same dialer.
 async fn accept_time(server: &Server, n: usize) -> anyhow::Result<f64> {
-    let dial = Dial::to(server.addr);
+    let dial = Dial::to(server);
     let started = Instant::now();
-    let held = sockets::open_many(n, |i| async move { dial.open(i).await }).await?;
+    let held = sockets::open_many(n, |i| {
+        let dial = dial.clone();
+        async move { dial.open(i).await }
+    })
+    .await?;
     let secs = started.elapsed().as_secs_f64();
     drop(held);
     Ok(secs)

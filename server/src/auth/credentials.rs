@@ -23,6 +23,11 @@ pub fn token_of(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
+/// Whether the request's session comes from its cookie (no bearer token).
+pub fn is_cookie(headers: &HeaderMap) -> bool {
+    headers.get(header::AUTHORIZATION).is_none() && headers.get(header::COOKIE).is_some()
+}
+
 /// `Set-Cookie` for a new session: HttpOnly (no script reads it), SameSite=Strict (no other
 /// site's page sends it), Secure when the server speaks TLS, for the session's lifetime.
 pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> Option<HeaderValue> {

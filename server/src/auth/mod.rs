@@ -61,7 +61,7 @@ impl Default for SessionLimits {
 #[derive(Debug)]
 pub struct Session {
     pub token_hash: String,
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     pub expires_at: OffsetDateTime,
     /// Unix seconds of the last request or client message.
     last_active: AtomicI64,
@@ -78,7 +78,7 @@ impl Session {
         };
         Session {
             token_hash: record.token_hash,
-            principal,
+            principal: Arc::new(principal),
             expires_at: record.expires_at,
             last_active: AtomicI64::new(now.unix_timestamp()),
             idle_limit,
@@ -176,6 +176,7 @@ impl Auth {
         facility: Option<floorboard_shared::FacilityId>,
     ) -> Result<(String, Arc<Session>), ErrorBody> {
         let mut display = principal.clone();
+        // A display token is read-only whatever its account may do.
         display.reach = Reach::Display { facility };
         self.open_session(display, self.limits.display_lifetime).await
     }

@@ -4,11 +4,12 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use floorboard_shared::protocol::BoardAt;
-use floorboard_shared::{ErrorBody, ErrorCode, FacilityId};
+use floorboard_shared::{ErrorBody, FacilityId};
 use serde::Deserialize;
 
-use super::ApiQuery;
+use super::{ApiQuery, Signed};
 use crate::error::AppError;
+use crate::reads;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,21 +27,15 @@ pub struct BoardQuery {
 /// The board snapshot: every cell with anything to show, as of `seq`.
 #[utoipa::path(get, path = "/api/v1/board", tag = "board", params(BoardQuery),
     responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not do this (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
         (status = 200, description = "The board", body = BoardAt),
         (status = 422, description = "`unknown_facility`: not a facility of this go-live; `invalid_value`: the query string is not of this form", body = ErrorBody),
     ))]
 pub async fn board(
     State(state): State<AppState>,
+    signed: Signed,
     ApiQuery(query): ApiQuery<BoardQuery>,
 ) -> Result<Json<BoardAt>, AppError> {
-    let facility = match query.facility {
-        Some(f) if state.config.golive.facility(&f).is_none() => {
-            return Err(AppError(
-                ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live").with_field("facility"),
-            ));
-        }
-        f => f.map(FacilityId::new),
-    };
-    let snapshot = state.hub.board_snapshot(facility.as_ref());
-    Ok(Json(BoardAt { seq: snapshot.seq, facility, cells: snapshot.cells }))
+    Ok(Json(reads::board(&state, signed.principal(), query.facility)?))
 }

@@ -2,6 +2,7 @@
 //! endpoint, and the operational endpoints. Each resource module owns its routes.
 
 mod board;
+pub mod edge;
 mod golive;
 mod ops;
 mod queues;
@@ -28,7 +29,7 @@ use utoipa::OpenApi;
 
 use std::sync::Arc;
 
-use floorboard_shared::access::{Action, decide};
+use floorboard_shared::access::Action;
 
 use crate::auth::Session;
 use crate::auth::credentials;
@@ -61,9 +62,29 @@ use crate::ws;
         users::update,
         users::reset_password,
     ),
-    components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode))
+    components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode)),
+    modifiers(&SessionSecurity),
+    security(("bearer" = []), ("session_cookie" = []))
 )]
 struct ApiDoc;
+
+/// The two ways a request carries its session: a bearer token, or the browser's cookie.
+struct SessionSecurity;
+
+impl utoipa::Modify for SessionSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(credentials::COOKIE))),
+        );
+    }
+}
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -75,9 +96,10 @@ pub fn router(state: AppState) -> Router {
         .merge(units::router())
         .merge(sessions::router())
         .merge(users::router())
-        .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/openapi.json", get(|_: ops::Operator| async { Json(ApiDoc::openapi()) }))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         // A panic in a handler answers that request `internal`, in the documented body.
@@ -168,6 +190,12 @@ impl FromRequestParts<AppState> for Signed {
             metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
             return Err(AppError::new(ErrorCode::Unauthenticated, "sign in first: no session cookie or bearer token"));
         };
+        // A change made with a cookie must come from this server's own pages (a cross-site
+        // form or script rides on the cookie; it cannot set a bearer token).
+        if credentials::is_cookie(&parts.headers) && edge::is_unsafe(&parts.method) {
+            let host = edge::request_host(&parts.uri, &parts.headers);
+            edge::check_origin(&state.config, &parts.headers, host, false)?;
+        }
         match state.auth.authenticate(token).await {
             Ok(session) => Ok(Signed(session)),
             Err(body) => {
@@ -181,11 +209,11 @@ impl FromRequestParts<AppState> for Signed {
 impl Signed {
     /// Whether the access policy lets this session do `action`; `forbidden` (403) if not.
     pub fn may(&self, action: Action<'_>) -> Result<(), AppError> {
-        decide(&self.0.principal, action).map_err(|denied| {
-            metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "forbidden").increment(1);
-            tracing::info!(login = %self.0.principal.login, action = action.label(), "refused by the access policy");
-            AppError(denied.into())
-        })
+        Ok(crate::reads::allow(&self.0.principal, action)?)
+    }
+
+    pub fn principal(&self) -> &floorboard_shared::access::Principal {
+        &self.0.principal
     }
 }
 

@@ -7,10 +7,10 @@ use axum::{Json, Router};
 use floorboard_shared::protocol::{IssuesAt, Receipt, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId};
 
-use super::{ApiJson, ApiPath, report_id};
+use super::{ApiJson, ApiPath, Signed, report_id};
 use crate::error::AppError;
-use crate::intake;
 use crate::state::AppState;
+use crate::{intake, reads};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
 /// Submit a report. Answered only once it is durably committed; sending the same id again
 /// returns the same receipt (200, `duplicate: true`) and stores nothing.
 #[utoipa::path(post, path = "/api/v1/reports", request_body = ReportDraft, tag = "reports", responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not do this (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
     (status = 201, description = "Committed and routed", body = Receipt),
     (status = 200, description = "Already committed with the same content", body = Receipt),
     (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
@@ -41,9 +43,10 @@ pub fn router() -> Router<AppState> {
 ))]
 pub async fn submit(
     State(state): State<AppState>,
+    signed: Signed,
     ApiJson(draft): ApiJson<ReportDraft>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
-    let receipt = intake::submit_report(&state, draft).await?;
+    let receipt = intake::submit_report(&state, signed.principal(), draft).await?;
     let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(receipt)))
 }
@@ -51,6 +54,8 @@ pub async fn submit(
 /// One issue with its routing and status.
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = ReportId, Path)),
     responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not do this (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
         (status = 200, description = "The issue", body = Issue),
         (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
         (status = 422, description = "`invalid_value`: the id is not a UUID", body = ErrorBody),
@@ -58,16 +63,21 @@ pub async fn submit(
         (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds"))),
     ))]
-pub async fn get_report(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Issue>, AppError> {
+pub async fn get_report(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
-    let issue = state.store.issue(id).await?;
-    issue.map(Json).ok_or_else(|| AppError(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id)))
+    Ok(Json(reads::issue(&state, signed.principal(), id).await?))
 }
 
 /// Move an issue to another status. Resolving and closing need a note.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/status", tag = "reports", request_body = StatusChange,
     params(("id" = ReportId, Path)),
     responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not do this (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
         (status = 200, description = "The issue after the change", body = Issue),
         (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
         (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
@@ -84,17 +94,20 @@ pub async fn get_report(State(state): State<AppState>, ApiPath(id): ApiPath<Stri
     ))]
 pub async fn change_status(
     State(state): State<AppState>,
+    Signed(session): Signed,
     ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<StatusChange>,
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
-    Ok(Json(intake::change_status(&state, id, change).await?))
+    Ok(Json(intake::change_status(&state, session.principal.clone(), id, change).await?))
 }
 
 /// A reporter's latest reports (up to 200), newest first: "my reports".
 #[utoipa::path(get, path = "/api/v1/reporters/{reporter}/reports", tag = "reports",
     params(("reporter" = ReporterId, Path)),
     responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not do this (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
         (status = 200, description = "The reporter's latest reports", body = IssuesAt),
         (status = 404, description = "`not_found`: an empty reporter (no such endpoint)", body = ErrorBody),
         (status = 422, description = "`invalid_value`: not a reporter name", body = ErrorBody),
@@ -104,6 +117,7 @@ pub async fn change_status(
     ))]
 pub async fn reporter_reports(
     State(state): State<AppState>,
+    signed: Signed,
     ApiPath(reporter): ApiPath<String>,
 ) -> Result<Json<IssuesAt>, AppError> {
     let reporter = ReporterId::parse(&reporter).ok_or_else(|| {
@@ -112,5 +126,5 @@ pub async fn reporter_reports(
                 .with_field("reporter"),
         )
     })?;
-    Ok(Json(state.store.reporter_issues(&reporter, 200).await?))
+    Ok(Json(reads::reporter_issues(&state, signed.principal(), reporter).await?))
 }

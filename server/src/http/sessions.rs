@@ -45,7 +45,7 @@ pub async fn sign_in(
     let lifetime = state.auth.limits.lifetime.as_secs();
     let info = SessionInfo {
         token: Some(token.clone()),
-        principal: session.principal.clone(),
+        principal: (*session.principal).clone(),
         expires_at: session.expires_at,
     };
     let mut response = (StatusCode::CREATED, Json(info)).into_response();
@@ -61,7 +61,7 @@ pub async fn sign_in(
     (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
 ))]
 pub async fn current(Signed(session): Signed) -> Json<SessionInfo> {
-    Json(SessionInfo { token: None, principal: session.principal.clone(), expires_at: session.expires_at })
+    Json(SessionInfo { token: None, principal: (*session.principal).clone(), expires_at: session.expires_at })
 }
 
 /// Sign out: the session ends on every node and its websockets close.

@@ -4,11 +4,12 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use floorboard_shared::protocol::IssuesAt;
-use floorboard_shared::{ErrorBody, ErrorCode, Kind, UnitId};
+use floorboard_shared::{ErrorBody, Kind, UnitId};
 use serde::Deserialize;
 
-use super::{ApiPath, ApiQuery};
+use super::{ApiPath, ApiQuery, Signed};
 use crate::error::AppError;
+use crate::reads;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +28,8 @@ pub struct UnitQuery {
 #[utoipa::path(get, path = "/api/v1/units/{unit}/issues", tag = "board",
     params(("unit" = UnitId, Path), UnitQuery),
     responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not do this (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
         (status = 200, description = "The unit's issues", body = IssuesAt),
         (status = 404, description = "`not_found`: an empty unit (no such endpoint)", body = ErrorBody),
         (status = 422, description = "`unknown_unit`: not a unit of this go-live; `invalid_value`: the query string is not of this form (`kind` not one of the kinds)", body = ErrorBody),
@@ -36,13 +39,9 @@ pub struct UnitQuery {
     ))]
 pub async fn unit_issues(
     State(state): State<AppState>,
+    signed: Signed,
     ApiPath(unit): ApiPath<String>,
     ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> Result<Json<IssuesAt>, AppError> {
-    if state.config.golive.unit_facility(&unit).is_none() {
-        return Err(AppError(
-            ErrorBody::new(ErrorCode::UnknownUnit, "no such unit in this go-live").with_field("unit"),
-        ));
-    }
-    Ok(Json(state.store.unit_issues(&UnitId::new(unit), query.kind, 200).await?))
+    Ok(Json(reads::unit_issues(&state, signed.principal(), &unit, query.kind).await?))
 }

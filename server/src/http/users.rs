@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
 /// Every account.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses(
     (status = 200, description = "The accounts, by login", body = Vec<Account>),
+    (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
     (status = 503, description = "`unavailable`", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
@@ -36,6 +37,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Result<Json<
 /// Add an account. Without a password, a one-time password is made and answered, once.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount, responses(
     (status = 201, description = "Added", body = AccountIssued),
+    (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
     (status = 409, description = "`id_conflict`: the login is taken", body = ErrorBody),
@@ -59,6 +61,7 @@ pub async fn add(
 #[utoipa::path(put, path = "/api/v1/users/{login}", tag = "users", request_body = AccountSpec,
     params(("login" = String, Path)), responses(
     (status = 200, description = "The account as it now is", body = Account),
+    (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
     (status = 404, description = "`not_found`: no such account", body = ErrorBody),
@@ -84,6 +87,7 @@ pub async fn update(
 #[utoipa::path(post, path = "/api/v1/users/{login}/password", tag = "users", request_body = PasswordReset,
     params(("login" = String, Path)), responses(
     (status = 200, description = "Reset", body = AccountIssued),
+    (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: not an administrator", body = ErrorBody),
     (status = 404, description = "`not_found`: no such account", body = ErrorBody),

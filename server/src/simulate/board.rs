@@ -16,10 +16,10 @@ const SHOWN_CELLS: usize = 3;
 
 /// Follows the all-facility board until `stop`, resubscribing after a drop; returns how
 /// many `board_update`s arrived.
-pub(super) async fn watch_board(url: String, stop: CancellationToken) -> u64 {
+pub(super) async fn watch_board(url: String, token: String, stop: CancellationToken) -> u64 {
     let mut updates = 0;
     let mut digest = None;
-    while let Some(ws) = connect(&url, &stop).await {
+    while let Some(ws) = connect(&url, &token, &stop).await {
         match stop.run_until_cancelled(follow_board(ws, &mut updates, &mut digest)).await {
             None => break,
             Some(Err(e)) => tracing::warn!(error = %e, "board connection lost; resubscribing"),

@@ -26,6 +26,12 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type WsSink = SplitSink<Ws, Message>;
 
+/// The HTTP address of the server whose websocket is `ws_url`: `ws://h:p/ws` gives `http://h:p`.
+pub(super) fn http_base(ws_url: &str) -> anyhow::Result<String> {
+    let url = golive_url(ws_url)?;
+    Ok(url.as_str().strip_suffix("/api/v1/golive").unwrap_or(url.as_str()).to_owned())
+}
+
 /// The go-live catalog's HTTP address, next to the websocket: `ws://h:p/ws` gives
 /// `http://h:p/api/v1/golive`.
 fn golive_url(ws_url: &str) -> anyhow::Result<reqwest::Url> {
@@ -43,18 +49,25 @@ fn golive_url(ws_url: &str) -> anyhow::Result<reqwest::Url> {
     Ok(url)
 }
 
-pub(super) async fn fetch_golive(ws_url: &str) -> anyhow::Result<GoLive> {
+pub(super) async fn fetch_golive(ws_url: &str, token: &str) -> anyhow::Result<GoLive> {
     let url = golive_url(ws_url)?;
     let client = reqwest::Client::builder().timeout(CONNECT_TIMEOUT).build()?;
-    let response = client.get(url.clone()).send().await.with_context(|| format!("cannot reach the server at {url}"))?;
+    let response = client
+        .get(url.clone())
+        .bearer_auth(token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {url}"))?;
     let response = response.error_for_status().with_context(|| format!("the server refused {url}"))?;
     response.json().await.with_context(|| format!("{url} did not return a valid go-live"))
 }
 
-/// Opens a websocket and reads the server's `welcome`.
-async fn open(url: &str) -> anyhow::Result<Ws> {
+/// Opens a websocket signed in with `token` and reads the server's `welcome`.
+async fn open(url: &str, token: &str) -> anyhow::Result<Ws> {
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(url)?;
+    request.headers_mut().insert(tungstenite::http::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
     let (mut ws, _) =
-        tokio::time::timeout(CONNECT_TIMEOUT, connect_async(url)).await.context("connection timed out")??;
+        tokio::time::timeout(CONNECT_TIMEOUT, connect_async(request)).await.context("connection timed out")??;
     let first =
         tokio::time::timeout(CONNECT_TIMEOUT, next_text(&mut ws)).await.context("no welcome from the server")??;
     match serde_json::from_str::<ServerMsg>(&first) {
@@ -67,10 +80,10 @@ async fn open(url: &str) -> anyhow::Result<Ws> {
 }
 
 /// Opens a websocket, retrying with backoff; `None` once `stop` is cancelled.
-pub(super) async fn connect(url: &str, stop: &CancellationToken) -> Option<Ws> {
+pub(super) async fn connect(url: &str, token: &str, stop: &CancellationToken) -> Option<Ws> {
     let mut delay = RETRY_FIRST;
     loop {
-        match stop.run_until_cancelled(open(url)).await? {
+        match stop.run_until_cancelled(open(url, token)).await? {
             Ok(ws) => return Some(ws),
             Err(e) => {
                 tracing::warn!(url, error = %e, retry_in_ms = delay.as_millis() as u64, "cannot connect")
@@ -164,11 +177,12 @@ struct Trainer {
 pub(super) fn spawn_trainer(
     index: usize,
     url: &str,
+    token: &str,
     stop: CancellationToken,
 ) -> (mpsc::UnboundedSender<ReportDraft>, JoinHandle<Tally>) {
     let (tx, inbox) = mpsc::unbounded_channel();
     let trainer = Trainer::new(index, inbox);
-    (tx, tokio::spawn(trainer.run(url.to_owned(), stop)))
+    (tx, tokio::spawn(trainer.run(url.to_owned(), token.to_owned(), stop)))
 }
 
 impl Trainer {
@@ -184,9 +198,9 @@ impl Trainer {
 
     /// Submits what arrives in the inbox until it is closed and every report is answered,
     /// or until `stop`; reconnects and resends after a drop.
-    async fn run(mut self, url: String, stop: CancellationToken) -> Tally {
+    async fn run(mut self, url: String, token: String, stop: CancellationToken) -> Tally {
         while !self.done() {
-            let Some(ws) = connect(&url, &stop).await else {
+            let Some(ws) = connect(&url, &token, &stop).await else {
                 break;
             };
             match self.session(ws, &stop).await {
@@ -311,11 +325,12 @@ mod tests {
         let mut traffic = Traffic::new(&GoLive::example(), 1, 1.0, 3);
         let planned = traffic.next_report();
         let draft = traffic.draft(&planned, ReportId(Uuid::now_v7()), OffsetDateTime::now_utc());
+        let token = super::super::tests::trainer_token(&url).await;
         let run = |trainer: Trainer| {
-            let url = url.clone();
+            let (url, token) = (url.clone(), token.clone());
             async move {
                 let stop = CancellationToken::new();
-                tokio::time::timeout(Duration::from_secs(10), trainer.run(url, stop)).await.unwrap()
+                tokio::time::timeout(Duration::from_secs(10), trainer.run(url, token, stop)).await.unwrap()
             }
         };
 

@@ -2,6 +2,7 @@
 //! protocol client, and prints a summary. Report free text (summaries, roles) is never
 //! printed or logged.
 
+mod accounts;
 mod board;
 mod client;
 mod phrases;
@@ -49,6 +50,13 @@ pub struct SimulateArgs {
     /// Also follow the all-facility board on another connection and print each update.
     #[arg(long)]
     pub watch_board: bool,
+    /// The administrator who makes the simulated trainers' accounts.
+    #[arg(long, default_value = "admin")]
+    pub admin_login: String,
+    /// The administrator's password (the one `serve` printed on first start, or its
+    /// FLOORBOARD_ADMIN_PASSWORD).
+    #[arg(long, env = "FLOORBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: String,
 }
 
 const RATE_RANGE: RangeInclusive<f64> = 0.001..=1_000_000.0;
@@ -90,7 +98,9 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
 /// Runs the whole simulation: catalog, trainers, traffic, drain, board watcher.
 async fn simulate(args: &SimulateArgs) -> anyhow::Result<Summary> {
     let (rate, duration) = args.checked()?;
-    let golive = fetch_golive(&args.url).await?;
+    let base = client::http_base(&args.url)?;
+    let sessions = accounts::prepare(&base, &args.admin_login, &args.admin_password, args.trainers as usize).await?;
+    let golive = fetch_golive(&args.url, &sessions.lead).await?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let trainers = args.trainers as usize;
     println!(
@@ -102,11 +112,13 @@ async fn simulate(args: &SimulateArgs) -> anyhow::Result<Summary> {
     let mut traffic = Traffic::new(&golive, trainers, rate, seed);
 
     let board_stop = CancellationToken::new();
-    let board = args.watch_board.then(|| tokio::spawn(watch_board(args.url.clone(), board_stop.clone())));
+    let board = args
+        .watch_board
+        .then(|| tokio::spawn(watch_board(args.url.clone(), sessions.lead.clone(), board_stop.clone())));
 
     let trainer_stop = CancellationToken::new();
     let (inboxes, handles): (Vec<_>, Vec<_>) =
-        (0..trainers).map(|i| spawn_trainer(i, &args.url, trainer_stop.clone())).unzip();
+        (0..trainers).map(|i| spawn_trainer(i, &args.url, sessions.trainer(i), trainer_stop.clone())).unzip();
     let started = Instant::now();
     let generated = drive(&mut traffic, &inboxes, duration).await;
     drop(inboxes);
@@ -245,7 +257,25 @@ mod tests {
     }
 
     fn args(url: &str) -> SimulateArgs {
-        SimulateArgs { url: url.to_owned(), rate: 40.0, duration: 1.5, trainers: 3, seed: Some(1), watch_board: true }
+        SimulateArgs {
+            url: url.to_owned(),
+            rate: 40.0,
+            duration: 1.5,
+            trainers: 3,
+            seed: Some(1),
+            watch_board: true,
+            admin_login: "admin".into(),
+            admin_password: ADMIN_PASSWORD.into(),
+        }
+    }
+
+    /// The administrator's password of the test servers.
+    pub(super) const ADMIN_PASSWORD: &str = "simulate-test-admin";
+
+    /// A trainer's session on the test server at `url`.
+    pub(super) async fn trainer_token(url: &str) -> String {
+        let base = client::http_base(url).unwrap();
+        accounts::prepare(&base, "admin", ADMIN_PASSWORD, 1).await.unwrap().trainers.remove(0)
     }
 
     /// A real server on a free port, in this process, until the sender is dropped.
@@ -255,6 +285,7 @@ mod tests {
         let url = format!("ws://{}/ws", listener.local_addr().unwrap());
         let mut config = crate::Config::new(dir.path(), GoLive::example());
         config.board_interval = Duration::from_millis(50);
+        config.admin_password = Some(ADMIN_PASSWORD.into());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(crate::run(config, listener, async {
             let _ = stopped.await;

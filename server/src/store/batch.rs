@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use floorboard_shared::access::{Action, decide};
 use floorboard_shared::protocol::{Change, Event};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId};
 use time::OffsetDateTime;
@@ -187,10 +188,11 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                     };
                     current.insert(issue.report.id, Current::New(plan.new.len()));
                     plan.new.push(NewIssue::AsReported { outcome: plan.outcomes.len() });
-                    Applied::Committed(Arc::new(Event { seq: next_seq, at, change: Change::Reported, issue }))
+                    let actor = Some(issue.report.reporter.clone());
+                    Applied::Committed(Arc::new(Event { seq: next_seq, at, change: Change::Reported, actor, issue }))
                 }
             },
-            Command::SetStatus { id, to, note } => {
+            Command::SetStatus { id, to, note, by } => {
                 let issue = match current.get(&id).copied() {
                     None => None,
                     Some(Current::Stored(index)) => Some(&mut stored[index]),
@@ -208,6 +210,9 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                 };
                 let outcome = match issue {
                     None => Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id)),
+                    Some(issue) if let Err(denied) = decide(&by, Action::ChangeStatus { issue }) => {
+                        Applied::Refused(ErrorBody::from(denied).with_id(id))
+                    }
                     Some(issue) if !issue.status.can_move_to(to) => Applied::Refused(
                         ErrorBody::new(
                             ErrorCode::InvalidTransition,
@@ -223,15 +228,20 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                         }
                         issue.updated_at = at;
                         issue.seq = next_seq;
-                        let event =
-                            Event { seq: next_seq, at, change: Change::StatusChanged { from }, issue: issue.clone() };
+                        let event = Event {
+                            seq: next_seq,
+                            at,
+                            change: Change::StatusChanged { from },
+                            actor: Some(by.login.clone()),
+                            issue: issue.clone(),
+                        };
                         if matches!(current.get(&id), Some(Current::Stored(_))) && !changed_ids.contains(&id) {
                             changed_ids.push(id);
                         }
                         Applied::Committed(Arc::new(event))
                     }
                 };
-                plan.kept.push((position, Command::SetStatus { id, to, note }));
+                plan.kept.push((position, Command::SetStatus { id, to, note, by }));
                 outcome
             }
         };
@@ -296,7 +306,17 @@ pub(crate) mod tests {
     }
 
     fn set(n: u128, to: Status) -> Command {
-        Command::SetStatus { id: ReportId(uuid::Uuid::from_u128(n)), to, note: Some("done".into()) }
+        let lead = floorboard_shared::access::Account {
+            login: floorboard_shared::ReporterId::parse("lead").unwrap(),
+            name: "Lead".into(),
+            roles: vec![floorboard_shared::access::Role::Lead],
+            queues: vec![],
+            facility: None,
+            modules: vec![],
+            disabled: false,
+        };
+        let by = Arc::new(lead.principal(floorboard_shared::access::Reach::Session));
+        Command::SetStatus { id: ReportId(uuid::Uuid::from_u128(n)), to, note: Some("done".into()), by }
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use floorboard_shared::access::Principal;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Event, IssuesAt};
 use floorboard_shared::{ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, UnitId};
@@ -23,8 +24,18 @@ pub use sqlite::SqliteStore;
 /// One write, as the committer hands it over. Inputs are already validated and routed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Submit { report: Report, queues: Vec<QueueId> },
-    SetStatus { id: ReportId, to: Status, note: Option<String> },
+    Submit {
+        report: Report,
+        queues: Vec<QueueId>,
+    },
+    /// A status change, by `by`: the access policy decides it against the issue as it
+    /// stands when the batch is applied (`ChangeStatus`), not as it stood when asked.
+    SetStatus {
+        id: ReportId,
+        to: Status,
+        note: Option<String>,
+        by: Arc<Principal>,
+    },
 }
 
 impl Command {

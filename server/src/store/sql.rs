@@ -112,6 +112,7 @@ pub(super) struct EventRow {
     report_seq: i64,
     from_status: Option<String>,
     issue: Option<String>,
+    actor: Option<String>,
 }
 
 impl EventRow {
@@ -145,7 +146,8 @@ impl EventRow {
                 return Err(StoreError::Corrupt(format!("event {seq}: a status change without its issue")));
             }
         };
-        Ok(Event { seq, at, change, issue })
+        let actor = self.actor.map(wire).transpose()?;
+        Ok(Event { seq, at, change, actor, issue })
     }
 }
 
@@ -198,7 +200,7 @@ pub(super) const fn count_columns(list: &str) -> usize {
 }
 
 /// The columns of `events`, in the order of `event_row`.
-pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue";
+pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue, actor";
 /// The columns of `report_queues`, in the order of `queue_rows`.
 pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
 /// What a status change sets, in the order of `status_row` (whose last value is the
@@ -254,6 +256,7 @@ pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COL
         text(change),
         optional(from),
         Value::Text(issue.map(Cow::Owned)),
+        optional(e.actor.as_ref().map(|a| a.as_str())),
     ])
 }
 
@@ -496,7 +499,7 @@ macro_rules! sql_store {
                 use $crate::store::sql::EventRow;
                 let mut conn = self.pool.acquire().await?;
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, report_seq, from_status, issue FROM events WHERE seq > ",
+                    "SELECT seq, at, report_seq, from_status, issue, actor FROM events WHERE seq > ",
                 );
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
                 let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *conn).await?;

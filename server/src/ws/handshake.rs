@@ -14,8 +14,12 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use std::sync::Arc;
+
 use super::{Connection, HARD_FRAME_LIMIT};
+use crate::auth::{Session, credentials};
 use crate::error::AppError;
+use crate::http::edge;
 use crate::state::AppState;
 use crate::wire::{Wire, WireIo};
 
@@ -28,6 +32,10 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             return (StatusCode::UPGRADE_REQUIRED, headers, axum::Json(body)).into_response();
         }
         Err(Refused::BadKey(body)) => return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response(),
+    };
+    let session = match signed_in(&state, request.uri(), request.headers()).await {
+        Ok(session) => session,
+        Err(body) => return AppError::from(body).into_response(),
     };
     let on_connect = match board_on_connect(request.uri().query()) {
         Ok(msg) => msg,
@@ -60,7 +68,7 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             .max_frame_size(Some(HARD_FRAME_LIMIT));
         let socket =
             WebSocketStream::from_partially_read(WireIo::new(wire.clone()), prefix, Role::Server, Some(config)).await;
-        Connection::new(state, wire, socket, permit).run(on_connect).await
+        Connection::new(state, session, wire, socket, permit).run(on_connect).await
     });
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let headers = response.headers_mut();
@@ -68,6 +76,23 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
     headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     response
+}
+
+/// The session an upgrade is signed in with, refused before the upgrade (so a page on
+/// another site never gets a socket): a host this server does not answer to, a browser's
+/// page from another origin (or `null`, or none with a cookie), no valid session.
+async fn signed_in(state: &AppState, uri: &axum::http::Uri, headers: &HeaderMap) -> Result<Arc<Session>, ErrorBody> {
+    let host = edge::request_host(uri, headers);
+    if !host.is_some_and(|h| edge::host_allowed(&state.config, h)) {
+        return Err(ErrorBody::new(ErrorCode::UntrustedOrigin, "this server does not answer to that host name")
+            .with_field("Host"));
+    }
+    edge::check_origin(&state.config, headers, host, credentials::is_cookie(headers))?;
+    let Some(token) = credentials::token_of(headers) else {
+        metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
+        return Err(ErrorBody::new(ErrorCode::Unauthenticated, "sign in first: no session cookie or bearer token"));
+    };
+    state.auth.authenticate(token).await
 }
 
 /// The upgraded connection's TCP socket and the bytes hyper read past the handshake. The

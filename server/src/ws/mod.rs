@@ -29,12 +29,13 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 
+use crate::auth::Session;
 use crate::fanout::Membership;
 use crate::hub::{BoardResume, Published, Replay};
-use crate::intake;
 use crate::state::{AppState, ConnectionGuard};
 use crate::telemetry;
 use crate::wire::{TextFrame, Wire, WireIo};
+use crate::{intake, reads};
 
 /// Frames above this are abuse: the connection is closed (1009). Between `MAX_FRAME_BYTES`
 /// and this, the client gets `frame_too_large` and the connection lives on.
@@ -43,9 +44,6 @@ const HARD_FRAME_LIMIT: usize = 64 * 1024;
 const MAX_PENDING_SUBMITS: usize = 256;
 /// How long a resume waits for this node to catch up with the shared log.
 const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-/// Snapshot sizes: a queue's open issues, a reporter's latest reports.
-const QUEUE_SNAPSHOT_LIMIT: u32 = 5_000;
-const MINE_SNAPSHOT_LIMIT: u32 = 200;
 
 struct Subscription {
     topic: Topic,
@@ -64,6 +62,9 @@ enum Ending {
 }
 
 struct Connection {
+    /// The session the upgrade was signed in with: every message is decided for its
+    /// principal, and the connection closes when it ends.
+    session: Arc<Session>,
     /// Shared with each submission in flight: one reference count per report instead of a
     /// dozen (cloning and dropping the state's fields was 1.7 % of the ingest profile).
     state: Arc<AppState>,
@@ -91,12 +92,14 @@ async fn next_of<T: Clone>(rx: &mut Option<broadcast::Receiver<T>>) -> Result<T,
 impl Connection {
     fn new(
         state: AppState,
+        session: Arc<Session>,
         wire: Arc<Wire>,
         socket: WebSocketStream<WireIo>,
         permit: OwnedSemaphorePermit,
     ) -> Connection {
         let guard = ConnectionGuard::register(&state);
         Connection {
+            session,
             state: Arc::new(state),
             wire,
             socket,
@@ -152,6 +155,8 @@ impl Connection {
         }
         self.drain().await?;
         let shutdown = self.state.shutdown.clone();
+        let session_ended = self.session.ended();
+        tokio::pin!(session_ended);
         let wire = self.wire.clone();
         let mut heartbeat = tokio::time::interval(self.state.config.heartbeat);
         heartbeat.tick().await;
@@ -160,6 +165,8 @@ impl Connection {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => return Err(Ending::Close(CloseCode::Away, "server shutting down")),
+                // Signed out (here or on another node), disabled, changed or expired.
+                _ = &mut session_ended => return Err(Ending::Close(CloseCode::Policy, "session ended")),
                 // Committed changes go out before new input is read, so a client sees every
                 // change that was committed before its next request was answered.
                 // Handlers are boxed: an idle connection then holds only this select's state,
@@ -278,12 +285,17 @@ impl Connection {
     }
 
     async fn on_client_msg(&mut self, msg: ClientMsg) -> Result<(), Ending> {
+        if !matches!(msg, ClientMsg::Ping { .. }) {
+            // A ping is the app's heartbeat, not the person's activity.
+            self.session.touch(time::OffsetDateTime::now_utc());
+        }
         match msg {
             ClientMsg::Submit { report } => {
                 let state = self.state.clone();
+                let by = self.session.principal.clone();
                 let id = report.id;
                 self.pending.push(Box::pin(async move {
-                    match AssertUnwindSafe(intake::submit_report(&state, report)).catch_unwind().await {
+                    match AssertUnwindSafe(intake::submit_report(&state, &by, report)).catch_unwind().await {
                         Ok(Ok(receipt)) => ServerMsg::Submitted(receipt),
                         Ok(Err(body)) => ServerMsg::Error(body),
                         Err(_) => {
@@ -324,7 +336,7 @@ impl Connection {
         resume_from: Option<u64>,
         digest: Option<BoardDigest>,
     ) -> Result<(), Ending> {
-        if let Err(body) = self.check_topic(&topic) {
+        if let Err(body) = reads::check_topic(&self.state, &self.session.principal, &topic) {
             return self.send_error(body).await;
         }
         // Subscribing again replaces the old subscription (a client resyncing itself).
@@ -343,20 +355,6 @@ impl Connection {
         }
     }
 
-    fn check_topic(&self, topic: &Topic) -> Result<(), ErrorBody> {
-        let golive = &self.state.config.golive;
-        match topic {
-            Topic::Board { facility: Some(f) } if golive.facility(f.as_str()).is_none() => {
-                Err(ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live")
-                    .with_field("facility"))
-            }
-            Topic::Queue { queue } if golive.queue(queue.as_str()).is_none() => {
-                Err(ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("queue"))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// Starts a board: a snapshot, or `resumed` when the client shows it holds the board.
     async fn watch_board(
         &mut self,
@@ -372,18 +370,12 @@ impl Connection {
         self.drain().await
     }
 
-    #[allow(clippy::unreachable, reason = "its callers hold queue and mine topics only; boards have the fan-out")]
+    /// A queue's or a reporter's issues, read as HTTP reads them (`reads`).
     async fn issues_snapshot(&mut self, topic: Topic, reason: SnapshotReason) -> Result<(), Ending> {
         self.ensure_events();
-        let store = &self.state.store;
-        let read = match &topic {
-            Topic::Queue { queue } => store.queue_issues(queue, QUEUE_SNAPSHOT_LIMIT).await,
-            Topic::Mine { reporter } => store.reporter_issues(reporter, MINE_SNAPSHOT_LIMIT).await,
-            Topic::Board { .. } => unreachable!("boards have their own snapshot"),
-        };
-        let at = match read {
+        let at = match reads::topic_issues(&self.state, &self.session.principal, &topic).await {
             Ok(at) => at,
-            Err(e) => return self.send_error(crate::error::store_error_body(&e)).await,
+            Err(body) => return self.send_error(body).await,
         };
         self.subscriptions.retain(|s| s.topic != topic);
         self.subscriptions.push(Subscription { topic: topic.clone(), since: at.seq });

@@ -1,0 +1,339 @@
+//! Who may do what, at the edge: the role x action matrix over HTTP and over the websocket
+//! (each denial a 403 `forbidden` or an `error` frame), no session (401), sockets closed
+//! when their session ends, and the `Origin` and `Host` checks. The policy itself is
+//! `floorboard_shared::access`, tested as a whole matrix there; this proves every route and
+//! message asks it, with the right resource.
+
+use floorboard_shared::access::{AccountSpec, Role};
+use floorboard_shared::protocol::{ServerMsg, StatusChange, Topic};
+use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Kind, QueueId, ReporterId, Severity, Status};
+use floorboard_tests::{Account, Http, TESTER, TestServer, draft, spec};
+use reqwest::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+/// The accounts of the matrix, one role each (and a scope where named).
+async fn accounts(server: &TestServer) -> Vec<(&'static str, Account)> {
+    let scoped =
+        |roles: &[Role], facility: &str| AccountSpec { facility: Some(FacilityId::new(facility)), ..spec(roles) };
+    vec![
+        ("trainer of rmc", server.account("ana", scoped(&[Role::Trainer], "rmc")).await),
+        (
+            "staff of it-access",
+            server.account("bo", AccountSpec { queues: vec![QueueId::new("it-access")], ..spec(&[Role::Staff]) }).await,
+        ),
+        ("lead", server.account("cy", spec(&[Role::Lead])).await),
+        ("lead of lch", server.account("dee", scoped(&[Role::Lead], "lch")).await),
+        ("viewer", server.account("ed", spec(&[Role::Viewer])).await),
+        ("viewer of rmc", server.account("fay", scoped(&[Role::Viewer], "rmc")).await),
+        ("admin", server.account("gus", spec(&[Role::Admin])).await),
+    ]
+}
+
+/// Each HTTP action of the matrix, as a request by `http` (whose login is `login`);
+/// `issue` is an access report at rmc-4w filed by the tester (routed to it-access only).
+async fn http_action(column: usize, http: &Http, login: &str, issue: &str) -> reqwest::Response {
+    match column {
+        0 => http.post_json("/api/v1/reports", &draft("rmc-4w", Kind::Access, Severity::Low)).await,
+        1 => http.get(&format!("/api/v1/reports/{issue}")).await,
+        2 => {
+            let change = StatusChange { status: Status::Acknowledged, note: None };
+            http.post_json(&format!("/api/v1/reports/{issue}/status"), &change).await
+        }
+        3 => http.get("/api/v1/queues").await,
+        4 => http.get("/api/v1/queues/it-access/issues").await,
+        5 => http.get("/api/v1/queues/cc-lead/issues").await,
+        6 => http.get("/api/v1/board").await,
+        7 => http.get("/api/v1/board?facility=rmc").await,
+        8 => http.get("/api/v1/board?facility=lch").await,
+        9 => http.get("/api/v1/units/rmc-4w/issues").await,
+        10 => http.get(&format!("/api/v1/reporters/{login}/reports")).await,
+        11 => http.get(&format!("/api/v1/reporters/{TESTER}/reports")).await,
+        12 => http.get("/api/v1/golive").await,
+        13 => http.get("/api/v1/users").await,
+        14 => http.get("/metrics").await,
+        _ => unreachable!(),
+    }
+}
+
+const HTTP_COLUMNS: [&str; 15] = [
+    "submit",
+    "read the issue",
+    "move the issue",
+    "list queues",
+    "it-access issues",
+    "cc-lead issues",
+    "board",
+    "board of rmc",
+    "board of lch",
+    "unit rmc-4w",
+    "own reports",
+    "tester's reports",
+    "catalog",
+    "accounts",
+    "metrics",
+];
+
+#[tokio::test]
+async fn every_route_asks_the_policy_with_its_resource() {
+    let server = TestServer::spawn().await;
+    let rows: Vec<(&str, &str)> = vec![
+        ("trainer of rmc", "Y.........Y.Y.."),
+        ("staff of it-access", "YYYYY.YYY.Y.Y.."),
+        ("lead", "YYYYYYYYYYYYY.."),
+        ("lead of lch", "Y.......Y.YYY.."),
+        ("viewer", "......YYY...Y.."),
+        ("viewer of rmc", ".......Y....Y.."),
+        ("admin", "............YYY"),
+    ];
+    let accounts = accounts(&server).await;
+    let mut wrong = Vec::new();
+    for ((who, account), (row, expected)) in accounts.iter().zip(&rows) {
+        assert_eq!(who, row);
+        let expected: Vec<bool> = expected.chars().map(|c| c == 'Y').collect();
+        assert_eq!(expected.len(), HTTP_COLUMNS.len(), "{who}");
+        for (column, allowed) in expected.into_iter().enumerate() {
+            // A fresh issue each time, so a status change is never refused for its status.
+            let receipt = server.client().await.submit(&draft("rmc-4w", Kind::Access, Severity::Low)).await.unwrap();
+            let response = http_action(column, &account.http(), &account.login, &receipt.id.to_string()).await;
+            let status = response.status();
+            let ok = if allowed {
+                status.is_success()
+            } else {
+                status == StatusCode::FORBIDDEN
+                    && response.json::<ErrorBody>().await.is_ok_and(|b| b.code == ErrorCode::Forbidden)
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{who} / {}: expected {}, got {status}",
+                    HTTP_COLUMNS[column],
+                    if allowed { "2xx" } else { "403 forbidden" }
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells wrong:\n{}", wrong.len(), wrong.join("\n"));
+
+    // Without a session, every route is 401 `unauthenticated`.
+    let anonymous = server.anonymous();
+    for (column, name) in HTTP_COLUMNS.iter().enumerate() {
+        let response = http_action(column, &anonymous, "nobody", &uuid::Uuid::new_v4().to_string()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::Unauthenticated, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn every_message_asks_the_policy_at_subscribe_and_submit() {
+    let server = TestServer::spawn().await;
+    let topics = |login: &str| {
+        vec![
+            Topic::Board { facility: None },
+            Topic::Board { facility: Some(FacilityId::new("rmc")) },
+            Topic::Queue { queue: QueueId::new("it-access") },
+            Topic::Queue { queue: QueueId::new("cc-lead") },
+            Topic::Mine { reporter: ReporterId::parse(login).unwrap() },
+            Topic::Mine { reporter: ReporterId::parse(TESTER).unwrap() },
+        ]
+    };
+    // Columns: the topics above, then a submission.
+    let rows = [
+        ("trainer of rmc", "....Y.Y"),
+        ("staff of it-access", "YYY.Y.Y"),
+        ("lead", "YYYYYYY"),
+        ("lead of lch", "....YYY"),
+        ("viewer", "YY....."),
+        ("viewer of rmc", ".Y....."),
+        ("admin", "......."),
+    ];
+    let mut wrong = Vec::new();
+    for ((who, account), (row, expected)) in accounts(&server).await.iter().zip(rows) {
+        assert_eq!(who, &row);
+        let mut ws = account.client().await;
+        let marks: Vec<bool> = expected.chars().map(|c| c == 'Y').collect();
+        for (topic, allowed) in topics(&account.login).into_iter().zip(&marks) {
+            let answer = ws.subscribe(topic.clone(), None).await;
+            let ok = match answer {
+                ServerMsg::Snapshot { .. } => *allowed,
+                ServerMsg::Error(body) => !allowed && body.code == ErrorCode::Forbidden,
+                _ => false,
+            };
+            if !ok {
+                wrong.push(format!("{who} / subscribe {topic:?}"));
+            }
+        }
+        let submitted = ws.submit(&draft("rmc-4w", Kind::Access, Severity::Low)).await;
+        let ok = match submitted {
+            Ok(_) => marks[6],
+            Err(body) => !marks[6] && body.code == ErrorCode::Forbidden && body.id.is_some(),
+        };
+        if !ok {
+            wrong.push(format!("{who} / submit"));
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// The reporter of a report is the signed-in account, whatever the client writes; staff
+/// of one queue cannot move another queue's issue, decided against the issue as stored.
+#[tokio::test]
+async fn the_reporter_is_the_signed_in_account_and_staff_act_only_on_their_queues() {
+    let server = TestServer::spawn().await;
+    let ana =
+        server.account("ana", AccountSpec { facility: Some(FacilityId::new("rmc")), ..spec(&[Role::Trainer]) }).await;
+    let mut report = draft("rmc-4w", Kind::Process, Severity::Low);
+    report.reporter = "someone-else".into();
+    let receipt = ana.client().await.submit(&report).await.unwrap();
+    let issue: floorboard_shared::Issue = server.http().get_json(&format!("/api/v1/reports/{}", receipt.id)).await;
+    assert_eq!(issue.report.reporter.as_str(), "ana");
+
+    // The same id sent again by another account is not its report.
+    let bo =
+        server.account("bo", AccountSpec { queues: vec![QueueId::new("it-access")], ..spec(&[Role::Staff]) }).await;
+    let err = bo.client().await.submit(&report).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::IdConflict);
+
+    // A process report goes to operations: staff of it-access may not move it, a lead may,
+    // and the live event names who did.
+    let change = StatusChange { status: Status::Acknowledged, note: None };
+    let path = format!("/api/v1/reports/{}/status", receipt.id);
+    let response = bo.http().post_json(&path, &change).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let mut watcher = server.client().await;
+    watcher.subscribe(Topic::Queue { queue: QueueId::new("operations") }, None).await;
+    assert!(server.http().post_json(&path, &change).await.status().is_success());
+    let ServerMsg::Event(event) = watcher.recv_until(|m| matches!(m, ServerMsg::Event(_))).await else {
+        unreachable!()
+    };
+    assert_eq!(event.actor.as_ref().map(ReporterId::as_str), Some(TESTER));
+}
+
+#[tokio::test]
+async fn sign_out_and_disabling_close_the_sessions_sockets() {
+    let server = TestServer::spawn().await;
+    let ana = server.account("ana", spec(&[Role::Trainer])).await;
+    let mut first = ana.client().await;
+    let mut second = ana.client().await;
+    let mut other = server.client().await;
+    let response = ana.http().request(reqwest::Method::DELETE, "/api/v1/sessions/current").send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    for ws in [&mut first, &mut second] {
+        let frame = ws.closed().await.expect("a close frame");
+        assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::Policy, "session ended"));
+    }
+    other.ping(1).await;
+
+    // Disabling an account closes its sockets too, and a new upgrade is refused.
+    let bo = server.account("bo", spec(&[Role::Trainer])).await;
+    let mut ws = bo.client().await;
+    let admin = server.admin().await;
+    let disabled = AccountSpec { disabled: true, ..spec(&[Role::Trainer]) };
+    assert_eq!(
+        admin.request(reqwest::Method::PUT, "/api/v1/users/bo").json(&disabled).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(ws.closed().await.expect("a close frame").code, CloseCode::Policy);
+    let refused = tokio_tungstenite::connect_async(TestServer::upgrade_request(&server.ws_url(), &bo.token)).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
+        panic!("the upgrade was accepted")
+    };
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused_and_its_socket_closed() {
+    let server = TestServer::spawn_with(|c| c.sessions.idle = std::time::Duration::from_secs(1)).await;
+    let mut ws = server.client().await;
+    // Nothing but pings (the app's heartbeat is not the person's activity) until it ends.
+    let frame = ws.closed().await.expect("closed once idle");
+    assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::Policy, "session ended"));
+    let response = server.http().get("/api/v1/sessions/current").await;
+    assert_eq!(response.status(), 401);
+}
+
+/// A page on another site, a sandboxed page (`null`) and a browser upgrade without any
+/// origin are refused before the upgrade; so is a host name the server does not answer to.
+#[tokio::test]
+async fn cross_site_null_and_missing_origins_and_foreign_hosts_are_refused() {
+    let server = TestServer::spawn().await;
+    let upgrade = |headers: &[(&'static str, String)]| {
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(request)
+    };
+    let cookie = ("cookie", format!("floorboard_session={}", server.token));
+    let same_origin = ("origin", format!("http://{}", server.addr));
+    for (case, headers) in [
+        ("cross-site", vec![cookie.clone(), ("origin", "https://evil.example".into())]),
+        ("null", vec![cookie.clone(), ("origin", "null".into())]),
+        ("missing origin with a cookie", vec![cookie.clone()]),
+        ("foreign host", vec![cookie.clone(), same_origin.clone(), ("host", "evil.example".into())]),
+    ] {
+        let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = upgrade(&headers).await else {
+            panic!("{case}: upgraded");
+        };
+        assert_eq!(response.status(), 403, "{case}");
+        let body: ErrorBody = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+        assert_eq!(body.code, ErrorCode::UntrustedOrigin, "{case}");
+    }
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = upgrade(std::slice::from_ref(&same_origin)).await
+    else {
+        panic!("no session: upgraded");
+    };
+    assert_eq!(response.status(), 401);
+    // The page's own origin with its cookie, and a device's bearer token without an origin.
+    assert!(upgrade(&[cookie.clone(), same_origin.clone()]).await.is_ok());
+    assert!(upgrade(&[("authorization", format!("Bearer {}", server.token))]).await.is_ok());
+
+    // Over HTTP: a foreign host is refused; a cross-site change made with the cookie is
+    // refused, and so is a form's `text/plain` body.
+    let client = reqwest::Client::new();
+    let foreign = client.get(server.url("/api/v1/board")).header("host", "evil.example").send().await.unwrap();
+    assert_eq!(foreign.status(), 403);
+    let body = serde_json::to_string(&draft("rmc-4w", Kind::Access, Severity::Low)).unwrap();
+    let cross_site = client
+        .post(server.url("/api/v1/reports"))
+        .header(cookie.0, &cookie.1)
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(cross_site.json::<ErrorBody>().await.unwrap().code, ErrorCode::UntrustedOrigin);
+    let form = client
+        .post(server.url("/api/v1/reports"))
+        .header(cookie.0, &cookie.1)
+        .header("origin", format!("http://{}", server.addr))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let server = TestServer::spawn().await;
+    for path in ["/api/v1/board", "/healthz", "/api/v1/sessions/current"] {
+        let response = server.http().get(path).await;
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("script-src 'self'")
+                && !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(h.get("strict-transport-security").is_none(), "no HSTS without TLS");
+        if path.starts_with("/api/") {
+            assert_eq!(h["cache-control"], "no-store", "{path}");
+        }
+    }
+}
