@@ -34,7 +34,9 @@ pub enum Command {
     /// Print the built-in go-live as TOML, a starting point for `--config`.
     ExampleConfig,
     /// Manage accounts: add, list, disable, enable, reset-password, import.
-    User(crate::user_command::UserArgs),
+    User(crate::admin_commands::UserArgs),
+    /// The audit trail: verify its hash chain, export it as CSV.
+    Audit(crate::admin_commands::AuditArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -85,6 +87,14 @@ pub struct ServeArgs {
     /// without it only an administrator's session reads them.
     #[arg(long, env = "FLOORBOARD_SCRAPE_TOKEN", hide_env_values = true)]
     pub scrape_token: Option<String>,
+    /// Clients reach this server through a proxy that terminates TLS (nginx, a load
+    /// balancer): the session cookie is marked Secure, answers carry HSTS, and the client's
+    /// address is the last one the proxy added to `X-Forwarded-For`.
+    #[arg(long, env = "FLOORBOARD_BEHIND_TLS_PROXY")]
+    pub behind_tls_proxy: bool,
+    /// Refuse to start unless clients reach the server over TLS (today: `--behind-tls-proxy`).
+    #[arg(long, env = "FLOORBOARD_PRODUCTION")]
+    pub production: bool,
 }
 
 impl ServeArgs {
@@ -102,6 +112,14 @@ impl ServeArgs {
         config.hosts = self.hosts;
         config.origins = self.origins;
         config.scrape_token = self.scrape_token.filter(|t| !t.is_empty());
+        if self.production && !self.behind_tls_proxy {
+            anyhow::bail!(
+                "--production needs TLS: run behind a TLS-terminating proxy and say so with --behind-tls-proxy"
+            );
+        }
+        config.tls = self.behind_tls_proxy;
+        config.secure_cookies = self.behind_tls_proxy;
+        config.behind_proxy = self.behind_tls_proxy;
         config.database_url = match self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
             Some(_) => anyhow::bail!("--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"),

@@ -41,6 +41,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Whether clients reach the server over TLS (its own or a proxy's): HSTS is sent.
     pub tls: bool,
+    /// Whether a proxy stands in front: a client's address is the last `X-Forwarded-For` entry.
+    pub behind_proxy: bool,
     /// Host names the server answers to besides IP addresses and `localhost` (`http::edge`).
     pub hosts: Vec<String>,
     /// Origins besides the server's own whose pages may use it (`http::edge`).
@@ -70,6 +72,7 @@ impl Config {
             sessions: crate::auth::SessionLimits::default(),
             secure_cookies: false,
             tls: false,
+            behind_proxy: false,
             hosts: Vec::new(),
             origins: Vec::new(),
             scrape_token: None,

@@ -19,6 +19,8 @@
     )
 )]
 
+pub mod admin_commands;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod committer;
@@ -36,7 +38,6 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
-pub mod user_command;
 pub mod wire;
 pub mod ws;
 
@@ -74,6 +75,9 @@ pub async fn run(
         announce_first_admin(&password);
     }
     let auth = Arc::new(auth::Auth::new(opened.accounts.clone(), config.sessions.clone()));
+    // The audit writer outlives the committer, so the last events are chained at shutdown.
+    let audit_stop = CancellationToken::new();
+    let (audit, audit_writer) = audit::Audit::spawn(opened.audit.clone(), audit_stop.clone());
 
     let hub = Arc::new(Hub::new(config.golive.clone(), config.replay_window, config.fanout_buffer));
     let (head, facts) = store.heatmap_facts().await?;
@@ -100,6 +104,8 @@ pub async fn run(
         config: Arc::new(config),
         store,
         auth,
+        audit,
+        audit_store: opened.audit.clone(),
         hub,
         fanout,
         committer,
@@ -141,6 +147,8 @@ pub async fn run(
         let _ = follower.await;
     }
     let _ = account_follower.await;
+    audit_stop.cancel();
+    let _ = audit_writer.await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -160,6 +168,7 @@ fn announce_first_admin(password: &str) {
 struct Opened {
     store: Arc<dyn Store>,
     accounts: Arc<dyn auth_store::AccountStore>,
+    audit: Arc<dyn store::audit::AuditStore>,
     /// Wake-ups when the account-change log grows (PostgreSQL; SQLite polls).
     account_announcements: Option<Box<dyn Announcements>>,
     /// Set when other nodes share the store: this node follows the log.
@@ -179,7 +188,8 @@ async fn open_store(config: &Config) -> anyhow::Result<Opened> {
         let pg = Arc::new(pg);
         return Ok(Opened {
             store: pg.clone(),
-            accounts: pg,
+            accounts: pg.clone(),
+            audit: pg,
             announcements: Some(announcements),
             account_announcements: Some(account_announcements),
             _lock: None,
@@ -191,7 +201,8 @@ async fn open_store(config: &Config) -> anyhow::Result<Opened> {
     let sqlite = Arc::new(SqliteStore::open(&config.data_dir).await.context("cannot open the database")?);
     Ok(Opened {
         store: sqlite.clone(),
-        accounts: sqlite,
+        accounts: sqlite.clone(),
+        audit: sqlite,
         announcements: None,
         account_announcements: None,
         _lock: Some(lock),

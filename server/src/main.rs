@@ -25,7 +25,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::User(args)) => {
             telemetry::init_logging(false);
-            return floorboard_server::user_command::run(args).await;
+            return floorboard_server::admin_commands::run_user(args).await;
+        }
+        Some(Command::Audit(args)) => {
+            telemetry::init_logging(false);
+            return floorboard_server::admin_commands::run_audit(args).await;
         }
         Some(Command::Serve(args)) => args,
         None => cli.serve,

@@ -6,6 +6,8 @@ use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{BoardAt, IssuesAt, QueueSummary, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Issue, Kind, QueueId, ReportId, ReporterId, UnitId};
 
+use crate::audit::AuditEntry;
+use crate::auth::Session;
 use crate::error::store_error_body;
 use crate::state::AppState;
 use crate::telemetry;
@@ -30,6 +32,25 @@ fn unknown_facility() -> ErrorBody {
 
 fn unknown_queue() -> ErrorBody {
     ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("queue")
+}
+
+/// Records that `session` read `target` (an issue list, or one issue), once per session and
+/// target: a client that polls or resubscribes is one entry, not one per poll.
+pub async fn audit_read(state: &AppState, session: &Session, source: Option<std::net::IpAddr>, target: String) {
+    if session.first_read(&target) {
+        let login = session.principal.login.as_str();
+        let entry = AuditEntry::new("read", Some(login), Some(target), source.map(|a| a.to_string()), "ok");
+        state.audit.record(entry).await;
+    }
+}
+
+/// What the audit trail names a topic's list by.
+pub fn topic_target(topic: &Topic) -> String {
+    match topic {
+        Topic::Board { facility } => format!("board:{}", facility.as_ref().map_or("all", |f| f.as_str())),
+        Topic::Queue { queue } => format!("queue:{queue}"),
+        Topic::Mine { reporter } => format!("reports_of:{reporter}"),
+    }
 }
 
 /// Whether `who` may follow `topic`: it names what the go-live has, and the policy allows it.

@@ -23,6 +23,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Sign-in and sessions.
     pub auth: Arc<Auth>,
+    /// The audit trail's writer, and its storage for reading and verifying.
+    pub audit: crate::audit::Audit,
+    pub audit_store: Arc<dyn crate::store::audit::AuditStore>,
     pub hub: Arc<Hub>,
     /// Writes board updates to the board sockets.
     pub fanout: Arc<BoardFanout>,

@@ -27,6 +27,8 @@ pub const HANDLER_PANICS: &str = "floorboard_handler_panics_total";
 pub const SIGN_INS: &str = "floorboard_sign_ins_total";
 /// Sessions cached on this node.
 pub const SESSIONS: &str = "floorboard_sessions";
+/// Audit batches that could not be written (after retries).
+pub const AUDIT_FAILURES: &str = "floorboard_audit_failures_total";
 /// Requests and messages refused by the access policy, or for want of a session.
 pub const ACCESS_REFUSED: &str = "floorboard_access_refused_total";
 
@@ -49,6 +51,7 @@ pub fn metrics() -> PrometheusHandle {
             // Another recorder may already be installed by an embedding program: keep ours
             // for rendering anyway.
             let _ = metrics::set_global_recorder(recorder);
+            describe();
             // Histogram samples pile up until drained: drain them on a clock, whether or not
             // anyone scrapes /metrics (one thread per process, whatever runtimes come and go).
             let upkeep = handle.clone();
@@ -64,6 +67,64 @@ pub fn metrics() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// Describes every metric and registers it at zero, so the first scrape of a fresh server
+/// lists them all (with their help text) and a dashboard has something to bind to before
+/// traffic arrives. Labelled counters are registered at the label values known up front.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    /// A counter's name, help, and its label with the values known up front.
+    type Described = (&'static str, &'static str, Option<(&'static str, &'static [&'static str])>);
+    let counters: [Described; 13] = [
+        (AUDIT_FAILURES, "Audit batches that could not be written", None),
+        (REPORTS_ACCEPTED, "Reports committed", None),
+        (REPORTS_DUPLICATE, "Submissions of a report already committed (acknowledged again, nothing stored)", None),
+        (
+            REPORTS_REFUSED,
+            "Reports refused, by error code",
+            Some(("code", &["invalid_value", "phi_suspected", "forbidden"])),
+        ),
+        (EVENTS_COMMITTED, "Events committed to the log", None),
+        (MESSAGES_FANNED_OUT, "Messages written to subscribers", None),
+        (
+            CLIENTS_RESYNCED,
+            "Connections resynced after falling behind, by stream",
+            Some(("stream", &["events", "board"])),
+        ),
+        (
+            CLIENTS_DISCONNECTED,
+            "Connections dropped, by reason",
+            Some(("reason", &["client too slow", "write failed", "read failed"])),
+        ),
+        (COMMANDS_UNSTORABLE, "Commands the database refused, each refused alone (cannot_store)", None),
+        (COMMITTER_PANICS, "Panics caught while applying a batch (rolled back, nothing acknowledged)", None),
+        (HANDLER_PANICS, "Panics caught while handling one request or message", None),
+        (SIGN_INS, "Sign-in attempts, by outcome", Some(("outcome", &["signed_in", "refused", "throttled"]))),
+        (
+            ACCESS_REFUSED,
+            "Requests and messages refused for want of a session or by the access policy",
+            Some(("code", &["unauthenticated", "forbidden"])),
+        ),
+    ];
+    for (name, help, labels) in counters {
+        describe_counter!(name, Unit::Count, help);
+        match labels {
+            Some((label, values)) => {
+                for value in values {
+                    metrics::counter!(name, label => *value).increment(0);
+                }
+            }
+            None => metrics::counter!(name).increment(0),
+        }
+    }
+    describe_gauge!(CONNECTIONS, Unit::Count, "Open websocket connections");
+    metrics::gauge!(CONNECTIONS).increment(0.0);
+    describe_gauge!(SESSIONS, Unit::Count, "Sessions cached on this node");
+    metrics::gauge!(SESSIONS).set(0.0);
+    describe_histogram!(COMMIT_BATCH_SIZE, Unit::Count, "Commands per group commit");
+    describe_histogram!(SUBMIT_TO_COMMIT, Unit::Seconds, "From a submission's arrival to its acknowledgement");
+    describe_histogram!(COMMIT_TO_SEND, Unit::Seconds, "From a commit to its event's delivery to a subscriber");
 }
 
 /// Handles for the metrics touched once per delivered message, registered once rather than

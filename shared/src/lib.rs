@@ -3,6 +3,7 @@
 //! `wasm32-unknown-unknown`, so it holds no I/O, no clock and no async runtime.
 
 pub mod access;
+pub mod audit;
 pub mod error;
 pub mod golive;
 pub mod heatmap;

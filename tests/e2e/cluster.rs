@@ -252,3 +252,42 @@ async fn a_database_outage_refuses_submissions_then_every_retry_is_stored_once()
         }
     }
 }
+
+/// A sign-out on one node closes the session's sockets on the other within a second (the
+/// end travels by the account-change log and NOTIFY), and the other node refuses the token
+/// from then on; disabling an account on one node does the same everywhere.
+#[tokio::test]
+async fn a_sign_out_on_one_node_closes_the_sessions_sockets_on_the_other() {
+    use floorboard_shared::access::{AccountSpec, Role};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let store = TestStore::postgres().await;
+    let a = TestServer::spawn_on(&store, |_| {}).await;
+    let b = TestServer::spawn_on(&store, |_| {}).await;
+    let ana = a.account("ana", floorboard_tests::spec(&[Role::Trainer])).await;
+    let mut on_b = WsClient::connect(&b.ws_url(), &ana.token).await;
+    on_b.ping(1).await;
+
+    let signed_out = ana.http().request(reqwest::Method::DELETE, "/api/v1/sessions/current").send().await.unwrap();
+    assert_eq!(signed_out.status(), 204);
+    let frame = tokio::time::timeout(Duration::from_secs(1), on_b.closed())
+        .await
+        .expect("closed on the other node within a second")
+        .expect("a close frame");
+    assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::Policy, "session ended"));
+    let on_b_http = floorboard_tests::Http::new(b.base(), Some(ana.token.clone()));
+    assert_eq!(on_b_http.get("/api/v1/sessions/current").await.status(), 401);
+
+    let bo = b.account("bo", floorboard_tests::spec(&[Role::Trainer])).await;
+    let mut bo_on_b = WsClient::connect(&b.ws_url(), &bo.token).await;
+    let disabled = AccountSpec { disabled: true, ..floorboard_tests::spec(&[Role::Trainer]) };
+    let admin = a.admin().await;
+    assert_eq!(
+        admin.request(reqwest::Method::PUT, "/api/v1/users/bo").json(&disabled).send().await.unwrap().status(),
+        200
+    );
+    let frame = tokio::time::timeout(Duration::from_secs(1), bo_on_b.closed())
+        .await
+        .expect("closed on the other node within a second")
+        .expect("a close frame");
+    assert_eq!(frame.code, CloseCode::Policy);
+}

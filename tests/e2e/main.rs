@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod audit;
 mod bad_input;
 mod cluster;
 mod durability;

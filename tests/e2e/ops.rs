@@ -128,3 +128,25 @@ async fn shutdown_closes_websockets_with_going_away() {
     assert_eq!(u16::from(frame.code), 1001);
     stopping.await.unwrap();
 }
+
+/// A fresh server's first scrape already lists every metric with its help text, so a
+/// dashboard has something to bind to before any traffic.
+#[tokio::test]
+async fn the_first_scrape_describes_every_metric() {
+    let server = TestServer::spawn().await;
+    let text = server.admin().await.get("/metrics").await.text().await.unwrap();
+    for name in [
+        "floorboard_reports_accepted_total",
+        "floorboard_reports_refused_total",
+        "floorboard_events_committed_total",
+        "floorboard_commands_unstorable_total",
+        "floorboard_committer_panics_total",
+        "floorboard_handler_panics_total",
+        "floorboard_sign_ins_total",
+        "floorboard_access_refused_total",
+        "floorboard_connections",
+        "floorboard_sessions",
+    ] {
+        assert!(text.contains(&format!("# HELP {name} ")), "{name} is not described:\n{text}");
+    }
+}

@@ -51,6 +51,30 @@ impl TestStore {
         self.database.as_ref().map(|d| d.url.clone())
     }
 
+    /// The audit trail as stored, read and verified beside a running server.
+    pub async fn audit(&self) -> Arc<dyn floorboard_server::store::audit::AuditStore> {
+        match self.database_url() {
+            Some(url) => Arc::new(floorboard_server::store::PgStore::open(&url, 2).await.expect("open PostgreSQL")),
+            None => Arc::new(floorboard_server::store::SqliteStore::open(self.data_dir()).await.expect("open SQLite")),
+        }
+    }
+
+    /// Runs one SQL statement on the database behind the server's back (a tampering test).
+    pub async fn execute(&self, sql: &str) {
+        match self.database_url() {
+            Some(url) => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query(sql).execute(&mut conn).await.expect("the statement runs");
+            }
+            None => {
+                let options =
+                    floorboard_server::store::SqliteStore::connect_options(&self.data_dir().join("floorboard.db"));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("connect");
+                sqlx::query(sql).execute(&mut conn).await.expect("the statement runs");
+            }
+        }
+    }
+
     /// The accounts and sessions as stored, read beside a running server as `floorboard
     /// user` reads them.
     pub async fn accounts(&self) -> Arc<dyn floorboard_server::store::accounts::AccountStore> {

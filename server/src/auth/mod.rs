@@ -67,6 +67,8 @@ pub struct Session {
     last_active: AtomicI64,
     idle_limit: Option<Duration>,
     ended: CancellationToken,
+    /// The issue lists this session has read, recorded in the audit trail once each.
+    read: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Session {
@@ -83,6 +85,7 @@ impl Session {
             last_active: AtomicI64::new(now.unix_timestamp()),
             idle_limit,
             ended: CancellationToken::new(),
+            read: Default::default(),
         }
     }
 
@@ -102,6 +105,13 @@ impl Session {
     /// Resolves when the session ends (sign-out, expiry, its account disabled or changed).
     pub fn ended(&self) -> WaitForCancellationFutureOwned {
         self.ended.clone().cancelled_owned()
+    }
+
+    /// Whether this is the session's first read of `target` (and notes it).
+    pub fn first_read(&self, target: &str) -> bool {
+        use crate::sync::Unpoisoned;
+        let mut read = self.read.lock_unpoisoned();
+        !read.contains(target) && read.insert(target.to_owned())
     }
 
     pub fn is_ended(&self) -> bool {

@@ -108,6 +108,21 @@ pub fn secure_headers(headers: &mut HeaderMap, is_api: bool, tls: bool) {
     }
 }
 
+/// The client's address: the peer's, or behind a proxy (`--behind-tls-proxy`) the last
+/// `X-Forwarded-For` entry, the one the proxy itself added (earlier ones are the client's to
+/// forge).
+pub fn client_address(
+    config: &Config,
+    headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
+) -> Option<std::net::IpAddr> {
+    if !config.behind_proxy {
+        return peer;
+    }
+    let last = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back()?;
+    last.rsplit(',').next()?.trim().parse().ok()
+}
+
 /// Whether a method changes something (the ones a cross-site page could send).
 pub fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)

@@ -1,6 +1,7 @@
 //! The HTTP surface: the JSON API under `/api/v1`, its OpenAPI document, the websocket
 //! endpoint, and the operational endpoints. Each resource module owns its routes.
 
+mod audit;
 mod board;
 pub mod edge;
 mod golive;
@@ -61,6 +62,8 @@ use crate::ws;
         users::add,
         users::update,
         users::reset_password,
+        audit::entries,
+        audit::export,
     ),
     components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode)),
     modifiers(&SessionSecurity),
@@ -96,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(units::router())
         .merge(sessions::router())
         .merge(users::router())
+        .merge(audit::router())
         .route("/api/openapi.json", get(|_: ops::Operator| async { Json(ApiDoc::openapi()) }))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
@@ -180,7 +184,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 /// The session a request is signed in with (its bearer token, else its session cookie);
 /// refused `unauthenticated` (401) without one. What it may do is asked of the access
 /// policy with `may`, the same function the websocket asks.
-pub struct Signed(pub Arc<Session>);
+pub struct Signed {
+    pub session: Arc<Session>,
+    /// The client's address (`edge::client_address`), for the audit trail.
+    pub source: Option<std::net::IpAddr>,
+}
 
 impl FromRequestParts<AppState> for Signed {
     type Rejection = AppError;
@@ -196,8 +204,10 @@ impl FromRequestParts<AppState> for Signed {
             let host = edge::request_host(&parts.uri, &parts.headers);
             edge::check_origin(&state.config, &parts.headers, host, false)?;
         }
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        let source = edge::client_address(&state.config, &parts.headers, peer);
         match state.auth.authenticate(token).await {
-            Ok(session) => Ok(Signed(session)),
+            Ok(session) => Ok(Signed { session, source }),
             Err(body) => {
                 metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
                 Err(AppError(body))
@@ -209,11 +219,17 @@ impl FromRequestParts<AppState> for Signed {
 impl Signed {
     /// Whether the access policy lets this session do `action`; `forbidden` (403) if not.
     pub fn may(&self, action: Action<'_>) -> Result<(), AppError> {
-        Ok(crate::reads::allow(&self.0.principal, action)?)
+        Ok(crate::reads::allow(&self.session.principal, action)?)
     }
 
     pub fn principal(&self) -> &floorboard_shared::access::Principal {
-        &self.0.principal
+        &self.session.principal
+    }
+
+    /// An audit entry of `action` (on `target`) by this session, from its address, `ok`.
+    pub fn entry(&self, action: &'static str, target: Option<String>) -> crate::audit::AuditEntry {
+        let source = self.source.map(|a| a.to_string());
+        crate::audit::AuditEntry::new(action, Some(self.session.principal.login.as_str()), target, source, "ok")
     }
 }
 

@@ -46,5 +46,7 @@ pub async fn queue_issues(
     signed: Signed,
     ApiPath(queue): ApiPath<String>,
 ) -> Result<Json<IssuesAt>, AppError> {
-    Ok(Json(reads::queue_issues(&state, signed.principal(), &queue).await?))
+    let issues = reads::queue_issues(&state, signed.principal(), &queue).await?;
+    reads::audit_read(&state, &signed.session, signed.source, format!("queue:{queue}")).await;
+    Ok(Json(issues))
 }

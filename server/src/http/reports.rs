@@ -69,7 +69,9 @@ pub async fn get_report(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
-    Ok(Json(reads::issue(&state, signed.principal(), id).await?))
+    let issue = reads::issue(&state, signed.principal(), id).await?;
+    reads::audit_read(&state, &signed.session, signed.source, format!("report:{id}")).await;
+    Ok(Json(issue))
 }
 
 /// Move an issue to another status. Resolving and closing need a note.
@@ -94,12 +96,12 @@ pub async fn get_report(
     ))]
 pub async fn change_status(
     State(state): State<AppState>,
-    Signed(session): Signed,
+    signed: Signed,
     ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<StatusChange>,
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
-    Ok(Json(intake::change_status(&state, session.principal.clone(), id, change).await?))
+    Ok(Json(intake::change_status(&state, signed.session.principal.clone(), id, change).await?))
 }
 
 /// A reporter's latest reports (up to 200), newest first: "my reports".
@@ -126,5 +128,8 @@ pub async fn reporter_reports(
                 .with_field("reporter"),
         )
     })?;
-    Ok(Json(reads::reporter_issues(&state, signed.principal(), reporter).await?))
+    let target = format!("reports_of:{reporter}");
+    let issues = reads::reporter_issues(&state, signed.principal(), reporter).await?;
+    reads::audit_read(&state, &signed.session, signed.source, target).await;
+    Ok(Json(issues))
 }

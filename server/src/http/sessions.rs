@@ -10,7 +10,8 @@ use axum::{Json, Router};
 use floorboard_shared::ErrorBody;
 use floorboard_shared::access::{SessionInfo, SignIn};
 
-use super::{ApiJson, Signed};
+use super::{ApiJson, Signed, edge};
+use crate::audit::AuditEntry;
 use crate::auth::credentials;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -39,9 +40,25 @@ pub fn router() -> Router<AppState> {
 pub async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<SignIn>,
 ) -> Result<Response, AppError> {
-    let (token, session) = state.auth.sign_in(&request.login, &request.password, Some(peer.ip())).await?;
+    let client = edge::client_address(&state.config, &headers, Some(peer.ip()));
+    let source = client.map(|a| a.to_string());
+    let (token, session) = match state.auth.sign_in(&request.login, &request.password, client).await {
+        Ok(signed_in) => signed_in,
+        Err(body) => {
+            // The login tried is kept only when it names an account (a password typed into
+            // the login field must not end up in the trail).
+            let login = request.login.trim().to_lowercase();
+            let known = matches!(state.auth.store().user(&login).await, Ok(Some(_)));
+            let entry = AuditEntry::new("sign_in", known.then_some(login.as_str()), None, source, body.code.as_str());
+            state.audit.record(entry).await;
+            return Err(body.into());
+        }
+    };
+    let entry = AuditEntry::new("sign_in", Some(session.principal.login.as_str()), None, source, "ok");
+    state.audit.record_durably(entry).await?;
     let lifetime = state.auth.limits.lifetime.as_secs();
     let info = SessionInfo {
         token: Some(token.clone()),
@@ -60,7 +77,7 @@ pub async fn sign_in(
     (status = 200, description = "The session (without its token)", body = SessionInfo),
     (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
 ))]
-pub async fn current(Signed(session): Signed) -> Json<SessionInfo> {
+pub async fn current(Signed { session, .. }: Signed) -> Json<SessionInfo> {
     Json(SessionInfo { token: None, principal: (*session.principal).clone(), expires_at: session.expires_at })
 }
 
@@ -71,8 +88,9 @@ pub async fn current(Signed(session): Signed) -> Json<SessionInfo> {
     (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
         headers(("Retry-After" = u32, description = "Seconds"))),
 ))]
-pub async fn sign_out(State(state): State<AppState>, Signed(session): Signed) -> Result<Response, AppError> {
-    state.auth.sign_out(&session).await?;
+pub async fn sign_out(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    state.auth.sign_out(&signed.session).await?;
+    state.audit.record_durably(signed.entry("sign_out", None)).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, credentials::cleared_cookie(state.config.secure_cookies));
     Ok((StatusCode::NO_CONTENT, headers).into_response())

@@ -43,5 +43,7 @@ pub async fn unit_issues(
     ApiPath(unit): ApiPath<String>,
     ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> Result<Json<IssuesAt>, AppError> {
-    Ok(Json(reads::unit_issues(&state, signed.principal(), &unit, query.kind).await?))
+    let issues = reads::unit_issues(&state, signed.principal(), &unit, query.kind).await?;
+    reads::audit_read(&state, &signed.session, signed.source, format!("unit:{unit}")).await;
+    Ok(Json(issues))
 }

@@ -52,7 +52,8 @@ pub async fn add(
 ) -> Result<(StatusCode, Json<AccountIssued>), AppError> {
     signed.may(Action::ManageAccounts)?;
     let (account, one_time_password) = accounts::add(&**state.auth.store(), &state.config.golive, new).await?;
-    tracing::info!(by = %signed.0.principal.login, account = %account.login, "account added");
+    tracing::info!(by = %signed.principal().login, account = %account.login, "account added");
+    state.audit.record_durably(signed.entry("account_add", Some(account.login.to_string()))).await?;
     Ok((StatusCode::CREATED, Json(AccountIssued { account, one_time_password })))
 }
 
@@ -78,7 +79,8 @@ pub async fn update(
     signed.may(Action::ManageAccounts)?;
     let account = accounts::update(&**state.auth.store(), &state.config.golive, &login, spec).await?;
     state.auth.account_changed(account.login.as_str());
-    tracing::info!(by = %signed.0.principal.login, account = %account.login, disabled = account.disabled, "account changed");
+    tracing::info!(by = %signed.principal().login, account = %account.login, disabled = account.disabled, "account changed");
+    state.audit.record_durably(signed.entry("account_change", Some(account.login.to_string()))).await?;
     Ok(Json(account))
 }
 
@@ -111,6 +113,7 @@ pub async fn reset_password(
         .await?
         .map(|u| u.account)
         .ok_or_else(|| AppError::new(floorboard_shared::ErrorCode::NotFound, "no account with this login"))?;
-    tracing::info!(by = %signed.0.principal.login, account = %account.login, "password reset");
+    tracing::info!(by = %signed.principal().login, account = %account.login, "password reset");
+    state.audit.record_durably(signed.entry("password_reset", Some(account.login.to_string()))).await?;
     Ok(Json(AccountIssued { account, one_time_password }))
 }

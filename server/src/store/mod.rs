@@ -3,6 +3,7 @@
 //! from the committer and are applied in one transaction: one durable commit for many reports.
 
 pub mod accounts;
+pub mod audit;
 pub(crate) mod batch;
 mod postgres;
 mod repair;

@@ -37,6 +37,8 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
         Ok(session) => session,
         Err(body) => return AppError::from(body).into_response(),
     };
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let source = edge::client_address(&state.config, request.headers(), peer);
     let on_connect = match board_on_connect(request.uri().query()) {
         Ok(msg) => msg,
         Err(body) => return AppError::from(body).into_response(),
@@ -68,7 +70,7 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             .max_frame_size(Some(HARD_FRAME_LIMIT));
         let socket =
             WebSocketStream::from_partially_read(WireIo::new(wire.clone()), prefix, Role::Server, Some(config)).await;
-        Connection::new(state, session, wire, socket, permit).run(on_connect).await
+        Connection::new(state, session, source, wire, socket, permit).run(on_connect).await
     });
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let headers = response.headers_mut();

@@ -65,6 +65,8 @@ struct Connection {
     /// The session the upgrade was signed in with: every message is decided for its
     /// principal, and the connection closes when it ends.
     session: Arc<Session>,
+    /// The client's address, for the audit trail.
+    source: Option<std::net::IpAddr>,
     /// Shared with each submission in flight: one reference count per report instead of a
     /// dozen (cloning and dropping the state's fields was 1.7 % of the ingest profile).
     state: Arc<AppState>,
@@ -93,6 +95,7 @@ impl Connection {
     fn new(
         state: AppState,
         session: Arc<Session>,
+        source: Option<std::net::IpAddr>,
         wire: Arc<Wire>,
         socket: WebSocketStream<WireIo>,
         permit: OwnedSemaphorePermit,
@@ -100,6 +103,7 @@ impl Connection {
         let guard = ConnectionGuard::register(&state);
         Connection {
             session,
+            source,
             state: Arc::new(state),
             wire,
             socket,
@@ -377,6 +381,7 @@ impl Connection {
             Ok(at) => at,
             Err(body) => return self.send_error(body).await,
         };
+        reads::audit_read(&self.state, &self.session, self.source, reads::topic_target(&topic)).await;
         self.subscriptions.retain(|s| s.topic != topic);
         self.subscriptions.push(Subscription { topic: topic.clone(), since: at.seq });
         let msg =

@@ -1,7 +1,11 @@
-//! `floorboard user ...`: accounts from the command line, against the same data directory or
-//! database as the server, also while it runs (a running server hears the change through
-//! the account-change log within a second: sessions of a disabled account end, and their
-//! sockets close). The work is `auth::accounts`', as for the administrators' HTTP API.
+//! The administrators' commands, against the same data directory or database as the server,
+//! also while it runs:
+//! - `floorboard user ...`: accounts (a running server hears a change through the
+//!   account-change log within a second: sessions of a disabled account end, and their
+//!   sockets close). The work is `auth::accounts`', as for the administrators' HTTP API;
+//!   each change is recorded in the audit trail, by the operating-system user, from `cli`.
+//! - `floorboard audit verify|export`: the audit trail's hash chain checked, or the trail
+//!   as CSV.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -12,15 +16,24 @@ use clap::{Args, Subcommand};
 use floorboard_shared::access::{AccountSpec, NewAccount, Role};
 use floorboard_shared::{FacilityId, GoLive, ModuleId, QueueId};
 
+use crate::audit::AuditEntry;
 use crate::auth::accounts;
 use crate::config::load_golive;
 use crate::store::accounts::AccountStore;
+use crate::store::audit::AuditStore;
 use crate::store::{PgStore, SqliteStore};
 
 #[derive(Debug, Args)]
 pub struct UserArgs {
     #[command(subcommand)]
     pub command: UserCommand,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Where the go-live's data is, as given to `serve`.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
     /// PostgreSQL URL, as given to `serve`.
     #[arg(long, env = "FLOORBOARD_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
@@ -75,7 +88,29 @@ pub enum UserCommand {
     Import { file: PathBuf },
 }
 
-async fn open(args: &UserArgs) -> anyhow::Result<Arc<dyn AccountStore>> {
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit trail's hash chain: exits non-zero naming the first link that
+    /// does not hold (an entry or event edited, deleted or inserted). Prints the head hash:
+    /// keep a copy elsewhere to detect the newest links' removal too.
+    Verify,
+    /// Write every audit entry as CSV (RFC 4180) to standard output.
+    Export,
+}
+
+/// Both stores the administrators' commands use.
+pub trait AdminStore: AccountStore + AuditStore {}
+impl<T: AccountStore + AuditStore> AdminStore for T {}
+
+async fn open(args: &StoreArgs) -> anyhow::Result<Arc<dyn AdminStore>> {
     Ok(match &args.database_url {
         Some(url) => Arc::new(PgStore::open(url, 2).await.context("cannot open the PostgreSQL database")?),
         None => {
@@ -109,16 +144,49 @@ fn refused(body: floorboard_shared::ErrorBody) -> anyhow::Error {
     }
 }
 
+/// An audit entry of a change made here: by the operating-system user, from `cli`.
+fn cli_entry(action: &'static str, login: &str) -> AuditEntry {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    AuditEntry::new(action, Some(&format!("os:{user}")), Some(login.to_owned()), Some("cli".into()), "ok")
+}
+
+async fn record(store: &dyn AdminStore, entry: AuditEntry) -> anyhow::Result<()> {
+    store.append_audit(&[entry], time::OffsetDateTime::now_utc()).await.context("cannot write the audit trail")
+}
+
+/// Runs a `floorboard audit` command.
+pub async fn run_audit(args: AuditArgs) -> anyhow::Result<()> {
+    let store = open(&args.store).await?;
+    match args.command {
+        AuditCommand::Verify => {
+            let verified =
+                store.verify_audit().await.map_err(|e| anyhow::anyhow!("the audit trail does not hold: {e}"))?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "the audit trail holds: {} links over {} entries and {} events; head {}",
+                verified.links, verified.entries, verified.events, verified.head
+            )?;
+        }
+        AuditCommand::Export => {
+            let entries = crate::audit::all_entries(&*store).await?;
+            crate::audit::write_csv(std::io::stdout().lock(), &entries)?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs a `floorboard user` command; what it prints goes to standard output.
 #[allow(clippy::print_stdout, reason = "a command-line tool's answer")]
-pub async fn run(args: UserArgs) -> anyhow::Result<()> {
-    let golive = match &args.config {
+pub async fn run_user(args: UserArgs) -> anyhow::Result<()> {
+    let golive = match &args.store.config {
         Some(path) => load_golive(path)?,
         None => GoLive::example(),
     };
-    let store = open(&args).await?;
-    let store = &*store;
+    let opened = open(&args.store).await?;
+    let store = &*opened;
     let mut out = std::io::stdout().lock();
+    let audited = |action: &'static str, login: &str| cli_entry(action, login);
     match args.command {
         UserCommand::Add { login, roles: raw, name, queues, facility, modules, password_stdin } => {
             let password = if password_stdin { Some(read_password()?) } else { None };
@@ -135,6 +203,7 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
                 password,
             };
             let (account, one_time) = accounts::add(store, &golive, new).await.map_err(refused)?;
+            record(&*opened, audited("account_add", account.login.as_str())).await?;
             writeln!(out, "added {}", account.login)?;
             if let Some(password) = one_time {
                 writeln!(out, "one-time password: {password}")?;
@@ -165,15 +234,18 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
         }
         UserCommand::Disable { login } => {
             let account = accounts::set_disabled(store, &login, true).await.map_err(refused)?;
+            record(&*opened, audited("account_change", account.login.as_str())).await?;
             writeln!(out, "disabled {}; its sessions have ended", account.login)?;
         }
         UserCommand::Enable { login } => {
             let account = accounts::set_disabled(store, &login, false).await.map_err(refused)?;
+            record(&*opened, audited("account_change", account.login.as_str())).await?;
             writeln!(out, "enabled {}", account.login)?;
         }
         UserCommand::ResetPassword { login, password_stdin } => {
             let password = if password_stdin { Some(read_password()?) } else { None };
             let one_time = accounts::reset_password(store, &login, password).await.map_err(refused)?;
+            record(&*opened, audited("password_reset", &login.trim().to_lowercase())).await?;
             writeln!(out, "reset the password of {}; its sessions have ended", login.trim().to_lowercase())?;
             if let Some(password) = one_time {
                 writeln!(out, "one-time password: {password}")?;
@@ -203,6 +275,7 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
             writeln!(out, "login,one_time_password")?;
             for account in new {
                 let (account, one_time) = accounts::add(store, &golive, account).await.map_err(refused)?;
+                record(&*opened, audited("account_add", account.login.as_str())).await?;
                 writeln!(out, "{},{}", account.login, one_time.unwrap_or_default())?;
             }
         }
