@@ -164,6 +164,25 @@ pub struct SessionInfo {
     pub expires_at: time::OffsetDateTime,
 }
 
+/// `POST /api/v1/display-tokens`: a wall display's token for one board.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DisplayRequest {
+    /// The facility whose board the display shows; absent: every facility's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FacilityId>,
+}
+
+/// `POST /api/v1/sessions/display`: a wall opening its display token (from the `#` of its
+/// link, which no server or proxy sees), to get the session cookie for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DisplayOpen {
+    pub token: String,
+}
+
 /// A new password, or none for a one-time password made by the server.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -287,6 +306,8 @@ pub enum Action<'a> {
     ReadBoard { facility: Option<&'a FacilityId> },
     /// The issues of one unit of `facility`, in full (the board's drill-down).
     ReadUnit { facility: &'a FacilityId },
+    /// Issue a wall display's token for the board of every facility (`None`) or of one.
+    IssueDisplay { facility: Option<&'a FacilityId> },
     /// The go-live's catalog (facilities, units, modules, queues): every signed-in principal.
     ReadCatalog,
     /// Accounts: add, change, disable, reset, import, list.
@@ -310,6 +331,7 @@ impl Action<'_> {
             Action::ChangeStatus { .. } => "change_status",
             Action::ReadBoard { .. } => "read_board",
             Action::ReadUnit { .. } => "read_unit",
+            Action::IssueDisplay { .. } => "issue_display",
             Action::ReadCatalog => "read_catalog",
             Action::ManageAccounts => "manage_accounts",
             Action::ReadAudit => "read_audit",
@@ -327,6 +349,18 @@ impl From<Denied> for ErrorBody {
     fn from(Denied(why): Denied) -> ErrorBody {
         ErrorBody::new(ErrorCode::Forbidden, why)
     }
+}
+
+/// The widest board `who` may watch: every facility's (`Ok(None)`), else one facility's (a
+/// display's own board, or the account's facility).
+pub fn board_scope(who: &Principal) -> Result<Option<FacilityId>, Denied> {
+    if let Reach::Display { facility } = &who.reach {
+        return Ok(facility.clone());
+    }
+    decide(who, Action::ReadBoard { facility: None }).map(|()| None).or_else(|everywhere| match &who.facility {
+        Some(own) => decide(who, Action::ReadBoard { facility: Some(own) }).map(|()| Some(own.clone())),
+        None => Err(everywhere),
+    })
 }
 
 /// Decides whether `who` may do `action`.
@@ -377,6 +411,11 @@ fn allows(who: &Principal, role: Role, action: Action<'_>) -> bool {
             _ => false,
         },
         Action::ReadUnit { facility } => role == Lead && in_scope(facility),
+        Action::IssueDisplay { facility } => match role {
+            Admin => true,
+            Lead => facility.map_or(who.facility.is_none(), in_scope),
+            _ => false,
+        },
         Action::ReadCatalog => true,
         Action::ManageAccounts | Action::ReadAudit | Action::Operate => role == Admin,
     }
@@ -393,6 +432,7 @@ fn denial(action: Action<'_>) -> &'static str {
         Action::ChangeStatus { .. } => "this account does not work any queue of that issue",
         Action::ReadBoard { .. } => "this account may not see that board",
         Action::ReadUnit { .. } => "this account may not read a unit's issues",
+        Action::IssueDisplay { .. } => "only an administrator, or a lead for their boards, issues a display's token",
         Action::ReadCatalog => "this account may not read the catalog",
         Action::ManageAccounts => "only an administrator manages accounts",
         Action::ReadAudit => "only an administrator reads the audit trail",

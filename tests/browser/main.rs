@@ -614,3 +614,24 @@ async fn a_report_waiting_on_a_shared_tablet_is_neither_shown_to_nor_sent_by_the
     let hers: IssuesAt = server.http().get_json("/api/v1/reporters/ana.diaz/reports").await;
     assert_eq!(hers.issues.len(), 1, "only her own");
 }
+
+/// A wall opens its display link (`/display#TOKEN`): it lands on its facility's board with no
+/// sign-in and no way to anything else, and the link is not left in the address bar.
+#[tokio::test]
+async fn a_wall_opens_its_display_link_onto_its_one_board() {
+    let server = server().await;
+    let base = server.base();
+    let issued = server.http().post_json("/api/v1/display-tokens", &json!({ "facility": "rmc" })).await;
+    let display: floorboard_shared::access::SessionInfo = issued.json().await.expect("a display session");
+    let token = display.token.expect("its token");
+    let driver = Chromedriver::start().await;
+    let wall = driver.browser().await;
+    wall.set_size(1920, 1080).await;
+    wall.goto(&format!("{base}/display#{token}")).await;
+    wall.find("td[data-unit='rmc-4w']").await;
+    wall.find_text(".conn", "Live").await;
+    assert_eq!(wall.path().await, "/board");
+    assert!(!shows(&wall, "td[data-unit='lch-picu']").await, "only its own facility");
+    assert_eq!(screen_links(&wall).await, ["Board"]);
+    wall.screenshot("board-display").await;
+}

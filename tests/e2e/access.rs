@@ -7,7 +7,7 @@
 use floorboard_shared::access::{AccountSpec, Role};
 use floorboard_shared::protocol::{ServerMsg, StatusChange, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Kind, QueueId, ReporterId, Severity, Status};
-use floorboard_tests::{Account, Http, TESTER, TestServer, draft, spec};
+use floorboard_tests::{Account, Http, TESTER, TestServer, WsClient, draft, spec};
 use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -336,4 +336,50 @@ async fn every_answer_carries_the_security_headers() {
             assert_eq!(h["cache-control"], "no-store", "{path}");
         }
     }
+}
+
+/// A wall's display token reads its one board and nothing else, whatever its issuer may do;
+/// only an administrator, or a lead for boards they see, issues one; a wall opens it into
+/// the session cookie.
+#[tokio::test]
+async fn a_display_token_shows_its_one_board_and_nothing_else() {
+    use floorboard_shared::access::SessionInfo;
+    let server = TestServer::spawn().await;
+    let issued = server.http().post_json("/api/v1/display-tokens", &serde_json::json!({ "facility": "rmc" })).await;
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    let display: SessionInfo = issued.json().await.unwrap();
+    let token = display.token.expect("the display's token, once");
+    let wall = Http::new(server.base(), Some(token.clone()));
+    assert!(wall.get("/api/v1/board?facility=rmc").await.status().is_success());
+    assert!(wall.get("/api/v1/golive").await.status().is_success());
+    for path in ["/api/v1/board", "/api/v1/board?facility=lch", "/api/v1/queues", "/api/v1/queues/it-access/issues"] {
+        assert_eq!(wall.get(path).await.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let mut ws = WsClient::connect(&server.ws_url(), &token).await;
+    assert!(matches!(
+        ws.subscribe(Topic::Board { facility: Some(FacilityId::new("rmc")) }, None).await,
+        ServerMsg::Snapshot { .. }
+    ));
+    let ServerMsg::Error(body) = ws.subscribe(Topic::Queue { queue: QueueId::new("it-access") }, None).await else {
+        panic!("a queue for a display")
+    };
+    assert_eq!(body.code, ErrorCode::Forbidden);
+    assert_eq!(ws.submit(&draft("rmc-4w", Kind::Access, Severity::Low)).await.unwrap_err().code, ErrorCode::Forbidden);
+
+    // Who may issue one.
+    let trainer = server.account("ana", spec(&[Role::Trainer])).await;
+    let refused = trainer.http().post_json("/api/v1/display-tokens", &serde_json::json!({})).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let admin = server.admin().await;
+    assert_eq!(admin.post_json("/api/v1/display-tokens", &serde_json::json!({})).await.status(), StatusCode::CREATED);
+    let unknown = admin.post_json("/api/v1/display-tokens", &serde_json::json!({ "facility": "nope" })).await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Opened on the wall: the cookie is set for it; a person's token is not a display's.
+    let opened = server.anonymous().post_json("/api/v1/sessions/display", &serde_json::json!({ "token": token })).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(opened.headers()["set-cookie"].to_str().unwrap().starts_with(&format!("floorboard_session={token};")));
+    let person =
+        server.anonymous().post_json("/api/v1/sessions/display", &serde_json::json!({ "token": server.token })).await;
+    assert_eq!(person.status(), StatusCode::UNAUTHORIZED);
 }

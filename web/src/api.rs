@@ -65,6 +65,11 @@ pub async fn sign_in(credentials: &SignIn) -> Result<SessionInfo, ErrorBody> {
     json(Request::post("/api/v1/sessions").json(credentials)).await
 }
 
+/// Opens a wall display's token: the server sets the session cookie for it.
+pub async fn open_display(open: &floorboard_shared::access::DisplayOpen) -> Result<SessionInfo, ErrorBody> {
+    json(Request::post("/api/v1/sessions/display").json(open)).await
+}
+
 pub async fn sign_out() -> Result<(), ErrorBody> {
     send(Request::delete("/api/v1/sessions/current").build()).await.map(drop)
 }

@@ -69,12 +69,10 @@ pub fn shade(n: u32) -> u8 {
     }
 }
 
-/// The board `who` may watch: every facility's (`None`), else its own facility's.
+/// The board `who` may watch: every facility's (`None`), else one facility's (a wall
+/// display's own board, or the account's facility).
 pub fn scope(who: &Principal) -> Result<Option<FacilityId>, Denied> {
-    decide(who, Action::ReadBoard { facility: None }).map(|()| None).or_else(|everywhere| match &who.facility {
-        Some(own) => decide(who, Action::ReadBoard { facility: Some(own) }).map(|()| Some(own.clone())),
-        None => Err(everywhere),
-    })
+    floorboard_shared::access::board_scope(who)
 }
 
 #[component]

@@ -18,6 +18,25 @@ const PRINCIPAL_KEY: &str = "floorboard.principal.v1";
 /// How often the page asks again while the server cannot be reached.
 const RETRY_MS: i32 = 5_000;
 
+/// A wall display opened at `/display#TOKEN` (the token after `#`, which no server or proxy
+/// sees or logs): the token is exchanged for the session cookie, and the page reloads at
+/// `/board`, leaving the link out of the history. False when this is not such a page, or the
+/// token is refused (the sign-in screen then shows).
+async fn open_display() -> bool {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return false;
+    };
+    if location.pathname().ok().as_deref() != Some("/display") {
+        return false;
+    }
+    let token = location.hash().unwrap_or_default().trim_start_matches('#').to_owned();
+    if token.is_empty() {
+        return false;
+    }
+    let opened = api::open_display(&floorboard_shared::access::DisplayOpen { token }).await;
+    opened.is_ok() && location.replace("/board").is_ok()
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Who {
     /// At start, until the server answers or proves unreachable.
@@ -42,6 +61,9 @@ impl Auth {
         let auth = Auth { who: RwSignal::new(Who::Asking) };
         api::on_session_ended(move || auth.ended());
         spawn_local(async move {
+            if open_display().await {
+                return; // the page reloads as the display's board
+            }
             loop {
                 let asked_in = auth.who.get_untracked();
                 let answer = api::session().await;

@@ -58,6 +58,8 @@ use crate::ws;
         sessions::sign_in,
         sessions::current,
         sessions::sign_out,
+        sessions::issue_display,
+        sessions::open_display,
         users::list,
         users::add,
         users::update,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use floorboard_shared::ErrorBody;
-use floorboard_shared::access::{SessionInfo, SignIn};
+use floorboard_shared::access::{Action, DisplayOpen, DisplayRequest, Reach, SessionInfo, SignIn};
 
 use super::{ApiJson, Signed, edge};
 use crate::audit::AuditEntry;
@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/sessions", post(sign_in))
+        .route("/api/v1/sessions/display", post(open_display))
+        .route("/api/v1/display-tokens", post(issue_display))
         .route("/api/v1/sessions/current", axum::routing::get(current).delete(sign_out))
 }
 
@@ -67,6 +69,71 @@ pub async fn sign_in(
     };
     let mut response = (StatusCode::CREATED, Json(info)).into_response();
     if let Some(cookie) = credentials::session_cookie(&token, lifetime, state.config.secure_cookies) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Issue a wall display's token: a session limited to reading one board (or every
+/// facility's), for 30 days, with no idle limit; it ends with the issuing account. Open it
+/// on the wall at `/display#TOKEN` (after `#`, so no server or proxy log sees it).
+#[utoipa::path(post, path = "/api/v1/display-tokens", request_body = DisplayRequest, tag = "sessions", responses(
+    (status = 201, description = "The display's session, with its token", body = SessionInfo),
+    (status = 400, description = "`malformed_json`", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: only an administrator, or a lead for the boards they see", body = ErrorBody),
+    (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+    (status = 422, description = "`unknown_facility`, or `invalid_value` for JSON of the wrong shape", body = ErrorBody),
+    (status = 503, description = "`unavailable`", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn issue_display(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiJson(request): ApiJson<DisplayRequest>,
+) -> Result<(StatusCode, Json<SessionInfo>), AppError> {
+    if request.facility.as_ref().is_some_and(|f| state.config.golive.facility(f.as_str()).is_none()) {
+        return Err(AppError(
+            ErrorBody::new(floorboard_shared::ErrorCode::UnknownFacility, "no such facility in this go-live")
+                .with_field("facility"),
+        ));
+    }
+    signed.may(Action::IssueDisplay { facility: request.facility.as_ref() })?;
+    let (token, display) = state.auth.issue_display_token(signed.principal(), request.facility.clone()).await?;
+    let board = format!("board:{}", request.facility.as_ref().map_or("all", |f| f.as_str()));
+    state.audit.record_durably(signed.entry("display_issue", Some(board))).await?;
+    let info =
+        SessionInfo { token: Some(token), principal: (*display.principal).clone(), expires_at: display.expires_at };
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// A wall opens its display token: the session cookie is set for it, so the board's page and
+/// its websocket carry it from then on.
+#[utoipa::path(post, path = "/api/v1/sessions/display", request_body = DisplayOpen, tag = "sessions", security(()), responses(
+    (status = 200, description = "The display's session (without its token); the cookie is set", body = SessionInfo,
+        headers(("Set-Cookie" = String, description = "The session cookie"))),
+    (status = 400, description = "`malformed_json`", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`: not a live display token", body = ErrorBody),
+    (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+    (status = 422, description = "`invalid_value`: JSON of the wrong shape", body = ErrorBody),
+    (status = 503, description = "`unavailable`", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn open_display(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<DisplayOpen>,
+) -> Result<Response, AppError> {
+    let session = state.auth.authenticate(request.token.trim()).await?;
+    if !matches!(session.principal.reach, Reach::Display { .. }) {
+        return Err(AppError::new(floorboard_shared::ErrorCode::Unauthenticated, "not a display's token"));
+    }
+    let source = edge::client_address(&state.config, &headers, Some(peer.ip())).map(|a| a.to_string());
+    let entry = AuditEntry::new("display_open", Some(session.principal.login.as_str()), None, source, "ok");
+    state.audit.record(entry).await;
+    let lifetime = (session.expires_at - time::OffsetDateTime::now_utc()).whole_seconds().max(0) as u64;
+    let info = SessionInfo { token: None, principal: (*session.principal).clone(), expires_at: session.expires_at };
+    let mut response = Json(info).into_response();
+    if let Some(cookie) = credentials::session_cookie(request.token.trim(), lifetime, state.config.secure_cookies) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)

@@ -81,26 +81,27 @@ fn the_role_by_action_matrix() {
         ("accounts", Action::ManageAccounts),
         ("audit", Action::ReadAudit),
         ("operate", Action::Operate),
+        ("display token of rmc", Action::IssueDisplay { facility: Some(&rmc) }),
     ];
     let display = |facility: Option<&str>| Reach::Display { facility: facility.map(FacilityId::new) };
     // Trainers and super users have rmc as their home facility.
     let rows: Vec<(&str, Principal, &str)> = vec![
-        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YY.Y....Y..........Y..."),
-        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YY.Y....Y..........Y..."),
-        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YY.YY...Y..........Y..."),
-        ("staff", principal(&[Role::Staff], None, Reach::Session), "YY.YYYY.YY..Y.YYY..Y..."),
-        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYY..."),
-        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYY....YY.YY..Y.Y.Y..."),
-        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "..............YYY..Y..."),
-        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "...............Y...Y..."),
-        ("admin", principal(&[Role::Admin], None, Reach::Session), "...................YYYY"),
+        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YY.Y....Y..........Y...."),
+        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YY.Y....Y..........Y...."),
+        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YY.YY...Y..........Y...."),
+        ("staff", principal(&[Role::Staff], None, Reach::Session), "YY.YYYY.YY..Y.YYY..Y...."),
+        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYY...Y"),
+        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYY....YY.YY..Y.Y.Y...Y"),
+        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "..............YYY..Y...."),
+        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "...............Y...Y...."),
+        ("admin", principal(&[Role::Admin], None, Reach::Session), "...................YYYYY"),
         (
             "staff and trainer",
             principal(&[Role::Staff, Role::Trainer], Some("rmc"), Reach::Session),
-            "YY.YYYY.YY..Y.YYY..Y...",
+            "YY.YYYY.YY..Y.YYY..Y....",
         ),
-        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "..............YYY..Y..."),
-        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "...............Y...Y..."),
+        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "..............YYY..Y...."),
+        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "...............Y...Y...."),
     ];
     let mut wrong = Vec::new();
     for (who, principal, expected) in &rows {
@@ -117,6 +118,15 @@ fn the_role_by_action_matrix() {
         }
     }
     assert!(wrong.is_empty(), "{} cells of the matrix are wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn a_display_watches_its_own_board_and_others_the_widest_they_may() {
+    let display = principal(&[Role::Lead], None, Reach::Display { facility: Some(FacilityId::new("rmc")) });
+    assert_eq!(board_scope(&display), Ok(Some(FacilityId::new("rmc"))));
+    assert_eq!(board_scope(&principal(&[Role::Lead], None, Reach::Session)), Ok(None));
+    assert_eq!(board_scope(&principal(&[Role::Viewer], Some("lch"), Reach::Session)), Ok(Some(FacilityId::new("lch"))));
+    assert!(board_scope(&principal(&[Role::Trainer], Some("rmc"), Reach::Session)).is_err());
 }
 
 #[test]
