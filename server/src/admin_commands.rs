@@ -151,7 +151,11 @@ fn cli_entry(action: &'static str, login: &str) -> AuditEntry {
 }
 
 async fn record(store: &dyn AdminStore, entry: AuditEntry) -> anyhow::Result<()> {
-    store.append_audit(&[entry], time::OffsetDateTime::now_utc()).await.context("cannot write the audit trail")
+    store
+        .append_audit(&[entry], &[], time::OffsetDateTime::now_utc())
+        .await
+        .map(drop)
+        .context("cannot write the audit trail")
 }
 
 /// Runs a `floorboard audit` command.

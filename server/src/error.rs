@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use floorboard_shared::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
+use serde_path_to_error::{Path, Segment};
 
 use crate::store::StoreError;
 
@@ -86,7 +87,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorBody> {
     serde_json::from_slice(bytes).or_else(|_| {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
+            let path = e.path().clone();
             let inner = e.into_inner();
             if inner.classify() != serde_json::error::Category::Data {
                 return ErrorBody::new(
@@ -111,31 +112,39 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorBody> {
 pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ErrorBody> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        let path = e.path().clone();
         shape_error(&path, &e.into_inner().to_string())
     })
 }
 
-/// The error for input of the wrong shape at `path` (serde's dotted path from the top of
-/// the input; `.` for the top itself). `field` is the bare name of the field at fault (a
-/// missing one's too), the same over HTTP and the websocket, whatever message held it.
-fn shape_error(path: &str, serde_message: &str) -> ErrorBody {
+/// The error for input of the wrong shape at `path` (serde's path from the top of the
+/// input). `field` is the bare name of the field at fault (a missing one's too), the same
+/// over HTTP and the websocket, whatever message held it.
+fn shape_error(path: &Path, serde_message: &str) -> ErrorBody {
     let what = describe_data_error(serde_message);
-    let field = missing_field(serde_message).or_else(|| bare_field(path));
+    // An unknown field's own name is the client's: its segment is dropped, so the error names
+    // the known field that holds it (or none, at the top).
+    let segments: Vec<&Segment> = path.iter().collect();
+    let segments = match segments.split_last() {
+        Some((_, parent)) if serde_message.starts_with("unknown field") => parent,
+        _ => &segments[..],
+    };
+    let field = missing_field(serde_message).or_else(|| bare_field(segments));
     match field {
         Some(f) => ErrorBody::new(ErrorCode::InvalidValue, format!("field `{f}`: {what}")).with_field(&f),
         None => ErrorBody::new(ErrorCode::InvalidValue, what),
     }
 }
 
-/// The field a serde path starts at (`status.closed` -> `status`: a variant written as an
+/// The field a serde path starts at (`status` for `status.closed`: a variant written as an
 /// object is the field's value, not a field). Nested messages are decoded part by part
 /// (`ws::decode`), so a path starts at the field the client sees. `None` for a position in
 /// an array (`[0]`) or the top.
-fn bare_field(path: &str) -> Option<String> {
-    let first = path.split('.').find(|segment| !segment.is_empty())?;
-    let name = first.split('[').next().unwrap_or(first);
-    (!name.is_empty() && name != "?").then(|| name.to_owned())
+fn bare_field(segments: &[&Segment]) -> Option<String> {
+    match segments.first()? {
+        Segment::Map { key } if !key.is_empty() => Some(key.clone()),
+        Segment::Seq { .. } | Segment::Map { .. } | Segment::Enum { .. } | Segment::Unknown => None,
+    }
 }
 
 /// The field a "missing field `x`" message names.
@@ -209,6 +218,16 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_fields_name_is_not_repeated() {
+        // Found by the fuzzer: a body that refuses unknown fields named the client's key.
+        for body in [&br#"{"login": "a", "Mrs Jones": 1}"#[..], br#"{"Mrs.Jones": 1}"#] {
+            let e = decode_json::<floorboard_shared::access::SignIn>(body).unwrap_err();
+            assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidValue, None));
+            assert!(!e.message.contains("Jones"), "{}", e.message);
+        }
+    }
+
+    #[test]
     fn missing_fields_are_named() {
         let e = decode_json::<ReportDraft>(br#"{"id":"00000000-0000-0000-0000-000000000001"}"#).unwrap_err();
         assert!(e.message.contains("missing field"), "{}", e.message);
@@ -224,10 +243,12 @@ mod tests {
 
     #[test]
     fn fields_are_named_bare_wherever_they_sit() {
-        assert_eq!(bare_field("kind").as_deref(), Some("kind"));
-        assert_eq!(bare_field("status.closed").as_deref(), Some("status"), "a variant as an object");
-        assert_eq!(bare_field("[0]"), None);
-        assert_eq!(bare_field("."), None);
+        let key = |k: &str| Segment::Map { key: k.to_owned() };
+        let (kind, status, closed) = (key("kind"), key("status"), Segment::Enum { variant: "closed".to_owned() });
+        assert_eq!(bare_field(&[&kind]).as_deref(), Some("kind"));
+        assert_eq!(bare_field(&[&status, &closed]).as_deref(), Some("status"), "a variant as an object");
+        assert_eq!(bare_field(&[&Segment::Seq { index: 0 }]), None);
+        assert_eq!(bare_field(&[]), None);
     }
 
     #[test]

@@ -75,15 +75,16 @@ pub async fn run(
         announce_first_admin(&password);
     }
     let auth = Arc::new(auth::Auth::new(opened.accounts.clone(), config.sessions.clone()));
-    // The audit writer outlives the committer, so the last events are chained at shutdown.
-    let audit_stop = CancellationToken::new();
-    let (audit, audit_writer) = audit::Audit::spawn(opened.audit.clone(), audit_stop.clone());
 
     let hub = Arc::new(Hub::new(config.golive.clone(), config.replay_window, config.fanout_buffer));
     let (head, facts) = store.heatmap_facts().await?;
     let window = config.replay_window as u64;
     let recent = store.events_after(head.saturating_sub(window), config.replay_window as u32).await?;
     hub.restore(head, &facts, recent);
+    // The audit writer outlives the committer, so the last events are chained at shutdown.
+    let audit_stop = CancellationToken::new();
+    let (audit, audit_writer) = audit::Audit::spawn(opened.audit.clone(), &hub, audit_stop.clone());
+
     tracing::info!(head_seq = head, issues = facts.len(), golive = config.golive.name(), "state restored");
 
     let token = CancellationToken::new();

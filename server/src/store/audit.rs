@@ -41,7 +41,15 @@ pub struct Verified {
 pub trait AuditStore: Send + Sync + 'static {
     /// Appends `entries` (at `at`) and chains them, with every event committed since the
     /// last link, as one new link; nothing when there is nothing new. In one transaction.
-    async fn append_audit(&self, entries: &[AuditEntry], at: OffsetDateTime) -> Result<(), StoreError>;
+    /// `known` are events as committed, in order, that the caller holds already (the hub's):
+    /// the ones the link covers are taken from there rather than read back. Answers the last
+    /// event chained.
+    async fn append_audit(
+        &self,
+        entries: &[AuditEntry],
+        known: &[ChainedEvent],
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
 
     /// Entries after `after`, oldest first, at most `limit`.
     async fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
@@ -79,14 +87,45 @@ impl TryFrom<AuditRow> for AuditRecord {
 }
 
 /// The columns of an event a link covers: the ones never rewritten after the commit.
-#[derive(sqlx::FromRow, Clone)]
-pub(super) struct ChainedEvent {
+#[derive(sqlx::FromRow, Clone, Debug, PartialEq, Eq)]
+pub struct ChainedEvent {
     pub seq: i64,
     pub at: i64,
     pub report_seq: i64,
     pub change: String,
     pub from_status: Option<String>,
     pub actor: Option<String>,
+}
+
+impl ChainedEvent {
+    /// What an event's row holds of these columns (`sql::event_row` writes them).
+    pub fn of(event: &floorboard_shared::protocol::Event) -> ChainedEvent {
+        use floorboard_shared::protocol::Change;
+        let (change, from_status) = match event.change {
+            Change::Reported => ("reported", None),
+            Change::StatusChanged { from } => ("status_changed", Some(from.as_str().to_owned())),
+        };
+        ChainedEvent {
+            seq: event.seq as i64,
+            at: super::sql::micros(event.at),
+            report_seq: event.issue.reported_seq as i64,
+            change: change.to_owned(),
+            from_status,
+            actor: event.actor.as_ref().map(|a| a.to_string()),
+        }
+    }
+}
+
+/// The events after `after` up to `until` that `known` holds without a gap from the first,
+/// if it holds that first one.
+pub(super) fn known_run(known: &[ChainedEvent], after: i64, until: i64) -> Option<&[ChainedEvent]> {
+    if until <= after {
+        return Some(&[]);
+    }
+    let start = known.iter().position(|e| e.seq == after + 1)?;
+    let rest = known.get(start..)?;
+    let len = rest.iter().zip(after + 1..=until).take_while(|(e, seq)| e.seq == *seq).count();
+    rest.get(..len)
 }
 
 /// A link as stored.
@@ -219,8 +258,9 @@ macro_rules! sql_audit {
             async fn append_audit(
                 &self,
                 entries: &[$crate::store::audit::AuditEntry],
+                known: &[$crate::store::audit::ChainedEvent],
                 at: time::OffsetDateTime,
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<i64, $crate::store::StoreError> {
                 use $crate::store::audit::*;
                 let mut tx = self.pool.begin().await?;
                 // The writers' lock orders links with the events they cover.
@@ -228,10 +268,18 @@ macro_rules! sql_audit {
                 let previous = Self::last_link(&mut tx).await?;
                 let head = Self::head(&mut tx).await? as i64;
                 let until = head.min(previous.last_event + EVENTS_PER_LINK);
-                let events = Self::chained_events(&mut tx, previous.last_event, until).await?;
+                // What the caller holds is what was committed: no need to read it back.
+                let read_back;
+                let events = match known_run(known, previous.last_event, until) {
+                    Some(run) => run,
+                    None => {
+                        read_back = Self::chained_events(&mut tx, previous.last_event, until).await?;
+                        &read_back[..]
+                    }
+                };
                 if entries.is_empty() && events.is_empty() {
                     tx.rollback().await?;
-                    return Ok(());
+                    return Ok(previous.last_event);
                 }
                 let at = $crate::store::sql::micros(at);
                 let rows: Vec<AuditRow> = entries
@@ -266,8 +314,9 @@ macro_rules! sql_audit {
                     link: previous.link + 1,
                     last_audit: previous.last_audit + rows.len() as i64,
                     last_event: events.last().map_or(previous.last_event, |e| e.seq),
-                    hash: link_hash(&previous.hash, &rows, &events),
+                    hash: link_hash(&previous.hash, &rows, events),
                 };
+                let chained = link.last_event;
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO audit_links (link, last_audit, last_event, hash) VALUES (",
                 );
@@ -278,7 +327,7 @@ macro_rules! sql_audit {
                     .push_bind(link.hash);
                 q.push(")").build().execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(chained)
             }
 
             async fn audit_entries(
@@ -326,3 +375,33 @@ macro_rules! sql_audit {
 }
 
 pub(super) use sql_audit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64) -> ChainedEvent {
+        ChainedEvent { seq, at: seq * 10, report_seq: seq, change: "reported".into(), from_status: None, actor: None }
+    }
+
+    #[test]
+    fn a_link_takes_the_known_events_only_without_a_gap_from_the_first_it_needs() {
+        let known: Vec<ChainedEvent> = [3, 4, 5, 7].into_iter().map(event).collect();
+        let seqs = |run: Option<&[ChainedEvent]>| run.map(|r| r.iter().map(|e| e.seq).collect::<Vec<_>>());
+        assert_eq!(seqs(known_run(&known, 2, 10)), Some(vec![3, 4, 5]), "up to the gap");
+        assert_eq!(seqs(known_run(&known, 3, 4)), Some(vec![4]), "up to the head");
+        assert_eq!(seqs(known_run(&known, 1, 10)), None, "the first needed is not held: read back");
+        assert_eq!(seqs(known_run(&known, 5, 5)), Some(vec![]), "nothing new");
+    }
+
+    #[test]
+    fn an_edit_anywhere_changes_the_link() {
+        let events: Vec<ChainedEvent> = (1..=3).map(event).collect();
+        let base = link_hash("", &[], &events);
+        let mut edited = events.clone();
+        edited[1].actor = Some("mallory".into());
+        assert_ne!(link_hash("", &[], &edited), base);
+        assert_ne!(link_hash("other", &[], &events), base, "the previous link counts");
+        assert_ne!(link_hash("", &[], &events[..2]), base);
+    }
+}
