@@ -25,6 +25,7 @@ pub mod auth;
 pub mod cli;
 pub mod committer;
 pub mod config;
+pub mod coverage;
 pub mod error;
 pub mod fanout;
 pub mod follower;
@@ -107,6 +108,7 @@ pub async fn run(
         auth,
         audit,
         audit_store: opened.audit.clone(),
+        check_ins: opened.check_ins.clone(),
         hub,
         fanout,
         committer,
@@ -170,6 +172,7 @@ struct Opened {
     store: Arc<dyn Store>,
     accounts: Arc<dyn auth_store::AccountStore>,
     audit: Arc<dyn store::audit::AuditStore>,
+    check_ins: Arc<dyn store::check_ins::CheckInStore>,
     /// Wake-ups when the account-change log grows (PostgreSQL; SQLite polls).
     account_announcements: Option<Box<dyn Announcements>>,
     /// Set when other nodes share the store: this node follows the log.
@@ -190,7 +193,8 @@ async fn open_store(config: &Config) -> anyhow::Result<Opened> {
         return Ok(Opened {
             store: pg.clone(),
             accounts: pg.clone(),
-            audit: pg,
+            audit: pg.clone(),
+            check_ins: pg,
             announcements: Some(announcements),
             account_announcements: Some(account_announcements),
             _lock: None,
@@ -203,7 +207,8 @@ async fn open_store(config: &Config) -> anyhow::Result<Opened> {
     Ok(Opened {
         store: sqlite.clone(),
         accounts: sqlite.clone(),
-        audit: sqlite,
+        audit: sqlite.clone(),
+        check_ins: sqlite,
         announcements: None,
         account_announcements: None,
         _lock: Some(lock),

@@ -30,6 +30,15 @@ fn unknown_facility() -> ErrorBody {
     ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live").with_field("facility")
 }
 
+/// The facility `unit` belongs to, or `unknown_unit`.
+pub fn unit_facility<'a>(state: &'a AppState, unit: &str) -> Result<&'a FacilityId, ErrorBody> {
+    state
+        .config
+        .golive
+        .unit_facility(unit)
+        .ok_or_else(|| ErrorBody::new(ErrorCode::UnknownUnit, "no such unit in this go-live").with_field("unit"))
+}
+
 fn unknown_queue() -> ErrorBody {
     ErrorBody::new(ErrorCode::UnknownQueue, "no such queue in this go-live").with_field("queue")
 }
@@ -126,9 +135,7 @@ pub async fn unit_issues(
     unit: &str,
     kind: Option<Kind>,
 ) -> Result<IssuesAt, ErrorBody> {
-    let Some(facility) = state.config.golive.unit_facility(unit) else {
-        return Err(ErrorBody::new(ErrorCode::UnknownUnit, "no such unit in this go-live").with_field("unit"));
-    };
+    let facility = unit_facility(state, unit)?;
     allow(who, Action::ReadUnit { facility })?;
     state.store.unit_issues(&UnitId::new(unit), kind, UNIT_LIMIT).await.map_err(|e| store_error_body(&e))
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     /// The audit trail's writer, and its storage for reading and verifying.
     pub audit: crate::audit::Audit,
     pub audit_store: Arc<dyn crate::store::audit::AuditStore>,
+    /// Who is on which unit.
+    pub check_ins: Arc<dyn crate::store::check_ins::CheckInStore>,
     pub hub: Arc<Hub>,
     /// Writes board updates to the board sockets.
     pub fanout: Arc<BoardFanout>,

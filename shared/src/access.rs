@@ -290,6 +290,8 @@ pub fn check_account(account: &Account, golive: &crate::GoLive) -> Result<(), Er
 pub enum Action<'a> {
     /// File a report, as oneself.
     Submit,
+    /// Check oneself in to a unit (and out).
+    CheckIn,
     /// Read the reports filed by `reporter` (one's own: "my reports").
     ReadReports { reporter: &'a ReporterId },
     /// The open issues of a facility, summary and status only.
@@ -323,6 +325,7 @@ impl Action<'_> {
     pub fn label(&self) -> &'static str {
         match self {
             Action::Submit => "submit",
+            Action::CheckIn => "check_in",
             Action::ReadReports { .. } => "read_reports",
             Action::ReadFacilityOpen { .. } => "read_facility_open",
             Action::ListQueues => "list_queues",
@@ -381,7 +384,7 @@ fn allows(who: &Principal, role: Role, action: Action<'_>) -> bool {
     let in_scope = |facility: &FacilityId| who.facility.as_ref().is_none_or(|own| own == facility);
     let works = |queues: &[QueueId]| queues.iter().any(|q| who.queues.contains(q));
     match action {
-        Action::Submit => role.reports(),
+        Action::Submit | Action::CheckIn => role.reports(),
         Action::ReadReports { reporter } => (role.reports() && *reporter == who.login) || role == Lead,
         Action::ReadFacilityOpen { facility } => match role {
             Trainer | SuperUser | Lead => in_scope(facility),
@@ -425,6 +428,7 @@ fn allows(who: &Principal, role: Role, action: Action<'_>) -> bool {
 fn denial(action: Action<'_>) -> &'static str {
     match action {
         Action::Submit => "this account does not file reports",
+        Action::CheckIn => "this account does not work on the units",
         Action::ReadReports { .. } => "only a lead reads another person's reports",
         Action::ReadFacilityOpen { .. } => "this account does not read that facility's open issues",
         Action::ListQueues | Action::ReadQueue { .. } => "this account does not work that queue",

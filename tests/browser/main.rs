@@ -7,8 +7,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use floorboard_shared::access::Role;
+use floorboard_shared::coverage::Coverage;
 use floorboard_shared::protocol::{ClientMsg, IssuesAt, MAX_FRAME_BYTES, PROTOCOL_VERSION, ServerMsg};
-use floorboard_shared::{ErrorBody, Kind, Severity, Status};
+use floorboard_shared::{ErrorBody, Kind, Severity, Status, UnitId};
 use floorboard_tests::browser::{Browser, Chromedriver, web_dist};
 use floorboard_tests::{Http, TESTER, TESTER_PASSWORD, TestServer, draft, spec};
 use futures_util::{SinkExt, StreamExt};
@@ -98,6 +99,27 @@ async fn a_report_on_the_tablet_appears_on_queues_and_the_board() {
     board.click("td[data-unit='rmc-4w'][data-kind='configuration'] button").await;
     board.find_text(".detail .issue", "BP med SmartSet").await;
     board.screenshot("board-drilldown").await;
+
+    // The tablet told the server it is on 4 West: the board, opened again, shows one person
+    // checked in beside the unit's name, and nobody on the next unit.
+    let lead = server.http();
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while lead.get_json::<Coverage>("/api/v1/coverage").await.people(&UnitId::new("rmc-4w")) != 1 {
+        assert!(Instant::now() < deadline, "the tablet's check-in never reached the server");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    board.goto(&format!("{base}/board")).await;
+    let badge = board.find_text("tr:has(td[data-unit='rmc-4w']) th .cover", "1").await;
+    assert_eq!(badge.attr("aria-label").await.unwrap().as_deref(), Some("1 person checked in"));
+    board.screenshot("board-coverage").await;
+    assert!(
+        board
+            .client
+            .find_all(fantoccini::Locator::Css("tr:has(td[data-unit='rmc-5e']) .cover"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -167,19 +189,22 @@ async fn a_status_change_on_the_queues_shows_under_my_reports() {
     queues.wait_gone(".issue-row", "Badge tap login fails").await;
 }
 
+/// A script answering the controls on the page without a name: a control is labelled by a
+/// <label>, aria-label or aria-labelledby; buttons by text.
+const UNLABELLED: &str = r#"
+    const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
+        || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim());
+    return [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120));
+"#;
+
 #[tokio::test]
 async fn every_control_on_every_screen_has_a_label() {
     let server = server().await;
     let base = format!("http://{}", server.addr);
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
-    // A control is labelled by a <label>, aria-label or aria-labelledby; buttons by text.
-    let unlabelled = r#"
-        const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
-            || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim());
-        return [...document.querySelectorAll('input, select, textarea, button')]
-            .filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120));
-    "#;
+    let unlabelled = UNLABELLED;
     browser.goto(&format!("{base}/signin")).await;
     browser.find("form.signin").await;
     let found = browser.client.execute(unlabelled, vec![]).await.unwrap();
@@ -634,4 +659,46 @@ async fn a_wall_opens_its_display_link_onto_its_one_board() {
     assert!(!shows(&wall, "td[data-unit='lch-picu']").await, "only its own facility");
     assert_eq!(screen_links(&wall).await, ["Board"]);
     wall.screenshot("board-display").await;
+}
+
+#[tokio::test]
+async fn an_administrator_adds_an_account_that_signs_in_with_its_one_time_password_then_disables_it() {
+    let server = server().await;
+    let base = server.base();
+    let driver = Chromedriver::start().await;
+    let (admin, staff) = (driver.browser().await, driver.browser().await);
+    admin.set_size(1280, 1024).await;
+    admin.sign_in(&base, "admin", floorboard_tests::ADMIN_PASSWORD).await;
+    assert_eq!(screen_links(&admin).await, ["Accounts"], "an administrator's one screen");
+    admin.goto(&format!("{base}/accounts")).await;
+    admin.find("tr[data-login='trainer-07']").await;
+    let found = admin.client.execute(UNLABELLED, vec![]).await.unwrap();
+    assert_eq!(found, serde_json::json!([]), "unlabelled controls on /accounts");
+
+    // Command-center staff of the access queue, with a one-time password.
+    admin.type_into(".add-account input[name='login']", "bo.chen").await;
+    admin.type_into(".add-account input[name='name']", "Bo Chen").await;
+    admin.click(".add-account input[name='role'][value='staff']").await;
+    admin.click(".add-account input[name='queue'][value='it-access']").await;
+    admin.click(".add-account button[type='submit']").await;
+    let password = admin.find("code.one-time").await.text().await.expect("the one-time password");
+    admin.find_text("tr[data-login='bo.chen']", "Command-center staff").await;
+    admin.screenshot("accounts").await;
+    let stored: Vec<floorboard_shared::access::Account> = server.admin().await.get_json("/api/v1/users").await;
+    let bo = stored.iter().find(|a| a.login.as_str() == "bo.chen").expect("stored");
+    assert_eq!((bo.roles.as_slice(), bo.queues.len()), ([Role::Staff].as_slice(), 1));
+
+    // The new account signs in with it, onto its own screens.
+    staff.sign_in(&base, "bo.chen", &password).await;
+    staff.find_text(".who-login", "bo.chen").await;
+    assert_eq!(screen_links(&staff).await, ["Report", "Queues", "Board"]);
+    staff.goto(&format!("{base}/queues")).await;
+    staff.find_text(".conn", "Live").await;
+
+    // Disabled: its session ends under it at once, and the screen says so.
+    admin.click("tr[data-login='bo.chen'] button.toggle").await;
+    admin.find_text("tr[data-login='bo.chen']", "Disabled").await;
+    staff.find("form.signin").await;
+    staff.find_text(".notice", "Your session ended").await;
+    assert!(floorboard_tests::sign_in(&base, "bo.chen", &password).await.is_err(), "a disabled account cannot sign in");
 }

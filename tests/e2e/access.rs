@@ -5,8 +5,9 @@
 //! message asks it, with the right resource.
 
 use floorboard_shared::access::{AccountSpec, Role};
+use floorboard_shared::coverage::CheckInRequest;
 use floorboard_shared::protocol::{ServerMsg, StatusChange, Topic};
-use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Kind, QueueId, ReporterId, Severity, Status};
+use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Kind, QueueId, ReporterId, Severity, Status, UnitId};
 use floorboard_tests::{Account, Http, TESTER, TestServer, WsClient, draft, spec};
 use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -51,11 +52,13 @@ async fn http_action(column: usize, http: &Http, login: &str, issue: &str) -> re
         12 => http.get("/api/v1/golive").await,
         13 => http.get("/api/v1/users").await,
         14 => http.get("/metrics").await,
+        15 => http.post_json("/api/v1/check-ins", &CheckInRequest { unit: UnitId::new("rmc-4w") }).await,
+        16 => http.get("/api/v1/coverage?facility=rmc").await,
         _ => unreachable!(),
     }
 }
 
-const HTTP_COLUMNS: [&str; 15] = [
+const HTTP_COLUMNS: [&str; 17] = [
     "submit",
     "read the issue",
     "move the issue",
@@ -71,19 +74,21 @@ const HTTP_COLUMNS: [&str; 15] = [
     "catalog",
     "accounts",
     "metrics",
+    "check in",
+    "coverage of rmc",
 ];
 
 #[tokio::test]
 async fn every_route_asks_the_policy_with_its_resource() {
     let server = TestServer::spawn().await;
     let rows: Vec<(&str, &str)> = vec![
-        ("trainer of rmc", "Y.........Y.Y.."),
-        ("staff of it-access", "YYYYY.YYY.Y.Y.."),
-        ("lead", "YYYYYYYYYYYYY.."),
-        ("lead of lch", "Y.......Y.YYY.."),
-        ("viewer", "......YYY...Y.."),
-        ("viewer of rmc", ".......Y....Y.."),
-        ("admin", "............YYY"),
+        ("trainer of rmc", "Y.........Y.Y..Y."),
+        ("staff of it-access", "YYYYY.YYY.Y.Y..YY"),
+        ("lead", "YYYYYYYYYYYYY..YY"),
+        ("lead of lch", "Y.......Y.YYY..Y."),
+        ("viewer", "......YYY...Y...Y"),
+        ("viewer of rmc", ".......Y....Y...Y"),
+        ("admin", "............YYY.."),
     ];
     let accounts = accounts(&server).await;
     let mut wrong = Vec::new();

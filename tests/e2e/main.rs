@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod bad_input;
 mod cluster;
+mod coverage;
 mod durability;
 mod live;
 mod ops;

@@ -5,10 +5,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use floorboard_shared::access::{SessionInfo, SignIn};
+use floorboard_shared::access::{
+    Account, AccountIssued, AccountSpec, DisplayRequest, NewAccount, PasswordReset, SessionInfo, SignIn,
+};
+use floorboard_shared::coverage::{CheckInRequest, Coverage};
 use floorboard_shared::golive::GoLiveSpec;
 use floorboard_shared::protocol::{IssuesAt, QueueSummary, StatusChange};
-use floorboard_shared::{ErrorBody, ErrorCode, GoLive, Issue, Kind, ReportId, UnitId};
+use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, GoLive, Issue, Kind, ReportId, ReporterId, UnitId};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -17,6 +20,8 @@ thread_local! {
     /// latest one says nothing about the session the page holds now.
     static EPOCH: Cell<u64> = const { Cell::new(0) };
     static ON_SESSION_ENDED: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+    /// The session (by epoch) and unit the server was last told of.
+    static CHECKED_IN: RefCell<Option<(u64, UnitId)>> = const { RefCell::new(None) };
 }
 
 /// Another session began, or the page's ended.
@@ -85,6 +90,50 @@ pub async fn queues() -> Result<Vec<QueueSummary>, ErrorBody> {
 
 pub async fn unit_issues(unit: &UnitId, kind: Kind) -> Result<IssuesAt, ErrorBody> {
     json(Request::get(&format!("/api/v1/units/{unit}/issues?kind={}", kind.as_str())).build()).await
+}
+
+/// Tells the server the signed-in person is on `unit`, once per session and unit (the tablet
+/// says it again after a sign-in, a change of unit, or a failed try).
+pub async fn check_in(unit: &UnitId) -> Result<(), ErrorBody> {
+    let told = (EPOCH.get(), unit.clone());
+    if CHECKED_IN.with_borrow(|c| c.as_ref() == Some(&told)) {
+        return Ok(());
+    }
+    let request = CheckInRequest { unit: unit.clone() };
+    send(Request::post("/api/v1/check-ins").json(&request)).await?;
+    CHECKED_IN.set(Some(told));
+    Ok(())
+}
+
+/// How many people are checked in on each unit of the board.
+pub async fn coverage(facility: Option<&FacilityId>) -> Result<Coverage, ErrorBody> {
+    let query = facility.map(|f| format!("?facility={f}")).unwrap_or_default();
+    json(Request::get(&format!("/api/v1/coverage{query}")).build()).await
+}
+
+/// Administrators: every account.
+pub async fn users() -> Result<Vec<Account>, ErrorBody> {
+    json(Request::get("/api/v1/users").build()).await
+}
+
+/// Administrators: a new account, with its one-time password when none was given.
+pub async fn add_user(new: &NewAccount) -> Result<AccountIssued, ErrorBody> {
+    json(Request::post("/api/v1/users").json(new)).await
+}
+
+/// Administrators: an account changed (roles, queues, facility, modules, disabled).
+pub async fn update_user(login: &ReporterId, spec: &AccountSpec) -> Result<Account, ErrorBody> {
+    json(Request::put(&format!("/api/v1/users/{login}")).json(spec)).await
+}
+
+/// Administrators: a one-time password for `login`; their sessions end.
+pub async fn reset_password(login: &ReporterId) -> Result<AccountIssued, ErrorBody> {
+    json(Request::post(&format!("/api/v1/users/{login}/password")).json(&PasswordReset::default())).await
+}
+
+/// A wall display's token for one facility's board, or every facility's.
+pub async fn issue_display(request: &DisplayRequest) -> Result<SessionInfo, ErrorBody> {
+    json(Request::post("/api/v1/display-tokens").json(request)).await
 }
 
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {

@@ -17,7 +17,7 @@ use leptos_router::path;
 use crate::live::{ConnStatus, Live};
 use crate::session::{Auth, Who};
 use crate::signin::SignInPage;
-use crate::{api, board, queues, report, storage};
+use crate::{accounts, api, board, queues, report, storage};
 
 const SIGN_IN_PATH: &str = "/signin";
 
@@ -84,16 +84,18 @@ enum Screen {
     Report,
     Queues,
     Board,
+    Accounts,
 }
 
 impl Screen {
-    const ALL: [Screen; 3] = [Screen::Report, Screen::Queues, Screen::Board];
+    const ALL: [Screen; 4] = [Screen::Report, Screen::Queues, Screen::Board, Screen::Accounts];
 
     fn path(self) -> &'static str {
         match self {
             Screen::Report => "/report",
             Screen::Queues => "/queues",
             Screen::Board => "/board",
+            Screen::Accounts => "/accounts",
         }
     }
 
@@ -102,6 +104,7 @@ impl Screen {
             Screen::Report => "Report",
             Screen::Queues => "Queues",
             Screen::Board => "Board",
+            Screen::Accounts => "Accounts",
         }
     }
 
@@ -110,6 +113,7 @@ impl Screen {
             Screen::Report => "At the elbow: report a problem in three taps, even offline.",
             Screen::Queues => "Command center: triage your queues live.",
             Screen::Board => "Training lead: the heatmap of issues by unit.",
+            Screen::Accounts => "Administrator: accounts, wall displays, the audit trail.",
         }
     }
 
@@ -118,6 +122,7 @@ impl Screen {
             Screen::Report => decide(who, Action::Submit),
             Screen::Queues => decide(who, Action::ListQueues),
             Screen::Board => board::scope(who).map(drop),
+            Screen::Accounts => decide(who, Action::ManageAccounts),
         }
     }
 
@@ -132,6 +137,7 @@ impl Screen {
             Screen::Report => view! { <report::ReportPage/> }.into_any(),
             Screen::Queues => view! { <queues::QueuesPage/> }.into_any(),
             Screen::Board => view! { <board::BoardPage/> }.into_any(),
+            Screen::Accounts => view! { <accounts::AccountsPage/> }.into_any(),
         }
     }
 
@@ -199,6 +205,7 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/report") view=|| Screen::Report.page()/>
                                 <Route path=path!("/queues") view=|| Screen::Queues.page()/>
                                 <Route path=path!("/board") view=|| Screen::Board.page()/>
+                                <Route path=path!("/accounts") view=|| Screen::Accounts.page()/>
                             </Routes>
                         </Provider>
                     }
@@ -222,7 +229,6 @@ fn Home() -> impl IntoView {
                 }).collect_view()}
             </ul>
             {Screen::open_to(&me).next().is_none().then(|| view! {
-                // An administrator's work (accounts, set-up, audit) is at the API and the command line.
                 <p class="empty">"This account has no screen here."</p>
             })}
         </section>

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Denied, Principal, decide};
+use floorboard_shared::coverage::Coverage;
 use floorboard_shared::golive::Facility;
 use floorboard_shared::heatmap::{BoardView, CellCounts, Window};
 use floorboard_shared::protocol::{ServerMsg, Topic};
@@ -19,6 +20,9 @@ use crate::api;
 use crate::app::Catalog;
 use crate::live::{ConnStatus, Live};
 use crate::report::{severity_label, status_label};
+
+/// How often the board reads who is checked in where.
+const COVERAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the numbers count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +111,25 @@ pub fn BoardPage() -> impl IntoView {
     let held = StoredValue::new(topic);
     on_cleanup(move || live.unsubscribe(&held.get_value()));
 
+    // Who is checked in where changes by the shift, not by the second: read every minute
+    // (the board's live stream carries issues only).
+    let coverage = RwSignal::new(Coverage::default());
+    let read_coverage = {
+        let shown = shown.clone();
+        move || {
+            let shown = shown.clone();
+            spawn_local(async move {
+                if let Ok(now) = api::coverage(shown.as_ref()).await {
+                    coverage.set(now);
+                }
+            });
+        }
+    };
+    read_coverage();
+    if let Ok(every) = set_interval_with_handle(read_coverage, COVERAGE_EVERY) {
+        on_cleanup(move || every.clear());
+    }
+
     let stale = move || live.status.get() != ConnStatus::Live;
     let in_view = move |facility: &FacilityId| shown.as_ref().is_none_or(|s| s == facility);
     let drills = {
@@ -137,7 +160,7 @@ pub fn BoardPage() -> impl IntoView {
             <div class="facilities">
                 {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().filter(|f| in_view(&f.id)).cloned().map(|f| {
                     let drill = drillable(&f.id).then_some(drill);
-                    view! { <FacilityTable facility=f board pulses measure drill/> }
+                    view! { <FacilityTable facility=f board pulses measure drill coverage/> }
                 }).collect_view()))}
             </div>
             {move || drill.get().map(|(unit, kind)| view! { <CellIssues unit kind on_close=move || drill.set(None)/> })}
@@ -168,6 +191,7 @@ fn FacilityTable(
     measure: RwSignal<Measure>,
     /// Where an opened cell goes; `None` where the account may not read a unit's issues.
     drill: Option<RwSignal<Option<(UnitId, Kind)>>>,
+    coverage: RwSignal<Coverage>,
 ) -> impl IntoView {
     let id = facility.id.clone();
     let facility_total = {
@@ -196,7 +220,7 @@ fn FacilityTable(
                     let name = u.name.clone();
                     view! {
                         <tr>
-                            <th scope="row">{name.clone()}</th>
+                            <th scope="row"><CoverBadge unit=unit.clone() coverage/>{name.clone()}</th>
                             {Kind::ALL.into_iter().map(|k| view! { <HeatCell unit=unit.clone() unit_name=name.clone() kind=k board pulses measure drill/> }).collect_view()}
                         </tr>
                     }
@@ -207,6 +231,19 @@ fn FacilityTable(
                 {Kind::ALL.into_iter().map(|k| { let t = facility_total.clone(); view! { <td>{move || t(Some(k))}</td> } }).collect_view()}
             </tr></tfoot>
         </table>
+    }
+}
+
+/// How many people are checked in on a unit, beside its name; nothing when nobody is.
+#[component]
+fn CoverBadge(unit: UnitId, coverage: RwSignal<Coverage>) -> impl IntoView {
+    let people = move || coverage.with(|c| c.people(&unit));
+    move || {
+        let n = people();
+        (n > 0).then(|| {
+            let label = if n == 1 { "1 person checked in".to_owned() } else { format!("{n} people checked in") };
+            view! { <span class="cover" title=label.clone() aria-label=label>{n}</span> }
+        })
     }
 }
 

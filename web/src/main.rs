@@ -3,6 +3,7 @@
 //! the same websocket protocol as every other client, with every wire type and the access
 //! policy from `floorboard-shared`.
 
+mod accounts;
 mod api;
 mod app;
 mod board;

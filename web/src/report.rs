@@ -10,10 +10,12 @@ use floorboard_shared::access::Principal;
 use floorboard_shared::protocol::{ServerMsg, Topic};
 use floorboard_shared::report::{DETAILS_MAX, REPORTED_AT_END, REPORTED_AT_MIN, ROLE_MAX, SUMMARY_MAX, check_text};
 use floorboard_shared::text::Lines;
-use floorboard_shared::{ErrorBody, Issue, Kind, ReportDraft, ReportId, ReporterId, Severity, Status};
+use floorboard_shared::{ErrorBody, Issue, Kind, ReportDraft, ReportId, ReporterId, Severity, Status, UnitId};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
+use crate::api;
 use crate::app::Catalog;
 use crate::clock::{age, clock_time, ticking_now};
 use crate::live::Live;
@@ -122,9 +124,26 @@ fn CheckInForm(checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
     }
 }
 
+/// How often a check-in the server has not heard of yet (the tablet was offline) is tried
+/// again.
+const CHECK_IN_RETRY: Duration = Duration::from_secs(30);
+
 #[component]
 fn CheckedIn(current: CheckIn, checkin: RwSignal<Option<CheckIn>>) -> impl IntoView {
     let catalog = expect_context::<Catalog>().0;
+    // The server counts who is on which unit for the lead's board; the device remembers the
+    // unit for whoever signs in next, and tells the server for each.
+    let told = UnitId::new(current.unit.clone());
+    let tell = move || {
+        let unit = told.clone();
+        spawn_local(async move {
+            let _ = api::check_in(&unit).await;
+        });
+    };
+    tell();
+    if let Ok(retry) = set_interval_with_handle(tell, CHECK_IN_RETRY) {
+        on_cleanup(move || retry.clear());
+    }
     let unit = current.unit.clone();
     let place = move || {
         catalog.with(|g| {

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 pub struct BoardQuery {
     /// Only this facility's units.
     #[param(value_type = FacilityId, required = false)]
-    facility: Option<String>,
+    pub facility: Option<String>,
 }
 
 /// The board snapshot: every cell with anything to show, as of `seq`.

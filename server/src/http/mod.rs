@@ -3,6 +3,7 @@
 
 mod audit;
 mod board;
+mod coverage;
 pub mod edge;
 mod golive;
 mod ops;
@@ -53,6 +54,9 @@ use crate::ws;
         queues::list_queues,
         queues::queue_issues,
         board::board,
+        coverage::check_in,
+        coverage::check_out,
+        coverage::coverage,
         units::unit_issues,
         golive::golive,
         sessions::sign_in,
@@ -96,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(queues::router())
         .merge(board::router())
+        .merge(coverage::router())
         .merge(golive::router())
         .merge(ops::router())
         .merge(units::router())

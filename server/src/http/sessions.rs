@@ -148,7 +148,8 @@ pub async fn current(Signed { session, .. }: Signed) -> Json<SessionInfo> {
     Json(SessionInfo { token: None, principal: (*session.principal).clone(), expires_at: session.expires_at })
 }
 
-/// Sign out: the session ends on every node and its websockets close.
+/// Sign out: the session ends on every node and its websockets close, and the person's
+/// check-in ends.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", responses(
     (status = 204, description = "Signed out; the cookie is cleared"),
     (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
@@ -157,6 +158,7 @@ pub async fn current(Signed { session, .. }: Signed) -> Json<SessionInfo> {
 ))]
 pub async fn sign_out(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
     state.auth.sign_out(&signed.session).await?;
+    crate::coverage::signed_out(&state, signed.principal(), time::OffsetDateTime::now_utc()).await?;
     state.audit.record_durably(signed.entry("sign_out", None)).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, credentials::cleared_cookie(state.config.secure_cookies));

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub(crate) mod batch;
+pub mod check_ins;
 mod postgres;
 mod repair;
 mod sql;

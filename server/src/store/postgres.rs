@@ -160,6 +160,7 @@ impl PgStore {
 sql_store!(PgStore, Postgres);
 super::accounts::sql_accounts!(PgStore, Postgres);
 super::audit::sql_audit!(PgStore, Postgres);
+super::check_ins::sql_check_ins!(PgStore, Postgres);
 
 /// Writes a plan in multi-row statements (each a round trip). False, with the transaction to
 /// be rolled back, if a report planned as new was stored already.

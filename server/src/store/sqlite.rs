@@ -133,6 +133,7 @@ impl SqliteStore {
 sql_store!(SqliteStore, Sqlite);
 super::accounts::sql_accounts!(SqliteStore, Sqlite);
 super::audit::sql_audit!(SqliteStore, Sqlite);
+super::check_ins::sql_check_ins!(SqliteStore, Sqlite);
 
 /// One attempt at a batch, in one transaction. The transaction takes the write lock before
 /// it reads the head: begun deferred, it would read first, and a read transaction that then

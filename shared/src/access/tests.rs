@@ -59,6 +59,7 @@ fn the_role_by_action_matrix() {
     let elsewhere = issue("someone", "ncc", "cc-lead");
     let columns: Vec<(&str, Action)> = vec![
         ("submit", Action::Submit),
+        ("check in", Action::CheckIn),
         ("my reports", Action::ReadReports { reporter: &me }),
         ("their reports", Action::ReadReports { reporter: &someone }),
         ("rmc open", Action::ReadFacilityOpen { facility: &rmc }),
@@ -86,22 +87,22 @@ fn the_role_by_action_matrix() {
     let display = |facility: Option<&str>| Reach::Display { facility: facility.map(FacilityId::new) };
     // Trainers and super users have rmc as their home facility.
     let rows: Vec<(&str, Principal, &str)> = vec![
-        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YY.Y....Y..........Y...."),
-        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YY.Y....Y..........Y...."),
-        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YY.YY...Y..........Y...."),
-        ("staff", principal(&[Role::Staff], None, Reach::Session), "YY.YYYY.YY..Y.YYY..Y...."),
-        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYY...Y"),
-        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYY....YY.YY..Y.Y.Y...Y"),
-        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "..............YYY..Y...."),
-        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "...............Y...Y...."),
-        ("admin", principal(&[Role::Admin], None, Reach::Session), "...................YYYYY"),
+        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y...."),
+        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y...."),
+        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YYY.YY...Y..........Y...."),
+        ("staff", principal(&[Role::Staff], None, Reach::Session), "YYY.YYYY.YY..Y.YYY..Y...."),
+        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYYY...Y"),
+        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYYY....YY.YY..Y.Y.Y...Y"),
+        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "...............YYY..Y...."),
+        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "................Y...Y...."),
+        ("admin", principal(&[Role::Admin], None, Reach::Session), "....................YYYYY"),
         (
             "staff and trainer",
             principal(&[Role::Staff, Role::Trainer], Some("rmc"), Reach::Session),
-            "YY.YYYY.YY..Y.YYY..Y....",
+            "YYY.YYYY.YY..Y.YYY..Y....",
         ),
-        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "..............YYY..Y...."),
-        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "...............Y...Y...."),
+        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "...............YYY..Y...."),
+        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "................Y...Y...."),
     ];
     let mut wrong = Vec::new();
     for (who, principal, expected) in &rows {
