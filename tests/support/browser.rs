@@ -113,7 +113,12 @@ impl Browser {
 
     /// Waits until an element matching `css` has text containing `text`.
     pub async fn find_text(&self, css: &str, text: &str) -> Element {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.find_text_within(css, text, WAIT).await
+    }
+
+    /// As `find_text`, waiting at most `wait` (for what a retry's backoff paces).
+    pub async fn find_text_within(&self, css: &str, text: &str, wait: Duration) -> Element {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             for element in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
                 if element.text().await.is_ok_and(|t| t.contains(text)) {

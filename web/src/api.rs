@@ -12,7 +12,7 @@ use floorboard_shared::coverage::{CheckInRequest, Coverage};
 use floorboard_shared::golive::GoLiveSpec;
 use floorboard_shared::protocol::{IssuesAt, QueueSummary, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, GoLive, Issue, Kind, ReportId, ReporterId, UnitId};
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
 thread_local! {
@@ -32,6 +32,36 @@ pub fn new_session_epoch() {
 /// `ended` runs when a request made in the current session is answered `unauthenticated`.
 pub fn on_session_ended(ended: impl Fn() + 'static) {
     ON_SESSION_ENDED.set(Some(Rc::new(ended)));
+}
+
+/// How long a request may go unanswered before it counts as unreachable: a link that accepts
+/// connections and passes nothing (an access point without its backhaul) never fails by
+/// itself.
+const ANSWER_WITHIN_MS: u32 = 10_000;
+/// Who is signed in is asked as the page starts, which waits on the answer: past this, the
+/// device's copy of the principal stands in (`session::Auth::start`) and the page is usable
+/// offline while the question is asked again. With the service worker's own wait for the
+/// page (`sw.js`), a tablet on a dead link is usable within about three seconds.
+const SESSION_WITHIN_MS: u32 = 1_500;
+
+fn within(request: RequestBuilder, ms: u32) -> RequestBuilder {
+    request.abort_signal(Some(&web_sys::AbortSignal::timeout_with_u32(ms)))
+}
+
+fn get(path: &str) -> RequestBuilder {
+    within(Request::get(path), ANSWER_WITHIN_MS)
+}
+
+fn post(path: &str) -> RequestBuilder {
+    within(Request::post(path), ANSWER_WITHIN_MS)
+}
+
+fn put(path: &str) -> RequestBuilder {
+    within(Request::put(path), ANSWER_WITHIN_MS)
+}
+
+fn delete(path: &str) -> RequestBuilder {
+    within(Request::delete(path), ANSWER_WITHIN_MS)
 }
 
 fn unreachable() -> ErrorBody {
@@ -61,35 +91,35 @@ async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) ->
 }
 
 pub async fn session() -> Result<SessionInfo, ErrorBody> {
-    json(Request::get("/api/v1/sessions/current").build()).await
+    json(within(Request::get("/api/v1/sessions/current"), SESSION_WITHIN_MS).build()).await
 }
 
 /// Signs in; the server sets the session cookie, which every later request and the
 /// websocket carry (same origin).
 pub async fn sign_in(credentials: &SignIn) -> Result<SessionInfo, ErrorBody> {
-    json(Request::post("/api/v1/sessions").json(credentials)).await
+    json(post("/api/v1/sessions").json(credentials)).await
 }
 
 /// Opens a wall display's token: the server sets the session cookie for it.
 pub async fn open_display(open: &floorboard_shared::access::DisplayOpen) -> Result<SessionInfo, ErrorBody> {
-    json(Request::post("/api/v1/sessions/display").json(open)).await
+    json(post("/api/v1/sessions/display").json(open)).await
 }
 
 pub async fn sign_out() -> Result<(), ErrorBody> {
-    send(Request::delete("/api/v1/sessions/current").build()).await.map(drop)
+    send(delete("/api/v1/sessions/current").build()).await.map(drop)
 }
 
 pub async fn golive() -> Result<GoLive, ErrorBody> {
-    let spec: GoLiveSpec = json(Request::get("/api/v1/golive").build()).await?;
+    let spec: GoLiveSpec = json(get("/api/v1/golive").build()).await?;
     GoLive::try_from(spec).map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))
 }
 
 pub async fn queues() -> Result<Vec<QueueSummary>, ErrorBody> {
-    json(Request::get("/api/v1/queues").build()).await
+    json(get("/api/v1/queues").build()).await
 }
 
 pub async fn unit_issues(unit: &UnitId, kind: Kind) -> Result<IssuesAt, ErrorBody> {
-    json(Request::get(&format!("/api/v1/units/{unit}/issues?kind={}", kind.as_str())).build()).await
+    json(get(&format!("/api/v1/units/{unit}/issues?kind={}", kind.as_str())).build()).await
 }
 
 /// Tells the server the signed-in person is on `unit`, once per session and unit (the tablet
@@ -100,7 +130,7 @@ pub async fn check_in(unit: &UnitId) -> Result<(), ErrorBody> {
         return Ok(());
     }
     let request = CheckInRequest { unit: unit.clone() };
-    send(Request::post("/api/v1/check-ins").json(&request)).await?;
+    send(post("/api/v1/check-ins").json(&request)).await?;
     CHECKED_IN.set(Some(told));
     Ok(())
 }
@@ -108,34 +138,34 @@ pub async fn check_in(unit: &UnitId) -> Result<(), ErrorBody> {
 /// How many people are checked in on each unit of the board.
 pub async fn coverage(facility: Option<&FacilityId>) -> Result<Coverage, ErrorBody> {
     let query = facility.map(|f| format!("?facility={f}")).unwrap_or_default();
-    json(Request::get(&format!("/api/v1/coverage{query}")).build()).await
+    json(get(&format!("/api/v1/coverage{query}")).build()).await
 }
 
 /// Administrators: every account.
 pub async fn users() -> Result<Vec<Account>, ErrorBody> {
-    json(Request::get("/api/v1/users").build()).await
+    json(get("/api/v1/users").build()).await
 }
 
 /// Administrators: a new account, with its one-time password when none was given.
 pub async fn add_user(new: &NewAccount) -> Result<AccountIssued, ErrorBody> {
-    json(Request::post("/api/v1/users").json(new)).await
+    json(post("/api/v1/users").json(new)).await
 }
 
 /// Administrators: an account changed (roles, queues, facility, modules, disabled).
 pub async fn update_user(login: &ReporterId, spec: &AccountSpec) -> Result<Account, ErrorBody> {
-    json(Request::put(&format!("/api/v1/users/{login}")).json(spec)).await
+    json(put(&format!("/api/v1/users/{login}")).json(spec)).await
 }
 
 /// Administrators: a one-time password for `login`; their sessions end.
 pub async fn reset_password(login: &ReporterId) -> Result<AccountIssued, ErrorBody> {
-    json(Request::post(&format!("/api/v1/users/{login}/password")).json(&PasswordReset::default())).await
+    json(post(&format!("/api/v1/users/{login}/password")).json(&PasswordReset::default())).await
 }
 
 /// A wall display's token for one facility's board, or every facility's.
 pub async fn issue_display(request: &DisplayRequest) -> Result<SessionInfo, ErrorBody> {
-    json(Request::post("/api/v1/display-tokens").json(request)).await
+    json(post("/api/v1/display-tokens").json(request)).await
 }
 
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {
-    json(Request::post(&format!("/api/v1/reports/{id}/status")).json(change)).await
+    json(post(&format!("/api/v1/reports/{id}/status")).json(change)).await
 }

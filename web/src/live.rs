@@ -77,6 +77,12 @@ pub struct Live {
 
 const PING_EVERY_MS: u64 = 15_000;
 const PONG_WITHIN_MS: f64 = 10_000.0;
+/// How long a report sent on a live socket may wait for its acknowledgement before the link
+/// is checked, and how long that check's ping may wait for its answer.
+const ACK_WITHIN_MS: u64 = 3_000;
+const PROBE_WITHIN_MS: u64 = 2_000;
+/// How long a new socket may take to be welcomed.
+const WELCOME_WITHIN_MS: u64 = 8_000;
 /// How the server closes the sockets of a session that ended (signed out, disabled, expired).
 const SESSION_ENDED: (u16, &str) = (1008, "session ended");
 /// How soon to ask again when the session could not be confirmed for want of an answer.
@@ -211,6 +217,28 @@ impl Live {
         onmessage.forget();
         onclose.forget();
         inner.borrow_mut().socket = Some(socket);
+        // A link that accepts the connection and passes nothing leaves the socket connecting
+        // for minutes: without a welcome in time, give up on it and try again.
+        set_timeout(
+            move || {
+                let stuck = {
+                    let inner = self.inner();
+                    let mut i = inner.borrow_mut();
+                    let stuck = i.generation == generation && !i.welcomed;
+                    if stuck {
+                        i.generation += 1;
+                        if let Some(old) = i.socket.take() {
+                            let _ = old.close();
+                        }
+                    }
+                    stuck.then_some(i.generation)
+                };
+                if let Some(next) = stuck {
+                    self.schedule_reconnect(next);
+                }
+            },
+            std::time::Duration::from_millis(WELCOME_WITHIN_MS),
+        );
     }
 
     /// Exponential backoff from half a second to thirty, with jitter so a hundred tablets
@@ -464,8 +492,45 @@ impl Live {
     }
 
     fn send_confirmed(&self, report: ReportDraft) {
+        let id = report.id;
         if self.inner().borrow().confirmed {
             self.send(&ClientMsg::Submit { report });
         }
+        self.expect_ack(id);
+    }
+
+    /// A report not acknowledged within `ACK_WITHIN_MS` makes the page check the link at once
+    /// rather than at the next heartbeat: a socket over a dead access point looks open.
+    fn expect_ack(&self, id: ReportId) {
+        let live = *self;
+        set_timeout(
+            move || {
+                let waiting = live.outbox.waiting.with_untracked(|w| w.iter().any(|r| r.id == id));
+                if waiting && live.status.get_untracked() == ConnStatus::Live {
+                    live.probe();
+                }
+            },
+            std::time::Duration::from_millis(ACK_WITHIN_MS),
+        );
+    }
+
+    /// Pings now, and reconnects unless the answer comes within `PROBE_WITHIN_MS`.
+    fn probe(self) {
+        let generation = self.inner().borrow().generation;
+        self.check_pulse();
+        set_timeout(
+            move || {
+                let silent = {
+                    let inner = self.inner();
+                    let i = inner.borrow();
+                    i.generation == generation
+                        && i.ping_sent_at.is_some_and(|at| now_ms() - at >= PROBE_WITHIN_MS as f64)
+                };
+                if silent {
+                    self.connect();
+                }
+            },
+            std::time::Duration::from_millis(PROBE_WITHIN_MS),
+        );
     }
 }

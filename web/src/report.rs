@@ -24,6 +24,9 @@ use crate::storage;
 
 const CHECKIN_KEY: &str = "floorboard.checkin.v1";
 const LAST_KEY: &str = "floorboard.last-report.v1";
+/// A person's reports as last seen, kept on the device per login (the newest `MINE_KEPT`).
+const MINE_KEY: &str = "floorboard.mine.v1";
+const MINE_KEPT: usize = 50;
 
 /// Where the tablet is: remembered on the device, for whoever signs in on it. (Check-ins
 /// stored before sign-in also name a reporter: ignored, the session says who.)
@@ -621,12 +624,24 @@ fn MyReports(reporter: ReporterId) -> impl IntoView {
     let names = expect_context::<Catalog>();
     let live = expect_context::<Live>();
     let now = ticking_now();
-    let mine = RwSignal::new(BTreeMap::<ReportId, Issue>::new());
+    // The list as last seen on this device, until the server's snapshot: a tablet reloaded
+    // in a dead zone still shows the person's reports with their last known statuses.
+    let kept_at = storage::personal(MINE_KEY, &reporter);
+    let kept: Vec<Issue> = storage::load(&kept_at).unwrap_or_default();
+    let mine = RwSignal::new(kept.into_iter().map(|i| (i.report.id, i)).collect::<BTreeMap<ReportId, Issue>>());
+    let confirmed = RwSignal::new(false);
+    Effect::new(move |_| {
+        let mut newest: Vec<Issue> = mine.with(|m| m.values().cloned().collect());
+        newest.sort_by_key(|i| std::cmp::Reverse(i.received_at));
+        newest.truncate(MINE_KEPT);
+        storage::save(&kept_at, &newest);
+    });
     let topic = Topic::Mine { reporter };
     let wanted = topic.clone();
     live.on_message(move |msg| match msg {
         ServerMsg::Snapshot { topic, issues, .. } if *topic == wanted => {
             mine.set(issues.iter().map(|i| (i.report.id, i.clone())).collect());
+            confirmed.set(true);
         }
         ServerMsg::Event(event) if wanted.wants(&event.issue) => mine.update(|m| {
             let newer = m.get(&event.issue.report.id).is_none_or(|old| old.seq <= event.issue.seq);
@@ -648,6 +663,9 @@ fn MyReports(reporter: ReporterId) -> impl IntoView {
     view! {
         <section class="card mine" aria-labelledby="mine-title">
             <h2 id="mine-title">"My reports"</h2>
+            <Show when=move || !confirmed.get() && mine.with(|m| !m.is_empty())>
+                <p class="hint as-of">"As last seen on this device: statuses update when the server answers."</p>
+            </Show>
             <Show when=move || mine.with(|m| !m.is_empty()) fallback=|| view! { <p class="empty">"None yet."</p> }>
                 <ul class="issues">
                     <For each=sorted key=|i| (i.report.id, i.seq) let:issue>
