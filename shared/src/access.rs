@@ -174,6 +174,26 @@ pub struct DisplayRequest {
     pub facility: Option<FacilityId>,
 }
 
+/// A wall display's token as `GET /api/v1/display-tokens` lists it (never the token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DisplayInfo {
+    /// Names the token for `DELETE /api/v1/display-tokens/{id}`: the first 16 hex digits of
+    /// its SHA-256, which tell nothing of the token.
+    pub id: String,
+    /// The account that issued it, whose token it is.
+    pub issued_by: ReporterId,
+    /// The board it shows: one facility's, or (absent) every facility's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FacilityId>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub issued_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: time::OffsetDateTime,
+}
+
 /// `POST /api/v1/sessions/display`: a wall opening its display token (from the `#` of its
 /// link, which no server or proxy sees), to get the session cookie for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +330,8 @@ pub enum Action<'a> {
     ReadUnit { facility: &'a FacilityId },
     /// Issue a wall display's token for the board of every facility (`None`) or of one.
     IssueDisplay { facility: Option<&'a FacilityId> },
+    /// See, and revoke, a wall display's token issued by `issuer`.
+    ManageDisplay { issuer: &'a ReporterId },
     /// The go-live's catalog (facilities, units, modules, queues): every signed-in principal.
     ReadCatalog,
     /// Accounts: add, change, disable, reset, import, list.
@@ -335,6 +357,7 @@ impl Action<'_> {
             Action::ReadBoard { .. } => "read_board",
             Action::ReadUnit { .. } => "read_unit",
             Action::IssueDisplay { .. } => "issue_display",
+            Action::ManageDisplay { .. } => "manage_display",
             Action::ReadCatalog => "read_catalog",
             Action::ManageAccounts => "manage_accounts",
             Action::ReadAudit => "read_audit",
@@ -419,6 +442,7 @@ fn allows(who: &Principal, role: Role, action: Action<'_>) -> bool {
             Lead => facility.map_or(who.facility.is_none(), in_scope),
             _ => false,
         },
+        Action::ManageDisplay { issuer } => role == Admin || (role == Lead && *issuer == who.login),
         Action::ReadCatalog => true,
         Action::ManageAccounts | Action::ReadAudit | Action::Operate => role == Admin,
     }
@@ -437,6 +461,7 @@ fn denial(action: Action<'_>) -> &'static str {
         Action::ReadBoard { .. } => "this account may not see that board",
         Action::ReadUnit { .. } => "this account may not read a unit's issues",
         Action::IssueDisplay { .. } => "only an administrator, or a lead for their boards, issues a display's token",
+        Action::ManageDisplay { .. } => "only an administrator, or the lead who issued it, manages a display's token",
         Action::ReadCatalog => "this account may not read the catalog",
         Action::ManageAccounts => "only an administrator manages accounts",
         Action::ReadAudit => "only an administrator reads the audit trail",

@@ -695,6 +695,18 @@ async fn an_administrator_adds_an_account_that_signs_in_with_its_one_time_passwo
     staff.goto(&format!("{base}/queues")).await;
     staff.find_text(".conn", "Live").await;
 
+    // A wall display's link, listed, then revoked.
+    admin.select(".wall-display select[name='display-facility']", "rmc").await;
+    admin.click(".wall-display button[type='submit']").await;
+    let link = admin.find_text(".display-link code", "/display#").await.text().await.unwrap();
+    admin.find_text(".walls li", "Riverbend Medical Center").await;
+    let token = link.rsplit('#').next().unwrap().to_owned();
+    let wall = Http::new(base.clone(), Some(token));
+    assert!(wall.get("/api/v1/board?facility=rmc").await.status().is_success());
+    admin.click(".walls li button.revoke").await;
+    admin.find_text(".outcome", "Revoked").await;
+    assert_eq!(wall.get("/api/v1/board?facility=rmc").await.status(), reqwest::StatusCode::UNAUTHORIZED);
+
     // Disabled: its session ends under it at once, and the screen says so.
     admin.click("tr[data-login='bo.chen'] button.toggle").await;
     admin.find_text("tr[data-login='bo.chen']", "Disabled").await;

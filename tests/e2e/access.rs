@@ -388,3 +388,48 @@ async fn a_display_token_shows_its_one_board_and_nothing_else() {
         server.anonymous().post_json("/api/v1/sessions/display", &serde_json::json!({ "token": server.token })).await;
     assert_eq!(person.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A display's token is listed (never the token itself) to administrators and to the lead
+/// who issued it, and revoking it closes the wall's socket at once.
+#[tokio::test]
+async fn a_display_token_is_listed_to_its_issuer_and_administrators_and_revoked_closes_the_wall() {
+    use floorboard_shared::access::{DisplayInfo, SessionInfo};
+    let server = TestServer::spawn().await;
+    let issued = server.http().post_json("/api/v1/display-tokens", &serde_json::json!({ "facility": "rmc" })).await;
+    let token = issued.json::<SessionInfo>().await.unwrap().token.expect("the display's token, once");
+    let other_lead = server.account("cy", spec(&[Role::Lead])).await.http();
+    let theirs = other_lead.post_json("/api/v1/display-tokens", &serde_json::json!({})).await;
+    assert_eq!(theirs.status(), StatusCode::CREATED);
+
+    let admin = server.admin().await;
+    let all: Vec<DisplayInfo> = admin.get_json("/api/v1/display-tokens").await;
+    assert_eq!(all.len(), 2, "an administrator sees every wall");
+    let mine: Vec<DisplayInfo> = server.http().get_json("/api/v1/display-tokens").await;
+    assert_eq!(mine.len(), 1, "a lead sees their own");
+    let wall = &mine[0];
+    assert_eq!((wall.issued_by.as_str(), wall.facility.as_ref().map(FacilityId::as_str)), (TESTER, Some("rmc")));
+    assert!(!wall.id.is_empty() && !token.contains(&wall.id), "the id tells nothing of the token");
+    let listed = admin.get("/api/v1/display-tokens").await.text().await.unwrap();
+    assert!(!listed.contains(&token), "never the token itself");
+    let trainer = server.account("ana", spec(&[Role::Trainer])).await.http();
+    assert_eq!(trainer.get("/api/v1/display-tokens").await.status(), StatusCode::FORBIDDEN);
+
+    // Only the issuer or an administrator revokes it; an unknown id is 404.
+    let path = format!("/api/v1/display-tokens/{}", wall.id);
+    let refused = other_lead.request(reqwest::Method::DELETE, &path).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let unknown =
+        admin.request(reqwest::Method::DELETE, "/api/v1/display-tokens/0123456789abcdef").send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    let mut ws = WsClient::connect(&server.ws_url(), &token).await;
+    ws.subscribe(Topic::Board { facility: Some(FacilityId::new("rmc")) }, None).await;
+    let revoked = admin.request(reqwest::Method::DELETE, &path).send().await.unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let close = ws.closed().await.expect("a close frame");
+    assert_eq!((close.code, close.reason.as_str()), (CloseCode::Policy, "session ended"));
+    let wall_http = Http::new(server.base(), Some(token));
+    assert_eq!(wall_http.get("/api/v1/board?facility=rmc").await.status(), StatusCode::UNAUTHORIZED);
+    let left: Vec<DisplayInfo> = admin.get_json("/api/v1/display-tokens").await;
+    assert_eq!(left.len(), 1, "the other lead's wall remains");
+}

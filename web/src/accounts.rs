@@ -5,13 +5,14 @@
 
 use std::collections::BTreeSet;
 
-use floorboard_shared::access::{Account, AccountIssued, AccountSpec, DisplayRequest, NewAccount, Role};
+use floorboard_shared::access::{Account, AccountIssued, AccountSpec, DisplayInfo, DisplayRequest, NewAccount, Role};
 use floorboard_shared::{ErrorBody, FacilityId, ModuleId, QueueId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
 use crate::app::Catalog;
+use crate::clock::clock_date;
 
 /// A role as the go-live team names it.
 fn role_label(role: Role) -> &'static str {
@@ -274,12 +275,23 @@ fn AccountList(
 }
 
 /// A link a wall display opens once: `/display#TOKEN` (after `#`, so no server or proxy
-/// log sees the token).
+/// log sees the token); and the walls' tokens still live, each revocable (the wall's screen
+/// goes to sign-in at once).
 #[component]
 fn WallDisplay(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
     let catalog = expect_context::<Catalog>().0;
     let facility = RwSignal::new(String::new());
     let link = RwSignal::new(None::<String>);
+    let walls = RwSignal::new(Vec::<DisplayInfo>::new());
+    let reload = move || {
+        spawn_local(async move {
+            match api::displays().await {
+                Ok(list) => walls.set(list),
+                Err(e) => outcome.set(Some(Outcome::Refused(refusal(&e)))),
+            }
+        });
+    };
+    reload();
     let issue = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = facility.get_untracked();
@@ -289,14 +301,32 @@ fn WallDisplay(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
                 Ok(info) => {
                     let origin = window().location().origin().unwrap_or_default();
                     link.set(info.token.map(|t| format!("{origin}/display#{t}")));
+                    reload();
                 }
                 Err(e) => outcome.set(Some(Outcome::Refused(refusal(&e)))),
             }
         });
     };
+    let revoke = move |id: String| {
+        spawn_local(async move {
+            match api::revoke_display(&id).await {
+                Ok(()) => {
+                    outcome.set(Some(Outcome::Done("Revoked: that wall now shows the sign-in screen.".into())));
+                    reload();
+                }
+                Err(e) => outcome.set(Some(Outcome::Refused(refusal(&e)))),
+            }
+        });
+    };
+    let board_name = move |f: &Option<FacilityId>| match f {
+        None => "Every facility".to_owned(),
+        Some(f) => catalog
+            .with_untracked(|g| g.as_ref().and_then(|g| g.facility(f.as_str())).map(|f| f.name.clone()))
+            .unwrap_or_else(|| f.to_string()),
+    };
     view! {
         <form class="card wall-display" on:submit=issue>
-            <h2>"Wall display"</h2>
+            <h2>"Wall displays"</h2>
             <p>"A link for a screen on the wall: it shows one board, read only, for 30 days."</p>
             <label>"Board"
                 <select name="display-facility" on:change=move |ev| facility.set(event_target_value(&ev))>
@@ -310,6 +340,17 @@ fn WallDisplay(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
             {move || link.get().map(|l| view! {
                 <p class="display-link">"Open this once on the wall's browser: " <code>{l}</code></p>
             })}
+            <ul class="walls">
+                {move || walls.get().into_iter().map(|w| {
+                    let id = w.id.clone();
+                    view! {
+                        <li data-display=w.id.clone()>
+                            <span>{board_name(&w.facility)}" · issued by "{w.issued_by.to_string()}" · until "{clock_date(w.expires_at)}</span>
+                            <button type="button" class="revoke" on:click=move |_| revoke(id.clone())>"Revoke"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
         </form>
     }
 }

@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use floorboard_shared::access::{
-    Account, AccountIssued, AccountSpec, DisplayRequest, NewAccount, PasswordReset, SessionInfo, SignIn,
+    Account, AccountIssued, AccountSpec, DisplayInfo, DisplayRequest, NewAccount, PasswordReset, SessionInfo, SignIn,
 };
 use floorboard_shared::coverage::{CheckInRequest, Coverage};
 use floorboard_shared::golive::GoLiveSpec;
@@ -164,6 +164,16 @@ pub async fn reset_password(login: &ReporterId) -> Result<AccountIssued, ErrorBo
 /// A wall display's token for one facility's board, or every facility's.
 pub async fn issue_display(request: &DisplayRequest) -> Result<SessionInfo, ErrorBody> {
     json(post("/api/v1/display-tokens").json(request)).await
+}
+
+/// The live display tokens this account manages (every one for an administrator).
+pub async fn displays() -> Result<Vec<DisplayInfo>, ErrorBody> {
+    json(get("/api/v1/display-tokens").build()).await
+}
+
+/// Revokes a display's token: the wall's session ends.
+pub async fn revoke_display(id: &str) -> Result<(), ErrorBody> {
+    send(delete(&format!("/api/v1/display-tokens/{id}")).build()).await.map(drop)
 }
 
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {

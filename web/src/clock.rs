@@ -25,9 +25,20 @@ pub fn age(since: OffsetDateTime, now: OffsetDateTime) -> String {
     }
 }
 
+/// `at` on the browser's wall clock (its zone's offset now).
+fn local(at: OffsetDateTime) -> OffsetDateTime {
+    let offset_minutes = -js_sys::Date::new_0().get_timezone_offset() as i64;
+    at + time::Duration::minutes(offset_minutes)
+}
+
 /// Local wall-clock time of day, "14:05", in the browser's zone.
 pub fn clock_time(at: OffsetDateTime) -> String {
-    let offset_minutes = -js_sys::Date::new_0().get_timezone_offset() as i64;
-    let local = at + time::Duration::minutes(offset_minutes);
+    let local = local(at);
     format!("{:02}:{:02}", local.hour(), local.minute())
+}
+
+/// Local date, "7 December 2026", in the browser's zone.
+pub fn clock_date(at: OffsetDateTime) -> String {
+    let local = local(at);
+    format!("{} {} {}", local.day(), local.month(), local.year())
 }

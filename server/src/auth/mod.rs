@@ -245,11 +245,14 @@ impl Auth {
     /// Ends a session everywhere: in the database, in this node's cache, and (through the
     /// account-change log) on every other node. Its sockets close.
     pub async fn sign_out(&self, session: &Session) -> Result<(), ErrorBody> {
-        self.store
-            .end_session(&session.token_hash, session.principal.login.as_str(), OffsetDateTime::now_utc())
-            .await
-            .map_err(store_error)?;
-        self.end_locally(&session.token_hash);
+        self.revoke(&session.token_hash, session.principal.login.as_str()).await
+    }
+
+    /// Ends the session `token_hash` of `login` everywhere, as `sign_out` does, by its hash
+    /// alone (a wall display's token revoked from elsewhere).
+    pub async fn revoke(&self, token_hash: &str, login: &str) -> Result<(), ErrorBody> {
+        self.store.end_session(token_hash, login, OffsetDateTime::now_utc()).await.map_err(store_error)?;
+        self.end_locally(token_hash);
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod board;
 mod coverage;
+mod displays;
 pub mod edge;
 mod golive;
 mod ops;
@@ -62,7 +63,9 @@ use crate::ws;
         sessions::sign_in,
         sessions::current,
         sessions::sign_out,
-        sessions::issue_display,
+        displays::issue_display,
+        displays::list,
+        displays::revoke,
         sessions::open_display,
         users::list,
         users::add,
@@ -105,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(units::router())
         .merge(sessions::router())
+        .merge(displays::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/api/openapi.json", get(|_: ops::Operator| async { Json(ApiDoc::openapi()) }))

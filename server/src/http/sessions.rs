@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use floorboard_shared::ErrorBody;
-use floorboard_shared::access::{Action, DisplayOpen, DisplayRequest, Reach, SessionInfo, SignIn};
+use floorboard_shared::access::{DisplayOpen, Reach, SessionInfo, SignIn};
 
 use super::{ApiJson, Signed, edge};
 use crate::audit::AuditEntry;
@@ -20,7 +20,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/sessions", post(sign_in))
         .route("/api/v1/sessions/display", post(open_display))
-        .route("/api/v1/display-tokens", post(issue_display))
         .route("/api/v1/sessions/current", axum::routing::get(current).delete(sign_out))
 }
 
@@ -72,38 +71,6 @@ pub async fn sign_in(
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
-}
-
-/// Issue a wall display's token: a session limited to reading one board (or every
-/// facility's), for 30 days, with no idle limit; it ends with the issuing account. Open it
-/// on the wall at `/display#TOKEN` (after `#`, so no server or proxy log sees it).
-#[utoipa::path(post, path = "/api/v1/display-tokens", request_body = DisplayRequest, tag = "sessions", responses(
-    (status = 201, description = "The display's session, with its token", body = SessionInfo),
-    (status = 400, description = "`malformed_json`", body = ErrorBody),
-    (status = 401, description = "`unauthenticated`", body = ErrorBody),
-    (status = 403, description = "`forbidden`: only an administrator, or a lead for the boards they see", body = ErrorBody),
-    (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-    (status = 422, description = "`unknown_facility`, or `invalid_value` for JSON of the wrong shape", body = ErrorBody),
-    (status = 503, description = "`unavailable`", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
-))]
-pub async fn issue_display(
-    State(state): State<AppState>,
-    signed: Signed,
-    ApiJson(request): ApiJson<DisplayRequest>,
-) -> Result<(StatusCode, Json<SessionInfo>), AppError> {
-    if request.facility.as_ref().is_some_and(|f| state.config.golive.facility(f.as_str()).is_none()) {
-        return Err(AppError(
-            ErrorBody::new(floorboard_shared::ErrorCode::UnknownFacility, "no such facility in this go-live")
-                .with_field("facility"),
-        ));
-    }
-    signed.may(Action::IssueDisplay { facility: request.facility.as_ref() })?;
-    let (token, display) = state.auth.issue_display_token(signed.principal(), request.facility.clone()).await?;
-    let board = format!("board:{}", request.facility.as_ref().map_or("all", |f| f.as_str()));
-    state.audit.record_durably(signed.entry("display_issue", Some(board))).await?;
-    let info =
-        SessionInfo { token: Some(token), principal: (*display.principal).clone(), expires_at: display.expires_at };
-    Ok((StatusCode::CREATED, Json(info)))
 }
 
 /// A wall opens its display token: the session cookie is set for it, so the board's page and

@@ -59,6 +59,9 @@ pub trait AccountStore: Send + Sync + 'static {
     /// A session that has not ended, with its account.
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>, StoreError>;
 
+    /// The wall displays' sessions that have not ended or expired at `now`, oldest first.
+    async fn display_sessions(&self, now: OffsetDateTime) -> Result<Vec<SessionRecord>, StoreError>;
+
     /// Ends a session and logs it, so every node closes its sockets.
     async fn end_session(&self, token_hash: &str, login: &str, at: OffsetDateTime) -> Result<(), StoreError>;
 
@@ -302,6 +305,25 @@ macro_rules! sql_accounts {
                     return Ok(None);
                 };
                 Ok(Some((session, user)))
+            }
+
+            async fn display_sessions(
+                &self,
+                now: time::OffsetDateTime,
+            ) -> Result<Vec<$crate::store::accounts::SessionRecord>, $crate::store::StoreError> {
+                use $crate::store::accounts::*;
+                // A person's session is `{"kind":"session"}`; every other reach is a display's.
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT token_hash, login, reach, created_at, expires_at FROM sessions \
+                     WHERE ended_at IS NULL AND reach LIKE '%\"display\"%' AND expires_at > ",
+                );
+                q.push_bind($crate::store::sql::micros(now)).push(" ORDER BY created_at");
+                let rows = q.build_query_as::<SessionRow>().fetch_all(&self.pool).await?;
+                let sessions = rows.into_iter().map(SessionRecord::try_from).collect::<Result<Vec<_>, _>>()?;
+                Ok(sessions
+                    .into_iter()
+                    .filter(|s| matches!(s.reach, floorboard_shared::access::Reach::Display { .. }))
+                    .collect())
             }
 
             async fn end_session(
