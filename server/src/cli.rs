@@ -80,7 +80,8 @@ pub struct ServeArgs {
     #[arg(long = "host", env = "FLOORBOARD_HOSTS", value_delimiter = ',')]
     pub hosts: Vec<String>,
     /// An origin besides the server's own whose pages may use it, e.g.
-    /// `https://wall.example.org` (repeat, or comma-separate in the variable).
+    /// `https://wall.example.org` (repeat, or comma-separate in the variable): its pages may
+    /// open the websocket, and call the API with a bearer token (CORS).
     #[arg(long = "origin", env = "FLOORBOARD_ORIGINS", value_delimiter = ',')]
     pub origins: Vec<String>,
     /// A bearer token for reading `/metrics` and the API document (a Prometheus scraper);

@@ -433,3 +433,38 @@ async fn a_display_token_is_listed_to_its_issuer_and_administrators_and_revoked_
     let left: Vec<DisplayInfo> = admin.get_json("/api/v1/display-tokens").await;
     assert_eq!(left.len(), 1, "the other lead's wall remains");
 }
+
+/// CORS is off unless origins are configured: then those origins' pages may call the API
+/// with a bearer token, and no other's.
+#[tokio::test]
+async fn cross_origin_calls_are_allowed_only_from_configured_origins() {
+    let preflight = |server: &TestServer, origin: &'static str| {
+        let request = reqwest::Client::new()
+            .request(reqwest::Method::OPTIONS, server.url("/api/v1/board"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization");
+        async move { request.send().await.unwrap() }
+    };
+    let allowed = |response: &reqwest::Response| {
+        response.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned())
+    };
+    let plain = TestServer::spawn().await;
+    assert_eq!(allowed(&preflight(&plain, "https://portal.example.org").await), None, "off by default");
+    let board =
+        plain.http().request(reqwest::Method::GET, "/api/v1/board").header("origin", "https://portal.example.org");
+    assert_eq!(allowed(&board.send().await.unwrap()), None);
+
+    let portal = TestServer::spawn_with(|c| c.origins = vec!["https://portal.example.org".into()]).await;
+    let answer = preflight(&portal, "https://portal.example.org").await;
+    assert!(answer.status().is_success(), "{}", answer.status());
+    assert_eq!(allowed(&answer).as_deref(), Some("https://portal.example.org"));
+    let methods = answer.headers()["access-control-allow-methods"].to_str().unwrap().to_ascii_uppercase();
+    assert!(methods.contains("GET") && methods.contains("POST"), "{methods}");
+    assert_eq!(allowed(&preflight(&portal, "https://evil.example").await), None);
+    let board =
+        portal.http().request(reqwest::Method::GET, "/api/v1/board").header("origin", "https://portal.example.org");
+    let answer = board.send().await.unwrap();
+    assert!(answer.status().is_success());
+    assert_eq!(allowed(&answer).as_deref(), Some("https://portal.example.org"));
+}

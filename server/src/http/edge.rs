@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use floorboard_shared::{ErrorBody, ErrorCode};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -79,6 +80,22 @@ pub fn check_origin(config: &Config, headers: &HeaderMap, host: Option<&str>, re
         None if required => Err(untrusted("Origin", "a browser's upgrade names its page's origin")),
         None => Ok(()),
     }
+}
+
+/// Cross-origin requests (CORS): off (no `Access-Control-*` header, so a browser keeps other
+/// sites' pages out) unless origins are configured (`--origin`), whose pages may then call
+/// the API with a bearer token. No credentials: the session cookie is SameSite=Strict and is
+/// never sent from another site's page anyway.
+pub fn cors(config: &Config) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> =
+        config.origins.iter().filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok()).collect();
+    (!origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(std::time::Duration::from_secs(600))
+    })
 }
 
 /// Refuses a request naming a host this server does not answer to, and puts the security

@@ -130,6 +130,8 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             AppError::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
         })
+        // After the fallback, so a preflight (`OPTIONS`, which no route takes) reaches it.
+        .layer(tower::util::option_layer(edge::cors(&state.config)))
         .with_state(state)
 }
 
