@@ -1,12 +1,13 @@
 //! An HTTP JSON body, as a client may send any: decoded as each body type the API takes
 //! (`POST /api/v1/reports`, `POST /api/v1/reports/{id}/status`, signing in, an account as an
-//! administrator writes it, a display token's request), then validated.
+//! administrator writes it, a display token's request, a PIN, a check-in), then validated.
 
 #![no_main]
 
 use floorboard_fuzz::{DRAFT_FIELDS, STATUS_CHANGE_FIELDS, check_decode_error, check_draft, check_status_change};
 use floorboard_server::error::decode_json;
-use floorboard_shared::access::{AccountSpec, DisplayRequest, NewAccount, SignIn, check_account};
+use floorboard_shared::access::{AccountSpec, DisplayRequest, NewAccount, PinRequest, SignIn, check_account};
+use floorboard_shared::coverage::CheckInRequest;
 use floorboard_shared::protocol::StatusChange;
 use floorboard_shared::{GoLive, ReportDraft, ReporterId};
 use libfuzzer_sys::fuzz_target;
@@ -40,5 +41,12 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Err(body) = decode_json::<DisplayRequest>(data) {
         check_decode_error::<DisplayRequest>(&body, data, &["facility"]);
+    }
+    // A PIN's refusal never repeats the digits tried.
+    if let Err(body) = decode_json::<PinRequest>(data) {
+        check_decode_error::<PinRequest>(&body, data, &["pin"]);
+    }
+    if let Err(body) = decode_json::<CheckInRequest>(data) {
+        check_decode_error::<CheckInRequest>(&body, data, &["unit"]);
     }
 });

@@ -61,7 +61,7 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         NotFound => StatusCode::NOT_FOUND,
         IdConflict | InvalidTransition => StatusCode::CONFLICT,
         TooManySubscriptions | TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-        Unauthenticated | BadCredentials => StatusCode::UNAUTHORIZED,
+        Unauthenticated | SessionLocked | BadCredentials => StatusCode::UNAUTHORIZED,
         Forbidden | UntrustedOrigin => StatusCode::FORBIDDEN,
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -150,6 +150,22 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// `PUT /api/v1/sessions/current/pin` and `POST /api/v1/sessions/current/unlock`: a
+/// session's PIN, 4 to 8 digits, which unlocks it after its idle limit instead of the
+/// password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PinRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4,8}$"))]
+    pub pin: String,
+}
+
+/// Whether `s` is a PIN: 4 to 8 ASCII digits.
+pub fn is_pin(s: &str) -> bool {
+    (4..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A session: who is signed in, until when, and (once, when it is made) its token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -162,6 +178,10 @@ pub struct SessionInfo {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: time::OffsetDateTime,
+    /// A PIN is set: after its idle limit the session locks (`session_locked`) rather than
+    /// ends, and the PIN unlocks it.
+    #[serde(default)]
+    pub pin_set: bool,
 }
 
 /// `POST /api/v1/display-tokens`: a wall display's token for one board.

@@ -43,6 +43,9 @@ pub enum ErrorCode {
     TooManySubscriptions,
     /// No valid session: sign in (`POST /api/v1/sessions`) and send its cookie or token.
     Unauthenticated,
+    /// The session is locked after its idle limit: unlock it with its PIN
+    /// (`POST /api/v1/sessions/current/unlock`), or sign out.
+    SessionLocked,
     /// Signed in, but this account may not do that (docs/protocol.md §8.3).
     Forbidden,
     /// Sign-in refused: the login or the password is wrong (which one is not said).
@@ -85,6 +88,7 @@ impl ErrorCode {
             Self::NoteRequired => "note_required",
             Self::TooManySubscriptions => "too_many_subscriptions",
             Self::Unauthenticated => "unauthenticated",
+            Self::SessionLocked => "session_locked",
             Self::Forbidden => "forbidden",
             Self::BadCredentials => "bad_credentials",
             Self::TooManyAttempts => "too_many_attempts",

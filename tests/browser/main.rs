@@ -763,3 +763,45 @@ async fn a_tablet_on_a_link_that_passes_nothing_opens_from_the_device_says_so_an
     assert_eq!(mine.issues.len(), 2, "each report delivered exactly once");
     assert_eq!(mine.seq, 2, "two events: no duplicate was committed");
 }
+
+#[tokio::test]
+async fn a_tablet_left_idle_locks_and_its_pin_opens_it_again() {
+    let server = TestServer::spawn_with(|c| {
+        c.web_dir = Some(web_dist());
+        c.sessions.idle = std::time::Duration::from_secs(4);
+    })
+    .await;
+    let base = server.base();
+    let driver = Chromedriver::start().await;
+    let tablet = driver.browser().await;
+    tablet.set_size(800, 1280).await;
+    sign_in_as_tester(&tablet, &base).await;
+    check_in(&tablet, &base).await;
+    tablet.type_into(".pin-offer input[name='new-pin']", "2468").await;
+    tablet.click(".pin-offer button[type='submit']").await;
+    tablet.wait_until("return document.querySelector('.pin-offer') === null").await;
+
+    // Idle past the limit: the server locks the session, and the tablet shows the lock
+    // screen, with nothing of the person's on it.
+    tablet.find("form.lock").await;
+    tablet.find_text("form.lock", "Test Account (trainer-07) was idle").await;
+    assert!(!shows(&tablet, ".mine").await && !shows(&tablet, ".report-form").await);
+    tablet.screenshot("report-locked").await;
+    tablet.type_into("form.lock input[name='pin']", "1357").await;
+    tablet.click("form.lock button[type='submit']").await;
+    tablet.find_text("#lock-problem", "wrong PIN").await;
+
+    // The right PIN: back where it was, the same session.
+    tablet.type_into("form.lock input[name='pin']", "2468").await;
+    tablet.click("form.lock button[type='submit']").await;
+    tablet.find(".report-form").await;
+    tablet.find_text(".who-login", TESTER).await;
+
+    // Locked again, "not me": signed out, for whoever holds the tablet next.
+    tablet.find("form.lock").await;
+    tablet.click("form.lock button.not-me").await;
+    tablet.find("form.signin").await;
+    tablet.client.refresh().await.expect("reload");
+    tablet.find("form.signin").await;
+    assert!(!shows(&tablet, "form.lock").await, "signed out, not locked: a reload asks for a sign-in");
+}

@@ -255,6 +255,74 @@ async fn an_expired_session_is_refused_and_its_socket_closed() {
     assert_eq!(response.status(), 401);
 }
 
+/// With a PIN, an idle session locks instead of ending: its socket closes, its requests are
+/// `session_locked`, the PIN (not a wrong one) opens it again as it was, five wrong PINs in
+/// a row end it, and a locked session may sign out.
+#[tokio::test]
+async fn an_idle_session_with_a_pin_locks_and_its_pin_opens_it_again() {
+    use floorboard_shared::access::{PinRequest, SessionInfo};
+    let server = TestServer::spawn_with(|c| c.sessions.idle = std::time::Duration::from_secs(1)).await;
+    let tablet = server.http();
+    let pin = |pin: &str| PinRequest { pin: pin.into() };
+    let put_pin = |p: PinRequest| tablet.request(reqwest::Method::PUT, "/api/v1/sessions/current/pin").json(&p).send();
+    let refused = put_pin(pin("12a4")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json::<ErrorBody>().await.unwrap().field.as_deref(), Some("pin"));
+    assert_eq!(put_pin(pin("2468")).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert!(tablet.get_json::<SessionInfo>("/api/v1/sessions/current").await.pin_set);
+
+    let locks = || async {
+        let mut ws = server.client().await;
+        let frame = ws.closed().await.expect("closed once idle");
+        assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::Policy, "session ended"));
+        let response = tablet.get("/api/v1/board").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::SessionLocked);
+    };
+    let unlock = |p: &'static str| {
+        let request = tablet.request(reqwest::Method::POST, "/api/v1/sessions/current/unlock").json(&pin(p));
+        async move { request.send().await.unwrap() }
+    };
+    locks().await;
+    let wrong = unlock("1357").await;
+    assert_eq!(wrong.json::<ErrorBody>().await.unwrap().code, ErrorCode::BadCredentials);
+    let opened = unlock("2468").await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.json::<SessionInfo>().await.unwrap().principal.login.as_str(), TESTER);
+    assert!(tablet.get("/api/v1/board").await.status().is_success(), "open again, with the same token");
+
+    // Five wrong PINs in a row end it: the right one no longer opens it.
+    locks().await;
+    for _ in 0..4 {
+        assert_eq!(unlock("0000").await.json::<ErrorBody>().await.unwrap().code, ErrorCode::BadCredentials);
+    }
+    assert_eq!(unlock("0000").await.json::<ErrorBody>().await.unwrap().code, ErrorCode::Unauthenticated);
+    assert_eq!(unlock("2468").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(tablet.get("/api/v1/board").await.json::<ErrorBody>().await.unwrap().code, ErrorCode::Unauthenticated);
+
+    // A locked session signs out ("not me" on the lock screen).
+    let ana = server.account("ana", spec(&[Role::Trainer])).await;
+    let other = ana.http();
+    assert_eq!(
+        other
+            .request(reqwest::Method::PUT, "/api/v1/sessions/current/pin")
+            .json(&pin("1111"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let mut ws = ana.client().await;
+    ws.closed().await.expect("closed once idle");
+    let out = other.request(reqwest::Method::DELETE, "/api/v1/sessions/current").send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        other.post_json("/api/v1/sessions/current/unlock", &pin("1111")).await.json::<ErrorBody>().await.unwrap().code,
+        ErrorCode::Unauthenticated
+    );
+}
+
 /// A page on another site, a sandboxed page (`null`) and a browser upgrade without any
 /// origin are refused before the upgrade; so is a host name the server does not answer to.
 #[tokio::test]

@@ -6,7 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use floorboard_shared::access::{
-    Account, AccountIssued, AccountSpec, DisplayInfo, DisplayRequest, NewAccount, PasswordReset, SessionInfo, SignIn,
+    Account, AccountIssued, AccountSpec, DisplayInfo, DisplayRequest, NewAccount, PasswordReset, PinRequest,
+    SessionInfo, SignIn,
 };
 use floorboard_shared::coverage::{CheckInRequest, Coverage};
 use floorboard_shared::golive::GoLiveSpec;
@@ -15,11 +16,14 @@ use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, GoLive, Issue, Kind, R
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
+/// What runs when the server no longer opens the page's session, with why.
+type SessionEnded = Rc<dyn Fn(ErrorCode)>;
+
 thread_local! {
     /// Counts sign-ins and sign-outs: an `unauthenticated` answer to a request sent before the
     /// latest one says nothing about the session the page holds now.
     static EPOCH: Cell<u64> = const { Cell::new(0) };
-    static ON_SESSION_ENDED: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+    static ON_SESSION_ENDED: RefCell<Option<SessionEnded>> = const { RefCell::new(None) };
     /// The session (by epoch) and unit the server was last told of.
     static CHECKED_IN: RefCell<Option<(u64, UnitId)>> = const { RefCell::new(None) };
 }
@@ -29,8 +33,9 @@ pub fn new_session_epoch() {
     EPOCH.set(EPOCH.get() + 1);
 }
 
-/// `ended` runs when a request made in the current session is answered `unauthenticated`.
-pub fn on_session_ended(ended: impl Fn() + 'static) {
+/// `ended` runs when a request made in the current session is answered `unauthenticated`
+/// or `session_locked` (with that code).
+pub fn on_session_ended(ended: impl Fn(ErrorCode) + 'static) {
     ON_SESSION_ENDED.set(Some(Rc::new(ended)));
 }
 
@@ -76,10 +81,11 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Err
         return Ok(response);
     }
     let refusal = response.json::<ErrorBody>().await.unwrap_or_else(|_| unreachable());
-    if refusal.code == ErrorCode::Unauthenticated && EPOCH.get() == epoch {
+    let session_gone = matches!(refusal.code, ErrorCode::Unauthenticated | ErrorCode::SessionLocked);
+    if session_gone && EPOCH.get() == epoch {
         // Cloned out first: the handler signs out, which starts a new epoch.
         if let Some(ended) = ON_SESSION_ENDED.with_borrow(Clone::clone) {
-            ended();
+            ended(refusal.code);
         }
     }
     Err(refusal)
@@ -103,6 +109,16 @@ pub async fn sign_in(credentials: &SignIn) -> Result<SessionInfo, ErrorBody> {
 /// Opens a wall display's token: the server sets the session cookie for it.
 pub async fn open_display(open: &floorboard_shared::access::DisplayOpen) -> Result<SessionInfo, ErrorBody> {
     json(post("/api/v1/sessions/display").json(open)).await
+}
+
+/// Sets the session's PIN, which unlocks it after its idle limit.
+pub async fn set_pin(pin: &str) -> Result<(), ErrorBody> {
+    send(put("/api/v1/sessions/current/pin").json(&PinRequest { pin: pin.to_owned() })).await.map(drop)
+}
+
+/// Unlocks the locked session with its PIN.
+pub async fn unlock(pin: &str) -> Result<SessionInfo, ErrorBody> {
+    json(post("/api/v1/sessions/current/unlock").json(&PinRequest { pin: pin.to_owned() })).await
 }
 
 pub async fn sign_out() -> Result<(), ErrorBody> {

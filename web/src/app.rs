@@ -16,7 +16,7 @@ use leptos_router::path;
 
 use crate::live::{ConnStatus, Live};
 use crate::session::{Auth, Who};
-use crate::signin::SignInPage;
+use crate::signin::{LockScreen, SignInPage};
 use crate::{accounts, api, board, queues, report, storage};
 
 const SIGN_IN_PATH: &str = "/signin";
@@ -197,6 +197,7 @@ pub fn App() -> impl IntoView {
                 {move || match auth.who.get() {
                     Who::Asking => view! { <p class="empty">"Loading…"</p> }.into_any(),
                     Who::Nobody { ended } => view! { <SignInPage ended/> }.into_any(),
+                    Who::Locked(me) => view! { <LockScreen me/> }.into_any(),
                     Who::SignedIn(me) => view! {
                         <Provider value=me>
                             <Routes fallback=|| view! { <p class="empty">"No such screen."</p> }>

@@ -197,14 +197,11 @@ impl Live {
                 i.socket = None;
                 i.welcomed
             };
-            if (e.code(), e.reason().as_str()) == SESSION_ENDED {
-                self.auth.ended();
-                return;
-            }
-            if !welcomed {
-                // Refused before the welcome: the server may no longer know the session (a
-                // refused upgrade shows the page no status). Asking settles it: if it is gone,
-                // the API's hook signs the page out, which closes this connection for good.
+            // Ended, or locked after its idle limit: asking tells which (the API's hook shows
+            // the sign-in or the lock screen, and closes this connection for good).
+            if !welcomed || (e.code(), e.reason().as_str()) == SESSION_ENDED {
+                // Refused before the welcome, the server may no longer know the session (a
+                // refused upgrade shows the page no status). Asking settles it.
                 spawn_local(async move {
                     let _ = self.auth.confirm().await;
                 });

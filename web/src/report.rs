@@ -56,6 +56,7 @@ pub fn ReportPage() -> impl IntoView {
                 None => view! { <CheckInForm checkin/> }.into_any(),
                 Some(c) => view! {
                     <CheckedIn current=c.clone() checkin/>
+                    <crate::signin::PinOffer/>
                     <NeedsEditing editing/>
                     <ReportForm at=c.clone() editing/>
                     <Outgoing/>

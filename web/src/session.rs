@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use floorboard_shared::ErrorCode;
-use floorboard_shared::access::Principal;
+use floorboard_shared::access::{Principal, SessionInfo};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -47,19 +47,27 @@ pub enum Who {
         ended: bool,
     },
     SignedIn(Arc<Principal>),
+    /// The session locked after its idle limit: the lock screen asks for its PIN. The page
+    /// holds nothing of the person's on screen meanwhile, and its connection is closed.
+    Locked(Arc<Principal>),
 }
 
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub who: RwSignal<Who>,
+    /// The session has a PIN (the tablet offers to set one while it has none).
+    pub pin_set: RwSignal<bool>,
 }
 
 impl Auth {
     /// Asks the server who is signed in. When it cannot be reached, the principal this device
     /// last saw signed in stands in until it can.
     pub fn start() -> Auth {
-        let auth = Auth { who: RwSignal::new(Who::Asking) };
-        api::on_session_ended(move || auth.ended());
+        let auth = Auth { who: RwSignal::new(Who::Asking), pin_set: RwSignal::new(false) };
+        api::on_session_ended(move |code| match code {
+            ErrorCode::SessionLocked => auth.locked(),
+            _ => auth.ended(),
+        });
         spawn_local(async move {
             if open_display().await {
                 return; // the page reloads as the display's board
@@ -71,7 +79,7 @@ impl Auth {
                     return; // someone signed in or out meanwhile: theirs is the newer word
                 }
                 match answer {
-                    Ok(info) => return auth.signed_in(info.principal),
+                    Ok(info) => return auth.session(info),
                     // `ended` has run (the API's hook).
                     Err(e) if e.code == ErrorCode::Unauthenticated => return,
                     Err(_) if asked_in == Who::Asking => auth.who.set(match storage::load(PRINCIPAL_KEY) {
@@ -90,6 +98,28 @@ impl Auth {
         match self.who.get_untracked() {
             Who::SignedIn(p) => Some(p),
             _ => None,
+        }
+    }
+
+    /// The session the server answered: who, and whether it has a PIN.
+    pub fn session(self, info: SessionInfo) {
+        self.pin_set.set(info.pin_set);
+        self.signed_in(info.principal);
+    }
+
+    /// The server says the session is locked: the lock screen, for the same person.
+    pub fn locked(self) {
+        let held = match self.who.get_untracked() {
+            Who::SignedIn(p) | Who::Locked(p) => Some(p),
+            Who::Asking => storage::load::<Principal>(PRINCIPAL_KEY).map(Arc::new),
+            Who::Nobody { .. } => None,
+        };
+        match held {
+            Some(p) => {
+                api::new_session_epoch();
+                self.who.set(Who::Locked(p));
+            }
+            None => self.forget(Who::Nobody { ended: true }),
         }
     }
 
@@ -112,7 +142,7 @@ impl Auth {
         match self.who.get_untracked() {
             Who::Nobody { .. } => {}
             Who::Asking => self.forget(Who::Nobody { ended: false }),
-            Who::SignedIn(_) => self.forget(Who::Nobody { ended: true }),
+            Who::SignedIn(_) | Who::Locked(_) => self.forget(Who::Nobody { ended: true }),
         }
     }
 
@@ -134,7 +164,7 @@ impl Auth {
         match answer {
             Ok(info) => {
                 let same = info.principal.login == asked_for.login;
-                self.signed_in(info.principal);
+                self.session(info);
                 Some(same)
             }
             Err(e) if e.code == ErrorCode::Unauthenticated => Some(false),

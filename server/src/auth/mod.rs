@@ -66,6 +66,8 @@ pub struct Session {
     /// Unix seconds of the last request or client message.
     last_active: AtomicI64,
     idle_limit: Option<Duration>,
+    /// A PIN is set: past its idle limit the session locks instead of ending.
+    pin_set: std::sync::atomic::AtomicBool,
     ended: CancellationToken,
     /// The issue lists this session has read, recorded in the audit trail once each.
     read: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -84,6 +86,7 @@ impl Session {
             expires_at: record.expires_at,
             last_active: AtomicI64::new(now.unix_timestamp()),
             idle_limit,
+            pin_set: std::sync::atomic::AtomicBool::new(record.pin_hash.is_some()),
             ended: CancellationToken::new(),
             read: Default::default(),
         }
@@ -96,10 +99,30 @@ impl Session {
 
     /// Whether the session has outlived its lifetime or its idle limit at `now`.
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
-        let idle = self.idle_limit.is_some_and(|limit| {
+        now >= self.expires_at || self.is_idle(now)
+    }
+
+    /// Whether the session has been idle past its limit at `now`.
+    fn is_idle(&self, now: OffsetDateTime) -> bool {
+        self.idle_limit.is_some_and(|limit| {
             now.unix_timestamp() - self.last_active.load(Ordering::Relaxed) > limit.as_secs() as i64
-        });
-        now >= self.expires_at || idle
+        })
+    }
+
+    /// What an expired session becomes: locked when only its idle limit passed and it has
+    /// a PIN, else ended.
+    fn locks(&self, now: OffsetDateTime) -> bool {
+        now < self.expires_at && self.is_idle(now) && self.pin_set.load(Ordering::Relaxed)
+    }
+
+    /// The session as the API shows it, with its token when it was just made.
+    pub fn info(&self, token: Option<String>) -> floorboard_shared::access::SessionInfo {
+        floorboard_shared::access::SessionInfo {
+            token,
+            principal: (*self.principal).clone(),
+            expires_at: self.expires_at,
+            pin_set: self.pin_set.load(Ordering::Relaxed),
+        }
     }
 
     /// Resolves when the session ends (sign-out, expiry, its account disabled or changed).
@@ -125,6 +148,13 @@ pub struct Auth {
     sessions: DashMap<String, Arc<Session>>,
     throttle: Throttle,
     pub limits: SessionLimits,
+}
+
+/// Wrong PINs in a row that end a locked session.
+const MAX_PIN_FAILURES: i64 = 5;
+
+fn locked() -> ErrorBody {
+    ErrorBody::new(ErrorCode::SessionLocked, "the session is locked: unlock it with its PIN, or sign out")
 }
 
 fn unauthenticated() -> ErrorBody {
@@ -204,6 +234,8 @@ impl Auth {
             reach: principal.reach.clone(),
             created_at: now,
             expires_at: now + lifetime,
+            pin_hash: None,
+            locked: false,
         };
         self.store.create_session(&record).await.map_err(store_error)?;
         let session = Arc::new(Session::new(record, principal, &self.limits, now));
@@ -226,6 +258,9 @@ impl Auth {
                 if user.account.disabled {
                     return Err(unauthenticated());
                 }
+                if record.locked {
+                    return Err(locked());
+                }
                 let principal = user.account.principal(record.reach.clone());
                 let session = Arc::new(Session::new(record, principal, &self.limits, now));
                 self.sessions.entry(hash).or_insert(session).clone()
@@ -235,11 +270,90 @@ impl Auth {
             return Err(unauthenticated());
         }
         if session.is_expired(now) {
-            self.end(&session).await;
-            return Err(ErrorBody::new(ErrorCode::Unauthenticated, "the session expired: sign in again"));
+            return Err(self.expire(&session, now).await);
         }
         session.touch(now);
         Ok(session)
+    }
+
+    /// Locks or ends an expired session (`Session::locks`) everywhere; answers the refusal
+    /// its requests get from now on.
+    async fn expire(&self, session: &Session, now: OffsetDateTime) -> ErrorBody {
+        if session.locks(now) {
+            let login = session.principal.login.as_str();
+            match self.store.set_locked(&session.token_hash, login, true, now).await {
+                Ok(()) => {
+                    self.end_locally(&session.token_hash);
+                    return locked();
+                }
+                // Not locked in the database, it must not live on: a node reading the row
+                // again would open it without the PIN.
+                Err(e) => tracing::warn!(error = %e, "cannot lock an idle session; ending it"),
+            }
+        }
+        self.end(session).await;
+        ErrorBody::new(ErrorCode::Unauthenticated, "the session expired: sign in again")
+    }
+
+    /// Sets `session`'s PIN (4 to 8 digits), which unlocks it after its idle limit.
+    pub async fn set_pin(&self, session: &Session, pin: &str) -> Result<(), ErrorBody> {
+        if !floorboard_shared::access::is_pin(pin) {
+            return Err(ErrorBody::new(ErrorCode::InvalidValue, "a PIN is 4 to 8 digits").with_field("pin"));
+        }
+        let pin = pin.to_owned();
+        let hashed = tokio::task::spawn_blocking(move || secret::hash_password(&pin))
+            .await
+            .map_err(|_| ErrorBody::new(ErrorCode::Internal, "cannot hash the PIN"))?
+            .map_err(|_| ErrorBody::new(ErrorCode::Internal, "cannot hash the PIN"))?;
+        self.store.set_pin(&session.token_hash, &hashed).await.map_err(store_error)?;
+        session.pin_set.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Unlocks the locked session `token` with its PIN: the session opens again as it was.
+    /// A wrong PIN is `bad_credentials`; the fifth in a row ends the session. A session that
+    /// is not locked is answered as it is.
+    pub async fn unlock(&self, token: &str, pin: &str) -> Result<Arc<Session>, ErrorBody> {
+        let hash = secret::token_hash(token);
+        let now = OffsetDateTime::now_utc();
+        let Some((record, user)) = self.store.session(&hash).await.map_err(store_error)? else {
+            return Err(unauthenticated());
+        };
+        if !record.locked {
+            return self.authenticate(token).await;
+        }
+        if user.account.disabled || now >= record.expires_at {
+            return Err(unauthenticated());
+        }
+        let Some(stored) = record.pin_hash.clone() else {
+            return Err(unauthenticated());
+        };
+        let attempt = pin.to_owned();
+        let right =
+            tokio::task::spawn_blocking(move || secret::verify_password(&attempt, &stored)).await.unwrap_or(false);
+        let login = record.login.to_string();
+        if !right {
+            let failures = self.store.pin_failed(&hash).await.map_err(store_error)?;
+            if failures >= MAX_PIN_FAILURES {
+                self.revoke(&hash, &login).await?;
+                return Err(ErrorBody::new(ErrorCode::Unauthenticated, "too many wrong PINs: sign in again"));
+            }
+            return Err(ErrorBody::new(ErrorCode::BadCredentials, "wrong PIN"));
+        }
+        self.store.set_locked(&hash, &login, false, now).await.map_err(store_error)?;
+        let principal = user.account.principal(record.reach.clone());
+        let session = Arc::new(Session::new(SessionRecord { locked: false, ..record }, principal, &self.limits, now));
+        self.sessions.insert(hash, session.clone());
+        Ok(session)
+    }
+
+    /// Signs out the session `token`, locked or not.
+    pub async fn sign_out_token(&self, token: &str) -> Result<(), ErrorBody> {
+        let hash = secret::token_hash(token);
+        let Some((record, _)) = self.store.session(&hash).await.map_err(store_error)? else {
+            return Err(unauthenticated());
+        };
+        self.revoke(&hash, record.login.as_str()).await
     }
 
     /// Ends a session everywhere: in the database, in this node's cache, and (through the
@@ -353,7 +467,7 @@ impl Auth {
         let expired: Vec<Arc<Session>> =
             self.sessions.iter().filter(|s| s.is_expired(now)).map(|s| s.value().clone()).collect();
         for session in expired {
-            self.end(&session).await;
+            self.expire(&session, now).await;
         }
         if forget {
             self.throttle.forget_stale(Instant::now());

@@ -69,9 +69,7 @@ pub async fn issue_display(
     signed.may(Action::IssueDisplay { facility: request.facility.as_ref() })?;
     let (token, display) = state.auth.issue_display_token(signed.principal(), request.facility.clone()).await?;
     state.audit.record_durably(signed.entry("display_issue", Some(board_target(request.facility.as_ref())))).await?;
-    let info =
-        SessionInfo { token: Some(token), principal: (*display.principal).clone(), expires_at: display.expires_at };
-    Ok((StatusCode::CREATED, Json(info)))
+    Ok((StatusCode::CREATED, Json(display.info(Some(token)))))
 }
 
 /// The wall displays' tokens that still open a board: every one for an administrator, a

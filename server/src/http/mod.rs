@@ -63,6 +63,8 @@ use crate::ws;
         sessions::sign_in,
         sessions::current,
         sessions::sign_out,
+        sessions::set_pin,
+        sessions::unlock,
         displays::issue_display,
         displays::list,
         displays::revoke,

@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use floorboard_shared::ErrorBody;
-use floorboard_shared::access::{DisplayOpen, Reach, SessionInfo, SignIn};
+use floorboard_shared::access::{DisplayOpen, PinRequest, Reach, SessionInfo, SignIn};
+use floorboard_shared::{ErrorBody, ErrorCode};
 
 use super::{ApiJson, Signed, edge};
 use crate::audit::AuditEntry;
@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/sessions", post(sign_in))
         .route("/api/v1/sessions/display", post(open_display))
         .route("/api/v1/sessions/current", axum::routing::get(current).delete(sign_out))
+        .route("/api/v1/sessions/current/pin", axum::routing::put(set_pin))
+        .route("/api/v1/sessions/current/unlock", post(unlock))
 }
 
 /// Sign in with a login and a password. Answers the session with its bearer token (for
@@ -61,11 +63,7 @@ pub async fn sign_in(
     let entry = AuditEntry::new("sign_in", Some(session.principal.login.as_str()), None, source, "ok");
     state.audit.record_durably(entry).await?;
     let lifetime = state.auth.limits.lifetime.as_secs();
-    let info = SessionInfo {
-        token: Some(token.clone()),
-        principal: (*session.principal).clone(),
-        expires_at: session.expires_at,
-    };
+    let info = session.info(Some(token.clone()));
     let mut response = (StatusCode::CREATED, Json(info)).into_response();
     if let Some(cookie) = credentials::session_cookie(&token, lifetime, state.config.secure_cookies) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -98,8 +96,7 @@ pub async fn open_display(
     let entry = AuditEntry::new("display_open", Some(session.principal.login.as_str()), None, source, "ok");
     state.audit.record(entry).await;
     let lifetime = (session.expires_at - time::OffsetDateTime::now_utc()).whole_seconds().max(0) as u64;
-    let info = SessionInfo { token: None, principal: (*session.principal).clone(), expires_at: session.expires_at };
-    let mut response = Json(info).into_response();
+    let mut response = Json(session.info(None)).into_response();
     if let Some(cookie) = credentials::session_cookie(request.token.trim(), lifetime, state.config.secure_cookies) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
@@ -112,22 +109,98 @@ pub async fn open_display(
     (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
 ))]
 pub async fn current(Signed { session, .. }: Signed) -> Json<SessionInfo> {
-    Json(SessionInfo { token: None, principal: (*session.principal).clone(), expires_at: session.expires_at })
+    Json(session.info(None))
 }
 
 /// Sign out: the session ends on every node and its websockets close, and the person's
-/// check-in ends.
+/// check-in ends. A locked session may sign out too (the lock screen's "not me").
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", responses(
     (status = 204, description = "Signed out; the cookie is cleared"),
     (status = 401, description = "`unauthenticated`: no valid session", body = ErrorBody),
     (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
         headers(("Retry-After" = u32, description = "Seconds"))),
 ))]
-pub async fn sign_out(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
-    state.auth.sign_out(&signed.session).await?;
-    crate::coverage::signed_out(&state, signed.principal(), time::OffsetDateTime::now_utc()).await?;
-    state.audit.record_durably(signed.entry("sign_out", None)).await?;
+pub async fn sign_out(
+    State(state): State<AppState>,
+    signed: Result<Signed, AppError>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    match signed {
+        Ok(signed) => {
+            state.auth.sign_out(&signed.session).await?;
+            crate::coverage::signed_out(&state, signed.principal(), time::OffsetDateTime::now_utc()).await?;
+            state.audit.record_durably(signed.entry("sign_out", None)).await?;
+        }
+        Err(AppError(refused)) if refused.code == ErrorCode::SessionLocked => {
+            let token = credentials::token_of(&headers).ok_or(AppError(refused))?;
+            state.auth.sign_out_token(token).await?;
+        }
+        Err(refused) => return Err(refused),
+    }
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, credentials::cleared_cookie(state.config.secure_cookies));
     Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+/// Set this session's PIN (4 to 8 digits): after its idle limit the session locks, and the
+/// PIN opens it again in seconds, where the password would take a minute at the bedside.
+#[utoipa::path(put, path = "/api/v1/sessions/current/pin", request_body = PinRequest, tag = "sessions", responses(
+    (status = 204, description = "The PIN is set"),
+    (status = 400, description = "`malformed_json`", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`, or `session_locked`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: a wall display's token has no PIN; `untrusted_origin`", body = ErrorBody),
+    (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+    (status = 422, description = "`invalid_value` (`pin`): not 4 to 8 digits, or JSON of the wrong shape", body = ErrorBody),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn set_pin(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiJson(request): ApiJson<PinRequest>,
+) -> Result<StatusCode, AppError> {
+    if !matches!(signed.principal().reach, Reach::Session) {
+        return Err(AppError::new(ErrorCode::Forbidden, "a wall display's token has no PIN"));
+    }
+    state.auth.set_pin(&signed.session, &request.pin).await?;
+    state.audit.record(signed.entry("pin_set", None)).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Unlock a locked session with its PIN. Five wrong PINs in a row end the session.
+#[utoipa::path(post, path = "/api/v1/sessions/current/unlock", request_body = PinRequest, tag = "sessions", responses(
+    (status = 200, description = "Unlocked (or was not locked): the session", body = SessionInfo),
+    (status = 400, description = "`malformed_json`", body = ErrorBody),
+    (status = 401, description = "`bad_credentials`: a wrong PIN; `unauthenticated`: no such session, or it ended (the fifth wrong PIN ends it)", body = ErrorBody),
+    (status = 403, description = "`untrusted_origin`: with the session cookie from another site's page", body = ErrorBody),
+    (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+    (status = 422, description = "`invalid_value` (`pin`): not 4 to 8 digits, or JSON of the wrong shape", body = ErrorBody),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn unlock(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PinRequest>,
+) -> Result<Json<SessionInfo>, AppError> {
+    let Some(token) = credentials::token_of(&headers) else {
+        return Err(AppError::new(ErrorCode::Unauthenticated, "sign in first: no session cookie or bearer token"));
+    };
+    if credentials::is_cookie(&headers) && edge::is_unsafe(&method) {
+        edge::check_origin(&state.config, &headers, edge::request_host(&uri, &headers), false)?;
+    }
+    if !floorboard_shared::access::is_pin(&request.pin) {
+        return Err(AppError(ErrorBody::new(ErrorCode::InvalidValue, "a PIN is 4 to 8 digits").with_field("pin")));
+    }
+    let source = edge::client_address(&state.config, &headers, Some(peer.ip())).map(|a| a.to_string());
+    let unlocked = state.auth.unlock(token, &request.pin).await;
+    let (actor, outcome) = match &unlocked {
+        Ok(session) => (Some(session.principal.login.to_string()), "ok"),
+        Err(refused) => (None, refused.code.as_str()),
+    };
+    state.audit.record(AuditEntry::new("unlock", actor.as_deref(), None, source, outcome)).await;
+    Ok(Json(unlocked?.info(None)))
 }

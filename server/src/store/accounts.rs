@@ -24,6 +24,10 @@ pub struct SessionRecord {
     pub reach: Reach,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// The PIN's Argon2id PHC string, if one is set.
+    pub pin_hash: Option<String>,
+    /// Locked after its idle limit: only its PIN (or signing out) opens it again.
+    pub locked: bool,
 }
 
 /// One entry of the account-change log: a session ended (`token_hash`), or an account
@@ -61,6 +65,23 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// The wall displays' sessions that have not ended or expired at `now`, oldest first.
     async fn display_sessions(&self, now: OffsetDateTime) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Sets a session's PIN (an Argon2id PHC string).
+    async fn set_pin(&self, token_hash: &str, pin_hash: &str) -> Result<(), StoreError>;
+
+    /// Locks a session (its idle limit passed) and logs it, so every node drops it and
+    /// closes its sockets; or unlocks it (its PIN was given), clearing the failures (nothing
+    /// to log: no node holds a locked session).
+    async fn set_locked(
+        &self,
+        token_hash: &str,
+        login: &str,
+        locked: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Counts a wrong PIN for a session; answers the failures in a row.
+    async fn pin_failed(&self, token_hash: &str) -> Result<i64, StoreError>;
 
     /// Ends a session and logs it, so every node closes its sockets.
     async fn end_session(&self, token_hash: &str, login: &str, at: OffsetDateTime) -> Result<(), StoreError>;
@@ -124,6 +145,9 @@ pub(super) fn user_values(u: &UserRecord) -> Result<UserValues, StoreError> {
     ))
 }
 
+/// The columns of `sessions`, in the order `SessionRow` reads them.
+pub(super) const SESSION_COLUMNS: &str = "token_hash, login, reach, created_at, expires_at, pin_hash, locked_at";
+
 #[derive(sqlx::FromRow)]
 pub(super) struct SessionRow {
     pub token_hash: String,
@@ -131,6 +155,8 @@ pub(super) struct SessionRow {
     pub reach: String,
     pub created_at: i64,
     pub expires_at: i64,
+    pub pin_hash: Option<String>,
+    pub locked_at: Option<i64>,
 }
 
 impl TryFrom<SessionRow> for SessionRecord {
@@ -143,6 +169,8 @@ impl TryFrom<SessionRow> for SessionRecord {
             reach: serde_json::from_str(&r.reach)?,
             created_at: super::sql::from_micros(r.created_at)?,
             expires_at: super::sql::from_micros(r.expires_at)?,
+            pin_hash: r.pin_hash,
+            locked: r.locked_at.is_some(),
         })
     }
 }
@@ -292,10 +320,9 @@ macro_rules! sql_accounts {
                 $crate::store::StoreError,
             > {
                 use $crate::store::accounts::*;
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT token_hash, login, reach, created_at, expires_at FROM sessions \
-                     WHERE ended_at IS NULL AND token_hash = ",
-                );
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL AND token_hash = "
+                ));
                 q.push_bind(token_hash.to_owned());
                 let Some(row) = q.build_query_as::<SessionRow>().fetch_optional(&self.pool).await? else {
                     return Ok(None);
@@ -313,10 +340,10 @@ macro_rules! sql_accounts {
             ) -> Result<Vec<$crate::store::accounts::SessionRecord>, $crate::store::StoreError> {
                 use $crate::store::accounts::*;
                 // A person's session is `{"kind":"session"}`; every other reach is a display's.
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT token_hash, login, reach, created_at, expires_at FROM sessions \
-                     WHERE ended_at IS NULL AND reach LIKE '%\"display\"%' AND expires_at > ",
-                );
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions \
+                     WHERE ended_at IS NULL AND reach LIKE '%\"display\"%' AND expires_at > "
+                ));
                 q.push_bind($crate::store::sql::micros(now)).push(" ORDER BY created_at");
                 let rows = q.build_query_as::<SessionRow>().fetch_all(&self.pool).await?;
                 let sessions = rows.into_iter().map(SessionRecord::try_from).collect::<Result<Vec<_>, _>>()?;
@@ -324,6 +351,45 @@ macro_rules! sql_accounts {
                     .into_iter()
                     .filter(|s| matches!(s.reach, floorboard_shared::access::Reach::Display { .. }))
                     .collect())
+            }
+
+            async fn set_pin(&self, token_hash: &str, pin_hash: &str) -> Result<(), $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE sessions SET pin_hash = ");
+                q.push_bind(pin_hash.to_owned())
+                    .push(", pin_failures = 0 WHERE ended_at IS NULL AND token_hash = ")
+                    .push_bind(token_hash.to_owned());
+                q.build().execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn set_locked(
+                &self,
+                token_hash: &str,
+                login: &str,
+                locked: bool,
+                at: time::OffsetDateTime,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE sessions SET locked_at = ");
+                q.push_bind(locked.then(|| $crate::store::sql::micros(at)))
+                    .push(", pin_failures = 0 WHERE ended_at IS NULL AND token_hash = ")
+                    .push_bind(token_hash.to_owned());
+                // Only a lock is told to the other nodes (they drop the session); an unlocked
+                // session is read again from here wherever it is next used.
+                if q.build().execute(&mut *tx).await?.rows_affected() > 0 && locked {
+                    Self::log_account_change(&mut tx, login, Some(token_hash), at).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn pin_failed(&self, token_hash: &str) -> Result<i64, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE sessions SET pin_failures = pin_failures + 1 WHERE token_hash = ",
+                );
+                q.push_bind(token_hash.to_owned()).push(" RETURNING pin_failures");
+                let failures: i32 = q.build_query_scalar().fetch_one(&self.pool).await?;
+                Ok(i64::from(failures))
             }
 
             async fn end_session(
