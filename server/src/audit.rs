@@ -77,6 +77,15 @@ impl Audit {
         }
     }
 
+    /// Records `entry` without waiting for room in the writer's queue (from code that cannot
+    /// wait): when the queue is full the entry is dropped, logged and counted.
+    pub fn record_soon(&self, entry: AuditEntry) {
+        if self.queue.try_send(Pending { entry, committed: None }).is_err() {
+            tracing::warn!("the audit writer is behind or stopped; an entry was not recorded");
+            metrics::counter!(crate::telemetry::AUDIT_FAILURES).increment(1);
+        }
+    }
+
     /// Records `entry` and waits until it is committed.
     pub async fn record_durably(&self, entry: AuditEntry) -> Result<(), ErrorBody> {
         let (committed, done) = oneshot::channel();

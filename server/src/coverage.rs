@@ -19,7 +19,7 @@ pub async fn check_in(
     now: OffsetDateTime,
 ) -> Result<CheckIn, ErrorBody> {
     let facility = unit_facility(state, unit)?.clone();
-    allow(who, Action::CheckIn)?;
+    allow(&state.audit, who, Action::CheckIn)?;
     let check_in = CheckIn { login: who.login.clone(), facility, unit: UnitId::new(unit), since: now };
     // Two devices of one person checking in at once meet at the one-open-check-in index:
     // the later transaction is tried again, and ends the earlier's.
@@ -36,7 +36,7 @@ pub async fn check_in(
 
 /// Ends `who`'s check-in, if any.
 pub async fn check_out(state: &AppState, who: &Principal, now: OffsetDateTime) -> Result<(), ErrorBody> {
-    allow(who, Action::CheckIn)?;
+    allow(&state.audit, who, Action::CheckIn)?;
     state.check_ins.check_out(who.login.as_str(), now).await.map_err(|e| store_error_body(&e))
 }
 

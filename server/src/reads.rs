@@ -6,7 +6,7 @@ use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{BoardAt, IssuesAt, QueueSummary, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Issue, Kind, QueueId, ReportId, ReporterId, UnitId};
 
-use crate::audit::AuditEntry;
+use crate::audit::{Audit, AuditEntry};
 use crate::auth::Session;
 use crate::error::store_error_body;
 use crate::state::AppState;
@@ -17,11 +17,15 @@ pub const QUEUE_LIMIT: u32 = 5_000;
 pub const REPORTER_LIMIT: u32 = 200;
 pub const UNIT_LIMIT: u32 = 200;
 
-/// The access policy's answer, counted and logged when it refuses.
-pub fn allow(who: &Principal, action: Action<'_>) -> Result<(), ErrorBody> {
+/// The access policy's answer; a refusal is counted, logged and recorded in the audit trail
+/// (who tried what, on what).
+pub fn allow(audit: &Audit, who: &Principal, action: Action<'_>) -> Result<(), ErrorBody> {
     decide(who, action).map_err(|denied| {
         metrics::counter!(telemetry::ACCESS_REFUSED, "code" => "forbidden").increment(1);
         tracing::info!(login = %who.login, action = action.label(), "refused by the access policy");
+        let target =
+            Some(action.target().map_or_else(|| action.label().to_owned(), |t| format!("{}:{t}", action.label())));
+        audit.record_soon(AuditEntry::new("refused", Some(who.login.as_str()), target, None, "forbidden"));
         ErrorBody::from(denied)
     })
 }
@@ -70,15 +74,15 @@ pub fn check_topic(state: &AppState, who: &Principal, topic: &Topic) -> Result<(
             if facility.as_ref().is_some_and(|f| golive.facility(f.as_str()).is_none()) {
                 return Err(unknown_facility());
             }
-            allow(who, Action::ReadBoard { facility: facility.as_ref() })
+            allow(&state.audit, who, Action::ReadBoard { facility: facility.as_ref() })
         }
         Topic::Queue { queue } => {
             if golive.queue(queue.as_str()).is_none() {
                 return Err(unknown_queue());
             }
-            allow(who, Action::ReadQueue { queue })
+            allow(&state.audit, who, Action::ReadQueue { queue })
         }
-        Topic::Mine { reporter } => allow(who, Action::ReadReports { reporter }),
+        Topic::Mine { reporter } => allow(&state.audit, who, Action::ReadReports { reporter }),
     }
 }
 
@@ -107,7 +111,7 @@ pub async fn reporter_issues(state: &AppState, who: &Principal, reporter: Report
 
 /// The queues `who` may read, with their open counts.
 pub async fn queues(state: &AppState, who: &Principal) -> Result<Vec<QueueSummary>, ErrorBody> {
-    allow(who, Action::ListQueues)?;
+    allow(&state.audit, who, Action::ListQueues)?;
     let counts: std::collections::HashMap<QueueId, u64> =
         state.store.queue_counts().await.map_err(|e| store_error_body(&e))?.into_iter().collect();
     Ok(state
@@ -136,7 +140,7 @@ pub async fn unit_issues(
     kind: Option<Kind>,
 ) -> Result<IssuesAt, ErrorBody> {
     let facility = unit_facility(state, unit)?;
-    allow(who, Action::ReadUnit { facility })?;
+    allow(&state.audit, who, Action::ReadUnit { facility })?;
     state.store.unit_issues(&UnitId::new(unit), kind, UNIT_LIMIT).await.map_err(|e| store_error_body(&e))
 }
 
@@ -145,6 +149,6 @@ pub async fn unit_issues(
 pub async fn issue(state: &AppState, who: &Principal, id: ReportId) -> Result<Issue, ErrorBody> {
     let issue = state.store.issue(id).await.map_err(|e| store_error_body(&e))?;
     let issue = issue.ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id))?;
-    allow(who, Action::ReadIssue { issue: &issue }).map_err(|e| e.with_id(id))?;
+    allow(&state.audit, who, Action::ReadIssue { issue: &issue }).map_err(|e| e.with_id(id))?;
     Ok(issue)
 }

@@ -386,6 +386,30 @@ impl Action<'_> {
     }
 }
 
+impl Action<'_> {
+    /// What the action touches, for the audit trail (`queue:it-access`, `report:ID`...),
+    /// never free text.
+    pub fn target(&self) -> Option<String> {
+        let board = |f: Option<&FacilityId>| format!("board:{}", f.map_or("all", FacilityId::as_str));
+        match self {
+            Action::ReadReports { reporter } => Some(format!("reports_of:{reporter}")),
+            Action::ReadFacilityOpen { facility } => Some(format!("facility:{facility}")),
+            Action::ReadQueue { queue } => Some(format!("queue:{queue}")),
+            Action::ReadIssue { issue } | Action::ChangeStatus { issue } => Some(format!("report:{}", issue.report.id)),
+            Action::ReadBoard { facility } | Action::IssueDisplay { facility } => Some(board(*facility)),
+            Action::ReadUnit { facility } => Some(format!("facility:{facility}")),
+            Action::ManageDisplay { issuer } => Some(format!("displays_of:{issuer}")),
+            Action::Submit
+            | Action::CheckIn
+            | Action::ListQueues
+            | Action::ReadCatalog
+            | Action::ManageAccounts
+            | Action::ReadAudit
+            | Action::Operate => None,
+        }
+    }
+}
+
 /// A refusal: the principal is signed in but may not do this. Says which rule, never more
 /// than the principal could already know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -67,6 +67,29 @@ async fn sign_ins_reads_and_account_changes_are_recorded_without_free_text() {
     assert!(csv.contains(",audit_export,"), "the export is recorded before it is taken");
 }
 
+/// Refusals are recorded too: who tried what, on what, over HTTP and the websocket.
+#[tokio::test]
+async fn refusals_are_recorded_with_who_tried_what_on_what() {
+    use floorboard_shared::access::Role;
+    let server = TestServer::spawn().await;
+    let ana = server.account("ana", floorboard_tests::spec(&[Role::Trainer])).await;
+    assert_eq!(ana.http().get("/api/v1/queues/it-access/issues").await.status(), 403);
+    let mut ws = ana.client().await;
+    ws.subscribe(Topic::Queue { queue: QueueId::new("cc-lead") }, None).await;
+    assert_eq!(ana.http().get("/api/v1/users").await.status(), 403);
+    let refused = |e: &[AuditRecord]| -> Vec<String> {
+        e.iter()
+            .filter(|e| e.action == "refused" && e.actor.as_deref() == Some("ana") && e.outcome == "forbidden")
+            .filter_map(|e| e.target.clone())
+            .collect()
+    };
+    let entries = trail_with(&server, |e| refused(e).len() >= 3).await;
+    let targets = refused(&entries);
+    for wanted in ["read_queue:queue:it-access", "read_queue:queue:cc-lead", "manage_accounts"] {
+        assert!(targets.iter().any(|t| t == wanted), "{wanted} in {targets:?}");
+    }
+}
+
 /// `floorboard audit verify` beside the running server: the chain holds; an entry edited,
 /// or an event deleted, behind the server's back is found, and the command fails.
 #[tokio::test]

@@ -201,6 +201,8 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 /// policy with `may`, the same function the websocket asks.
 pub struct Signed {
     pub session: Arc<Session>,
+    /// Where a refusal is recorded.
+    audit: crate::audit::Audit,
     /// The client's address (`edge::client_address`), for the audit trail.
     pub source: Option<std::net::IpAddr>,
 }
@@ -222,7 +224,7 @@ impl FromRequestParts<AppState> for Signed {
         let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
         let source = edge::client_address(&state.config, &parts.headers, peer);
         match state.auth.authenticate(token).await {
-            Ok(session) => Ok(Signed { session, source }),
+            Ok(session) => Ok(Signed { session, source, audit: state.audit.clone() }),
             Err(body) => {
                 metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
                 Err(AppError(body))
@@ -234,7 +236,7 @@ impl FromRequestParts<AppState> for Signed {
 impl Signed {
     /// Whether the access policy lets this session do `action`; `forbidden` (403) if not.
     pub fn may(&self, action: Action<'_>) -> Result<(), AppError> {
-        Ok(crate::reads::allow(&self.session.principal, action)?)
+        Ok(crate::reads::allow(&self.audit, &self.session.principal, action)?)
     }
 
     pub fn principal(&self) -> &floorboard_shared::access::Principal {
