@@ -96,6 +96,13 @@ pub struct ServeArgs {
     /// Refuse to start unless clients reach the server over TLS (today: `--behind-tls-proxy`).
     #[arg(long, env = "FLOORBOARD_PRODUCTION")]
     pub production: bool,
+    /// Minutes without activity after which a person's session ends, or locks when it has a
+    /// PIN (the automatic logoff the security office sets; administrators' is at most 15).
+    #[arg(long, env = "FLOORBOARD_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub idle_minutes: u64,
+    /// Hours after sign-in at which a person's session ends, however active (a shift).
+    #[arg(long, env = "FLOORBOARD_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=72))]
+    pub session_hours: u64,
 }
 
 impl ServeArgs {
@@ -113,6 +120,9 @@ impl ServeArgs {
         config.hosts = self.hosts;
         config.origins = self.origins;
         config.scrape_token = self.scrape_token.filter(|t| !t.is_empty());
+        config.sessions.idle = Duration::from_secs(self.idle_minutes * 60);
+        config.sessions.admin_idle = config.sessions.admin_idle.min(config.sessions.idle);
+        config.sessions.lifetime = Duration::from_secs(self.session_hours * 3600);
         if self.production && !self.behind_tls_proxy {
             anyhow::bail!(
                 "--production needs TLS: run behind a TLS-terminating proxy and say so with --behind-tls-proxy"
@@ -127,5 +137,31 @@ impl ServeArgs {
             None => None,
         };
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from([&["floorboard", "serve"], args].concat()).map_err(|e| e.to_string())?;
+        match cli.command {
+            Some(Command::Serve(serve)) => serve.into_config().map_err(|e| e.to_string()),
+            _ => Err("not serve".into()),
+        }
+    }
+
+    #[test]
+    fn the_security_office_sets_the_idle_limit_and_the_lifetime() {
+        let defaults = serve(&[]).expect("defaults");
+        assert_eq!(defaults.sessions.idle, Duration::from_secs(3600));
+        assert_eq!(defaults.sessions.admin_idle, Duration::from_secs(900));
+        let strict = serve(&["--idle-minutes", "10", "--session-hours", "8"]).expect("valid");
+        assert_eq!(strict.sessions.idle, Duration::from_secs(600));
+        assert_eq!(strict.sessions.admin_idle, Duration::from_secs(600), "never longer than everyone's");
+        assert_eq!(strict.sessions.lifetime, Duration::from_secs(8 * 3600));
+        assert!(serve(&["--idle-minutes", "0"]).is_err());
+        assert!(serve(&["--session-hours", "100"]).is_err());
     }
 }
