@@ -142,10 +142,7 @@ fn AddAccount(outcome: RwSignal<Option<Outcome>>, on_added: impl Fn() + Copy + '
                 </label>
                 <label>"Facility"
                     <select name="facility" on:change=move |ev| facility.set(event_target_value(&ev))>
-                        <option value="">"Every facility"</option>
-                        {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().map(|f| {
-                            view! { <option value=f.id.to_string()>{f.name.clone()}</option> }
-                        }).collect_view()))}
+                        <FacilityOptions/>
                     </select>
                 </label>
             </div>
@@ -169,6 +166,18 @@ fn AddAccount(outcome: RwSignal<Option<Outcome>>, on_added: impl Fn() + Copy + '
             </fieldset>
             <button type="submit" class="primary">"Add account"</button>
         </form>
+    }
+}
+
+/// A facility select's options: every facility (`""`), then each of the go-live's.
+#[component]
+fn FacilityOptions() -> impl IntoView {
+    let catalog = expect_context::<Catalog>().0;
+    view! {
+        <option value="">"Every facility"</option>
+        {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().map(|f| {
+            view! { <option value=f.id.to_string()>{f.name.clone()}</option> }
+        }).collect_view()))}
     }
 }
 
@@ -330,10 +339,7 @@ fn WallDisplay(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
             <p>"A link for a screen on the wall: it shows one board, read only, for 30 days."</p>
             <label>"Board"
                 <select name="display-facility" on:change=move |ev| facility.set(event_target_value(&ev))>
-                    <option value="">"Every facility"</option>
-                    {move || catalog.with(|g| g.as_ref().map(|g| g.facilities().iter().map(|f| {
-                        view! { <option value=f.id.to_string()>{f.name.clone()}</option> }
-                    }).collect_view()))}
+                    <FacilityOptions/>
                 </select>
             </label>
             <button type="submit">"Make a display link"</button>

@@ -153,6 +153,15 @@ pub struct Auth {
 /// Wrong PINs in a row that end a locked session.
 const MAX_PIN_FAILURES: i64 = 5;
 
+/// A PIN is 4 to 8 digits (`invalid_value` naming `pin` otherwise, never repeating it).
+fn check_pin(pin: &str) -> Result<(), ErrorBody> {
+    if floorboard_shared::access::is_pin(pin) {
+        Ok(())
+    } else {
+        Err(ErrorBody::new(ErrorCode::InvalidValue, "a PIN is 4 to 8 digits").with_field("pin"))
+    }
+}
+
 fn locked() -> ErrorBody {
     ErrorBody::new(ErrorCode::SessionLocked, "the session is locked: unlock it with its PIN, or sign out")
 }
@@ -297,9 +306,7 @@ impl Auth {
 
     /// Sets `session`'s PIN (4 to 8 digits), which unlocks it after its idle limit.
     pub async fn set_pin(&self, session: &Session, pin: &str) -> Result<(), ErrorBody> {
-        if !floorboard_shared::access::is_pin(pin) {
-            return Err(ErrorBody::new(ErrorCode::InvalidValue, "a PIN is 4 to 8 digits").with_field("pin"));
-        }
+        check_pin(pin)?;
         let pin = pin.to_owned();
         let hashed = tokio::task::spawn_blocking(move || secret::hash_password(&pin))
             .await
@@ -314,6 +321,7 @@ impl Auth {
     /// A wrong PIN is `bad_credentials`; the fifth in a row ends the session. A session that
     /// is not locked is answered as it is.
     pub async fn unlock(&self, token: &str, pin: &str) -> Result<Arc<Session>, ErrorBody> {
+        check_pin(pin)?;
         let hash = secret::token_hash(token);
         let now = OffsetDateTime::now_utc();
         let Some((record, user)) = self.store.session(&hash).await.map_err(store_error)? else {

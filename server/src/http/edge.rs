@@ -98,6 +98,20 @@ pub fn cors(config: &Config) -> Option<CorsLayer> {
     })
 }
 
+/// A change made with the session cookie must come from this server's own pages (a
+/// cross-site form or script rides on the cookie; it cannot set a bearer token).
+pub fn check_cookie_change(
+    config: &Config,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> Result<(), ErrorBody> {
+    if crate::auth::credentials::is_cookie(headers) && is_unsafe(method) {
+        check_origin(config, headers, request_host(uri, headers), false)?;
+    }
+    Ok(())
+}
+
 /// Refuses a request naming a host this server does not answer to, and puts the security
 /// headers on every answer.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {

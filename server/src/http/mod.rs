@@ -215,12 +215,7 @@ impl FromRequestParts<AppState> for Signed {
             metrics::counter!(crate::telemetry::ACCESS_REFUSED, "code" => "unauthenticated").increment(1);
             return Err(AppError::new(ErrorCode::Unauthenticated, "sign in first: no session cookie or bearer token"));
         };
-        // A change made with a cookie must come from this server's own pages (a cross-site
-        // form or script rides on the cookie; it cannot set a bearer token).
-        if credentials::is_cookie(&parts.headers) && edge::is_unsafe(&parts.method) {
-            let host = edge::request_host(&parts.uri, &parts.headers);
-            edge::check_origin(&state.config, &parts.headers, host, false)?;
-        }
+        edge::check_cookie_change(&state.config, &parts.method, &parts.uri, &parts.headers)?;
         let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
         let source = edge::client_address(&state.config, &parts.headers, peer);
         match state.auth.authenticate(token).await {

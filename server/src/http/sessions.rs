@@ -189,12 +189,7 @@ pub async fn unlock(
     let Some(token) = credentials::token_of(&headers) else {
         return Err(AppError::new(ErrorCode::Unauthenticated, "sign in first: no session cookie or bearer token"));
     };
-    if credentials::is_cookie(&headers) && edge::is_unsafe(&method) {
-        edge::check_origin(&state.config, &headers, edge::request_host(&uri, &headers), false)?;
-    }
-    if !floorboard_shared::access::is_pin(&request.pin) {
-        return Err(AppError(ErrorBody::new(ErrorCode::InvalidValue, "a PIN is 4 to 8 digits").with_field("pin")));
-    }
+    edge::check_cookie_change(&state.config, &method, &uri, &headers)?;
     let source = edge::client_address(&state.config, &headers, Some(peer.ip())).map(|a| a.to_string());
     let unlocked = state.auth.unlock(token, &request.pin).await;
     let (actor, outcome) = match &unlocked {

@@ -346,11 +346,7 @@ macro_rules! sql_accounts {
                 ));
                 q.push_bind($crate::store::sql::micros(now)).push(" ORDER BY created_at");
                 let rows = q.build_query_as::<SessionRow>().fetch_all(&self.pool).await?;
-                let sessions = rows.into_iter().map(SessionRecord::try_from).collect::<Result<Vec<_>, _>>()?;
-                Ok(sessions
-                    .into_iter()
-                    .filter(|s| matches!(s.reach, floorboard_shared::access::Reach::Display { .. }))
-                    .collect())
+                rows.into_iter().map(SessionRecord::try_from).collect()
             }
 
             async fn set_pin(&self, token_hash: &str, pin_hash: &str) -> Result<(), $crate::store::StoreError> {
