@@ -4,7 +4,7 @@
 use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::coverage::{CHECK_IN_LASTS, CheckIn, Coverage};
 use floorboard_shared::protocol::Topic;
-use floorboard_shared::{ErrorBody, FacilityId, UnitId};
+use floorboard_shared::{ErrorBody, FacilityId, ReporterId, UnitId};
 use time::OffsetDateTime;
 
 use crate::error::store_error_body;
@@ -46,7 +46,12 @@ pub async fn signed_out(state: &AppState, who: &Principal, now: OffsetDateTime) 
     if decide(who, Action::CheckIn).is_err() {
         return Ok(());
     }
-    state.check_ins.check_out(who.login.as_str(), now).await.map_err(|e| store_error_body(&e))
+    left(state, &who.login, now).await
+}
+
+/// `login` has left whatever unit they were checked in to.
+pub async fn left(state: &AppState, login: &ReporterId, now: OffsetDateTime) -> Result<(), ErrorBody> {
+    state.check_ins.check_out(login.as_str(), now).await.map_err(|e| store_error_body(&e))
 }
 
 /// Who is on which unit, counted, for whoever may see that board.

@@ -313,10 +313,15 @@ async fn an_idle_session_with_a_pin_locks_and_its_pin_opens_it_again() {
             .status(),
         StatusCode::NO_CONTENT
     );
+    let checked_in = other.post_json("/api/v1/check-ins", &CheckInRequest { unit: UnitId::new("rmc-4w") }).await;
+    assert_eq!(checked_in.status(), StatusCode::CREATED);
     let mut ws = ana.client().await;
     ws.closed().await.expect("closed once idle");
     let out = other.request(reqwest::Method::DELETE, "/api/v1/sessions/current").send().await.unwrap();
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let lead = server.account("lee", spec(&[Role::Lead])).await.http();
+    let coverage: floorboard_shared::coverage::Coverage = lead.get_json("/api/v1/coverage").await;
+    assert_eq!(coverage.people(&UnitId::new("rmc-4w")), 0, "signing out of a locked session leaves the unit too");
     assert_eq!(
         other.post_json("/api/v1/sessions/current/unlock", &pin("1111")).await.json::<ErrorBody>().await.unwrap().code,
         ErrorCode::Unauthenticated

@@ -355,13 +355,14 @@ impl Auth {
         Ok(session)
     }
 
-    /// Signs out the session `token`, locked or not.
-    pub async fn sign_out_token(&self, token: &str) -> Result<(), ErrorBody> {
+    /// Signs out the session `token`, locked or not; answers whose it was.
+    pub async fn sign_out_token(&self, token: &str) -> Result<ReporterId, ErrorBody> {
         let hash = secret::token_hash(token);
         let Some((record, _)) = self.store.session(&hash).await.map_err(store_error)? else {
             return Err(unauthenticated());
         };
-        self.revoke(&hash, record.login.as_str()).await
+        self.revoke(&hash, record.login.as_str()).await?;
+        Ok(record.login)
     }
 
     /// Ends a session everywhere: in the database, in this node's cache, and (through the

@@ -133,7 +133,8 @@ pub async fn sign_out(
         }
         Err(AppError(refused)) if refused.code == ErrorCode::SessionLocked => {
             let token = credentials::token_of(&headers).ok_or(AppError(refused))?;
-            state.auth.sign_out_token(token).await?;
+            let login = state.auth.sign_out_token(token).await?;
+            crate::coverage::left(&state, &login, time::OffsetDateTime::now_utc()).await?;
         }
         Err(refused) => return Err(refused),
     }
