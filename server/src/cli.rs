@@ -88,12 +88,20 @@ pub struct ServeArgs {
     /// without it only an administrator's session reads them.
     #[arg(long, env = "FLOORBOARD_SCRAPE_TOKEN", hide_env_values = true)]
     pub scrape_token: Option<String>,
+    /// The server's TLS certificate chain (PEM, the server's own certificate first): with
+    /// `--tls-key` the server speaks HTTPS and WSS itself.
+    #[arg(long, env = "FLOORBOARD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "FLOORBOARD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Clients reach this server through a proxy that terminates TLS (nginx, a load
     /// balancer): the session cookie is marked Secure, answers carry HSTS, and the client's
     /// address is the last one the proxy added to `X-Forwarded-For`.
     #[arg(long, env = "FLOORBOARD_BEHIND_TLS_PROXY")]
     pub behind_tls_proxy: bool,
-    /// Refuse to start unless clients reach the server over TLS (today: `--behind-tls-proxy`).
+    /// Refuse to start unless clients reach the server over TLS: its own (`--tls-cert`) or a
+    /// proxy's (`--behind-tls-proxy`).
     #[arg(long, env = "FLOORBOARD_PRODUCTION")]
     pub production: bool,
     /// Minutes without activity after which a person's session ends, or locks when it has a
@@ -123,14 +131,15 @@ impl ServeArgs {
         config.sessions.idle = Duration::from_secs(self.idle_minutes * 60);
         config.sessions.admin_idle = config.sessions.admin_idle.min(config.sessions.idle);
         config.sessions.lifetime = Duration::from_secs(self.session_hours * 3600);
-        if self.production && !self.behind_tls_proxy {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config.tls_config = Some(crate::tls::server_config(cert, key)?);
+        }
+        config.behind_proxy = self.behind_tls_proxy;
+        if self.production && !config.over_tls() {
             anyhow::bail!(
-                "--production needs TLS: run behind a TLS-terminating proxy and say so with --behind-tls-proxy"
+                "--production needs TLS: give --tls-cert and --tls-key, or run behind a TLS-terminating proxy and say so with --behind-tls-proxy"
             );
         }
-        config.tls = self.behind_tls_proxy;
-        config.secure_cookies = self.behind_tls_proxy;
-        config.behind_proxy = self.behind_tls_proxy;
         config.database_url = match self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
             Some(_) => anyhow::bail!("--database-url must be a postgres:// URL (SQLite needs no URL: use --data-dir)"),
@@ -163,5 +172,21 @@ mod tests {
         assert_eq!(strict.sessions.lifetime, Duration::from_secs(8 * 3600));
         assert!(serve(&["--idle-minutes", "0"]).is_err());
         assert!(serve(&["--session-hours", "100"]).is_err());
+    }
+
+    #[test]
+    fn production_needs_tls_of_its_own_or_a_proxys() {
+        let (_dir, cert_path, key_path) = crate::tls::pem_pair("floorboard.test");
+        let (cert_path, key_path) = (cert_path.to_str().unwrap(), key_path.to_str().unwrap());
+
+        let plain = serve(&[]).expect("plain TCP outside production");
+        assert!(!plain.over_tls());
+        let refused = serve(&["--production"]).unwrap_err();
+        assert!(refused.contains("--production needs TLS"), "{refused}");
+        let own = serve(&["--production", "--tls-cert", cert_path, "--tls-key", key_path]).expect("its own TLS");
+        assert!(own.tls_config.is_some() && own.over_tls() && !own.behind_proxy);
+        let proxied = serve(&["--production", "--behind-tls-proxy"]).expect("a proxy's TLS");
+        assert!(proxied.tls_config.is_none() && proxied.over_tls());
+        assert!(serve(&["--tls-cert", cert_path]).is_err(), "a certificate needs its key");
     }
 }

@@ -37,11 +37,10 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// How long sessions last.
     pub sessions: crate::auth::SessionLimits,
-    /// Whether the session cookie is marked `Secure` (the server or its proxy speaks TLS).
-    pub secure_cookies: bool,
-    /// Whether clients reach the server over TLS (its own or a proxy's): HSTS is sent.
-    pub tls: bool,
-    /// Whether a proxy stands in front: a client's address is the last `X-Forwarded-For` entry.
+    /// The server's own TLS (`--tls-cert`, `--tls-key`); `None` listens in plain TCP.
+    pub tls_config: Option<Arc<rustls::ServerConfig>>,
+    /// Whether a TLS-terminating proxy stands in front: a client's address is the last
+    /// `X-Forwarded-For` entry.
     pub behind_proxy: bool,
     /// Host names the server answers to besides IP addresses and `localhost` (`http::edge`).
     pub hosts: Vec<String>,
@@ -70,13 +69,20 @@ impl Config {
             db_pool_size: 10,
             admin_password: None,
             sessions: crate::auth::SessionLimits::default(),
-            secure_cookies: false,
-            tls: false,
+            tls_config: None,
             behind_proxy: false,
             hosts: Vec::new(),
             origins: Vec::new(),
             scrape_token: None,
         }
+    }
+}
+
+impl Config {
+    /// Whether clients reach the server over TLS, its own or a proxy's: the session cookie
+    /// is then marked `Secure` and answers carry HSTS.
+    pub fn over_tls(&self) -> bool {
+        self.tls_config.is_some() || self.behind_proxy
     }
 }
 

@@ -245,7 +245,7 @@ mod tests {
         connect.set_send_buffer_size(4096).unwrap();
         let server = connect.connect(listener.local_addr().unwrap()).await.unwrap();
         let (client, _) = listener.accept().await.unwrap();
-        (Wire::new(server), client)
+        (Wire::new(server, None), client)
     }
 
     fn next_frame(hub: &Hub, seq: u64) -> Arc<BoardFrame> {

@@ -39,6 +39,7 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod tls;
 pub mod wire;
 pub mod ws;
 
@@ -129,7 +130,15 @@ pub async fn run(
     // A make-service: each connection clones the router (an `Arc`); serving the router
     // itself rebuilds every route per connection, a pile of allocations per websocket. With
     // the peer's address, for throttling sign-ins per address.
-    axum::serve(listener, http::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>())
+    // Every connection without Nagle's delay: answers and websocket frames are whole
+    // messages, sent at once (and a TLS handshake's flights are not held back either).
+    let incoming =
+        axum::serve::ListenerExt::tap_io(listener::Incoming::new(listener, state.config.tls_config.clone()), |conn| {
+            if let Err(e) = listener::tcp_of(conn).set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+    axum::serve(incoming, http::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(token.clone().cancelled_owned())
         .await
         .context("server failed")?;

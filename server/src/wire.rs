@@ -7,15 +7,20 @@
 //! socket's [`Wire`]: one lock orders whole frames, bytes the kernel does not take yet wait
 //! in a bounded queue, and the connection task (woken through [`Wire::attention`]) drains it
 //! when the socket is writable again.
+//!
+//! Under TLS in the process the socket's rustls session lives under the same lock: a frame is
+//! sealed for its socket as it is written or queued (a board frame is still serialised and
+//! framed once; only the encryption is per socket, as it must be), and reads are opened there.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, Read, Write};
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
+use rustls::ServerConnection;
 use serde::Serialize;
 use smallvec::SmallVec;
 use socket2::SockRef;
@@ -77,6 +82,8 @@ impl TextFrame {
 #[derive(Debug)]
 pub struct Wire {
     stream: TcpStream,
+    /// Whether `state.tls` holds a session (fixed at the upgrade; read without the lock).
+    tls: bool,
     state: Mutex<State>,
     attention: Notify,
 }
@@ -89,6 +96,8 @@ pub struct Wire {
 struct State {
     queue: Queue,
     boards: Boards,
+    /// The TLS session, when the server speaks TLS itself: what is queued is sealed.
+    tls: Option<Box<ServerConnection>>,
 }
 
 #[derive(Debug, Default)]
@@ -110,8 +119,18 @@ pub struct Locked<'a> {
 const DRAIN_SLICES: usize = 64;
 
 impl Wire {
-    pub fn new(stream: TcpStream) -> Arc<Wire> {
-        Arc::new(Wire { stream, state: Mutex::default(), attention: Notify::new() })
+    /// The wire of a socket, and of its TLS session when the server speaks TLS itself (the
+    /// handshake done, and whatever the session has already opened still in it).
+    pub fn new(stream: TcpStream, tls: Option<ServerConnection>) -> Arc<Wire> {
+        let tls = tls.map(|mut session| {
+            // Every write is sealed and taken out of the session at once (`seal`), so its
+            // buffer never holds more than one frame: no limit, and never a short write.
+            session.set_buffer_limit(None);
+            Box::new(session)
+        });
+        let is_tls = tls.is_some();
+        let state = State { tls, ..State::default() };
+        Arc::new(Wire { stream, tls: is_tls, state: Mutex::new(state), attention: Notify::new() })
     }
 
     /// Locks the socket: for several writes in a row, or the board fan-out's record with them.
@@ -223,12 +242,47 @@ impl Locked<'_> {
 
     /// Writes or queues `bytes` whatever the queue holds; the caller then drains it.
     pub fn push(&mut self, bytes: &Bytes) {
-        self.wire.write_or_queue(&mut self.state.queue, bytes);
+        let state = &mut *self.state;
+        match state.tls.as_deref_mut() {
+            None => self.wire.write_or_queue(&mut state.queue, bytes),
+            Some(session) => {
+                // Cannot fail: the session's buffer has no limit. After a close_notify
+                // nothing more is sent, which is what a closing connection wants.
+                let _ = session.writer().write_all(bytes);
+                self.wire.write_or_queue(&mut state.queue, &sealed(session));
+            }
+        }
+    }
+
+    /// Queues the TLS session's close_notify (nothing under plain TCP).
+    fn close_tls(&mut self) {
+        let state = &mut *self.state;
+        if let Some(session) = state.tls.as_deref_mut() {
+            session.send_close_notify();
+            self.wire.write_or_queue(&mut state.queue, &sealed(session));
+        }
     }
 
     /// The board fan-out's record of what it sent this socket.
     pub(crate) fn boards(&mut self) -> &mut Boards {
         &mut self.state.boards
+    }
+}
+
+/// The records the TLS session has ready to send, taken out of it.
+fn sealed(session: &mut ServerConnection) -> Bytes {
+    let mut records = Vec::new();
+    // Writing into a `Vec` does not fail.
+    while session.wants_write() && session.write_tls(&mut records).is_ok_and(|n| n > 0) {}
+    Bytes::from(records)
+}
+
+/// The socket as a blocking reader that does not block: what rustls reads records from.
+struct Nonblocking<'a>(&'a TcpStream);
+
+impl Read for Nonblocking<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.try_read(buf)
     }
 }
 
@@ -278,6 +332,9 @@ impl WireIo {
 impl AsyncRead for WireIo {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.wire.tls {
+            return this.poll_read_tls(cx, buf);
+        }
         let stream = &this.wire.stream;
         loop {
             if !this.unread.is_empty() {
@@ -317,6 +374,49 @@ impl AsyncRead for WireIo {
     }
 }
 
+impl WireIo {
+    /// Reads what the TLS session opens, reading records from the socket as it needs them.
+    /// Records it has to answer (alerts, key updates) are queued like any write.
+    fn poll_read_tls(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let wire = &self.wire;
+        loop {
+            {
+                let mut locked = wire.lock();
+                let state = &mut *locked.state;
+                let Some(session) = state.tls.as_deref_mut() else {
+                    return Poll::Ready(Err(io::ErrorKind::NotConnected.into()));
+                };
+                match session.reader().read(buf.initialize_unfilled()) {
+                    // Zero: the peer's close_notify, the end of the stream.
+                    Ok(n) => {
+                        buf.advance(n);
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+                match session.read_tls(&mut Nonblocking(&wire.stream)) {
+                    // The socket ended without a close_notify: the end of the stream too.
+                    Ok(0) => return Poll::Ready(Ok(())),
+                    Ok(_) => {
+                        let opened = session.process_new_packets();
+                        if session.wants_write() {
+                            wire.write_or_queue(&mut state.queue, &sealed(session));
+                        }
+                        if let Err(e) = opened {
+                            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e)));
+                        }
+                        continue;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+            ready!(wire.stream.poll_read_ready(cx))?;
+        }
+    }
+}
+
 impl AsyncWrite for WireIo {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         // Whole buffers only, so a frame is never split by another writer's frame.
@@ -332,7 +432,10 @@ impl AsyncWrite for WireIo {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // The socket closes when the last owner drops it.
+        // The socket closes when the last owner drops it; a TLS session says so first.
+        if self.wire.tls {
+            self.wire.lock().close_tls();
+        }
         self.wire.poll_drain(cx)
     }
 }
@@ -366,7 +469,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        (Wire::new(server), client)
+        (Wire::new(server, None), client)
     }
 
     #[tokio::test]

@@ -12,3 +12,4 @@ mod ops;
 mod repair;
 mod slow_clients;
 mod submit;
+mod tls;

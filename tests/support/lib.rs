@@ -6,8 +6,10 @@ pub mod arbitrary;
 pub mod browser;
 pub mod proxy;
 pub mod store;
+pub mod tls;
 
 pub use store::TestStore;
+pub use tls::{http_client, test_tls, ws_connector};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,9 +40,9 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const TESTER: &str = "trainer-07";
 pub const TESTER_PASSWORD: &str = "password-of-trainer-07";
 
-/// Signs in at `base` (an `http://host:port`); the session's bearer token.
+/// Signs in at `base` (an `http://host:port` or `https://`); the session's bearer token.
 pub async fn sign_in(base: &str, login: &str, password: &str) -> Result<String, reqwest::Response> {
-    let response = reqwest::Client::new()
+    let response = http_client()
         .post(format!("{base}/api/v1/sessions"))
         .json(&serde_json::json!({ "login": login, "password": password }))
         .send()
@@ -89,6 +91,8 @@ pub async fn provision_tester(base: &str) -> String {
 /// A server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// `https` when the server speaks TLS itself (`Config::tls_config`, e.g. `test_tls()`).
+    scheme: &'static str,
     /// The tester's session (`TESTER`).
     pub token: String,
     /// Where its data lives; spawn another server on it to restart.
@@ -120,27 +124,32 @@ impl TestServer {
         config.board_interval = Duration::from_millis(50);
         config.database_url = store.database_url();
         config.admin_password = Some(ADMIN_PASSWORD.into());
+        if std::env::var_os("FLOORBOARD_TEST_TLS").is_some() {
+            config.tls_config = Some(test_tls().server.clone());
+        }
         tune(&mut config);
+        let scheme = if config.tls_config.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(floorboard_server::run(config, listener, async move {
             let _ = stopped.await;
         }));
-        let token = provision_tester(&format!("http://{addr}")).await;
-        TestServer { addr, token, store: store.clone(), stop: Some(stop), task: Some(task) }
+        let token = provision_tester(&format!("{scheme}://{addr}")).await;
+        TestServer { addr, scheme, token, store: store.clone(), stop: Some(stop), task: Some(task) }
     }
 
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
+        let scheme = if self.scheme == "https" { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws", self.addr)
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}{path}", self.base())
     }
 
     pub fn base(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// A websocket client signed in as the tester.
@@ -222,10 +231,9 @@ impl WsClient {
     /// Connects with the session `token` (a bearer token on the upgrade) and reads the `welcome`.
     pub async fn connect(url: &str, token: &str) -> WsClient {
         let request = TestServer::upgrade_request(url, token);
-        let (stream, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
-            .await
-            .expect("connect in time")
-            .expect("websocket connects");
+        let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, Some(ws_connector()));
+        let (stream, _) =
+            tokio::time::timeout(WAIT, connect).await.expect("connect in time").expect("websocket connects");
         let mut client = WsClient { stream, head_seq: 0 };
         match client.recv().await {
             ServerMsg::Welcome { head_seq, .. } => client.head_seq = head_seq,
@@ -337,7 +345,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(base: String, token: Option<String>) -> Http {
-        Http { base, client: reqwest::Client::new(), token }
+        Http { base, client: http_client(), token }
     }
 
     /// A request to `path` with the session's token.

@@ -121,7 +121,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
     let is_api = request.uri().path().starts_with("/api/") || request.uri().path() == "/metrics";
     let mut response = next.run(request).await;
-    secure_headers(response.headers_mut(), is_api, state.config.tls);
+    secure_headers(response.headers_mut(), is_api, state.config.over_tls());
     response
 }
 

@@ -65,7 +65,7 @@ pub async fn sign_in(
     let lifetime = state.auth.limits.lifetime.as_secs();
     let info = session.info(Some(token.clone()));
     let mut response = (StatusCode::CREATED, Json(info)).into_response();
-    if let Some(cookie) = credentials::session_cookie(&token, lifetime, state.config.secure_cookies) {
+    if let Some(cookie) = credentials::session_cookie(&token, lifetime, state.config.over_tls()) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
@@ -97,7 +97,7 @@ pub async fn open_display(
     state.audit.record(entry).await;
     let lifetime = (session.expires_at - time::OffsetDateTime::now_utc()).whole_seconds().max(0) as u64;
     let mut response = Json(session.info(None)).into_response();
-    if let Some(cookie) = credentials::session_cookie(request.token.trim(), lifetime, state.config.secure_cookies) {
+    if let Some(cookie) = credentials::session_cookie(request.token.trim(), lifetime, state.config.over_tls()) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
@@ -139,7 +139,7 @@ pub async fn sign_out(
         Err(refused) => return Err(refused),
     }
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, credentials::cleared_cookie(state.config.secure_cookies));
+    headers.insert(header::SET_COOKIE, credentials::cleared_cookie(state.config.over_tls()));
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 

@@ -9,10 +9,12 @@ use floorboard_shared::heatmap::BoardDigest;
 use floorboard_shared::protocol::{ClientMsg, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId};
 use hyper_util::rt::TokioIo;
+use rustls::ServerConnection;
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_util::either::Either;
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use super::{Connection, HARD_FRAME_LIMIT};
 use crate::auth::{Session, credentials};
 use crate::error::AppError;
 use crate::http::edge;
+use crate::listener::Conn;
 use crate::state::AppState;
 use crate::wire::{Wire, WireIo};
 
@@ -54,14 +57,10 @@ pub async fn upgrade(State(state): State<AppState>, mut request: Request) -> Res
             Ok(upgraded) => upgraded,
             Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
         };
-        let Some((stream, prefix)) = tcp_of(upgraded) else {
+        let Some((stream, tls, prefix)) = socket_of(upgraded) else {
             return tracing::error!("websocket upgrade on a connection that is not a TCP socket");
         };
-        // Each frame is a complete update: send it now rather than wait for the last one's ACK.
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-        let wire = Wire::new(stream);
+        let wire = Wire::new(stream, tls);
         let config = WebSocketConfig::default()
             .read_buffer_size(512)
             .write_buffer_size(0)
@@ -97,12 +96,19 @@ async fn signed_in(state: &AppState, uri: &axum::http::Uri, headers: &HeaderMap)
     state.auth.authenticate(token).await
 }
 
-/// The upgraded connection's TCP socket and the bytes hyper read past the handshake. The
-/// bytes are copied out: hyper's read buffer they share would otherwise stay allocated for
-/// the life of the connection (8 KiB per idle board).
-fn tcp_of(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
-    let parts = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded).ok()?;
-    Some((parts.io.into_inner(), parts.read_buf.to_vec()))
+/// The upgraded connection's TCP socket, its TLS session if any, and the bytes hyper read
+/// past the handshake. The bytes are copied out: hyper's read buffer they share would
+/// otherwise stay allocated for the life of the connection (8 KiB per idle board).
+fn socket_of(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Option<ServerConnection>, Vec<u8>)> {
+    let parts = hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<Conn>>(upgraded).ok()?;
+    let (stream, tls) = match parts.io.into_inner() {
+        Either::Left(tcp) => (tcp, None),
+        Either::Right(tls) => {
+            let (tcp, session) = tls.into_inner();
+            (tcp, Some(session))
+        }
+    };
+    Some((stream, tls, parts.read_buf.to_vec()))
 }
 
 /// A board subscription made with the upgrade request: `/ws?board` (every facility) or
