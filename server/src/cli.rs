@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use floorboard_shared::access::Role;
+
 use crate::config::{Config, load_golive};
 use crate::simulate::SimulateArgs;
 
@@ -105,9 +107,14 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOORBOARD_PRODUCTION")]
     pub production: bool,
     /// Minutes without activity after which a person's session ends, or locks when it has a
-    /// PIN (the automatic logoff the security office sets; administrators' is at most 15).
+    /// PIN (the automatic logoff the security office sets), for roles without their own.
     #[arg(long, env = "FLOORBOARD_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=1440))]
     pub idle_minutes: u64,
+    /// A role's own idle limit, `ROLE=MINUTES` (repeat, or comma-separate in the variable),
+    /// e.g. `staff=30`. A person with several roles gets the shortest. Administrators' is
+    /// 15 minutes, or everyone's if that is shorter, unless set here.
+    #[arg(long = "role-idle-minutes", env = "FLOORBOARD_ROLE_IDLE_MINUTES", value_delimiter = ',', value_parser = role_minutes)]
+    pub role_idle_minutes: Vec<(Role, u64)>,
     /// Hours after sign-in at which a person's session ends, however active (a shift).
     #[arg(long, env = "FLOORBOARD_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=72))]
     pub session_hours: u64,
@@ -129,7 +136,13 @@ impl ServeArgs {
         config.origins = self.origins;
         config.scrape_token = self.scrape_token.filter(|t| !t.is_empty());
         config.sessions.idle = Duration::from_secs(self.idle_minutes * 60);
-        config.sessions.admin_idle = config.sessions.admin_idle.min(config.sessions.idle);
+        let idle = config.sessions.idle;
+        for limit in config.sessions.idle_by_role.values_mut() {
+            *limit = (*limit).min(idle);
+        }
+        for (role, minutes) in self.role_idle_minutes {
+            config.sessions.idle_by_role.insert(role, Duration::from_secs(minutes * 60));
+        }
         config.sessions.lifetime = Duration::from_secs(self.session_hours * 3600);
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             config.tls_config = Some(crate::tls::server_config(cert, key)?);
@@ -149,6 +162,19 @@ impl ServeArgs {
     }
 }
 
+/// A `--role-idle-minutes` value: `ROLE=MINUTES`, 1 to 1440 minutes.
+fn role_minutes(value: &str) -> Result<(Role, u64), String> {
+    let (role, minutes) = value.split_once('=').ok_or("expected ROLE=MINUTES, e.g. staff=30")?;
+    let role = Role::parse(role).ok_or_else(|| {
+        let roles: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role `{}`: one of {}", role.trim(), roles.join(", "))
+    })?;
+    match minutes.trim().parse::<u64>() {
+        Ok(minutes @ 1..=1440) => Ok((role, minutes)),
+        _ => Err("minutes must be a whole number from 1 to 1440".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,15 +189,41 @@ mod tests {
 
     #[test]
     fn the_security_office_sets_the_idle_limit_and_the_lifetime() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
         let defaults = serve(&[]).expect("defaults");
-        assert_eq!(defaults.sessions.idle, Duration::from_secs(3600));
-        assert_eq!(defaults.sessions.admin_idle, Duration::from_secs(900));
+        assert_eq!(defaults.sessions.idle_for(&[Role::Trainer]), minutes(60));
+        assert_eq!(defaults.sessions.idle_for(&[Role::Admin]), minutes(15));
+        assert_eq!(defaults.sessions.idle_for(&[Role::Lead, Role::Admin]), minutes(15), "the shortest of theirs");
         let strict = serve(&["--idle-minutes", "10", "--session-hours", "8"]).expect("valid");
-        assert_eq!(strict.sessions.idle, Duration::from_secs(600));
-        assert_eq!(strict.sessions.admin_idle, Duration::from_secs(600), "never longer than everyone's");
+        assert_eq!(strict.sessions.idle_for(&[Role::Trainer]), minutes(10));
+        assert_eq!(strict.sessions.idle_for(&[Role::Admin]), minutes(10), "the default never longer than everyone's");
         assert_eq!(strict.sessions.lifetime, Duration::from_secs(8 * 3600));
         assert!(serve(&["--idle-minutes", "0"]).is_err());
         assert!(serve(&["--session-hours", "100"]).is_err());
+    }
+
+    #[test]
+    fn each_role_may_have_an_idle_limit_of_its_own() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let set = serve(&[
+            "--role-idle-minutes",
+            "staff=30",
+            "--role-idle-minutes",
+            "Super-User=240",
+            "--role-idle-minutes",
+            "admin=5",
+        ])
+        .expect("valid");
+        let limits = &set.sessions;
+        assert_eq!(limits.idle_for(&[Role::Staff]), minutes(30));
+        assert_eq!(limits.idle_for(&[Role::SuperUser]), minutes(240), "longer than everyone's, as set");
+        assert_eq!(limits.idle_for(&[Role::Admin]), minutes(5));
+        assert_eq!(limits.idle_for(&[Role::Trainer, Role::Staff]), minutes(30));
+        assert_eq!(limits.idle_for(&[Role::Trainer]), minutes(60), "everyone's");
+        for bad in ["staff", "staff=0", "staff=1441", "janitor=10", "staff=ten"] {
+            let error = serve(&["--role-idle-minutes", bad]).unwrap_err();
+            assert!(error.contains("role-idle-minutes"), "{bad}: {error}");
+        }
     }
 
     #[test]

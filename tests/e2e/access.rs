@@ -255,6 +255,27 @@ async fn an_expired_session_is_refused_and_its_socket_closed() {
     assert_eq!(response.status(), 401);
 }
 
+/// A role's own limit (`--role-idle-minutes staff=...`) ends its people's sessions while
+/// others' sessions, under everyone's limit, carry on.
+#[tokio::test]
+async fn a_roles_own_idle_limit_ends_its_sessions_and_no_one_elses() {
+    let server = TestServer::spawn_with(|c| {
+        c.sessions.idle_by_role.insert(Role::Staff, std::time::Duration::from_secs(1));
+    })
+    .await;
+    let staff = server
+        .account("cc-access-1", AccountSpec { queues: vec![QueueId::new("it-access")], ..spec(&[Role::Staff]) })
+        .await;
+    let mut staff_ws = staff.client().await;
+    let mut trainer_ws = server.client().await;
+    let frame = staff_ws.closed().await.expect("closed once idle");
+    assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::Policy, "session ended"));
+    assert_eq!(staff.http().get("/api/v1/sessions/current").await.status(), 401);
+    // The trainer's socket, open as long, still answers, and so does the session.
+    trainer_ws.ping(1).await;
+    assert_eq!(server.http().get("/api/v1/sessions/current").await.status(), 200);
+}
+
 /// With a PIN, an idle session locks instead of ending: its socket closes, its requests are
 /// `session_locked`, the PIN (not a wrong one) opens it again as it was, five wrong PINs in
 /// a row end it, and a locked session may sign out.

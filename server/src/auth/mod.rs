@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod secret;
 mod throttle;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -38,10 +39,12 @@ pub struct SessionLimits {
     /// A person's session ends this long after sign-in, whatever its use (a shift and a bit).
     pub lifetime: Duration,
     /// A person's session ends after this long without a request or a client message other
-    /// than a ping (HIPAA's automatic logoff; the tablet's own idle lock asks for the PIN).
+    /// than a ping (HIPAA's automatic logoff; a session with a PIN locks instead), unless
+    /// one of their roles has a limit of its own.
     pub idle: Duration,
-    /// An administrator's idle limit.
-    pub admin_idle: Duration,
+    /// Roles' own idle limits (an administrator's: 15 minutes unless set). A person with
+    /// several roles gets the shortest of theirs.
+    pub idle_by_role: BTreeMap<Role, Duration>,
     /// A wall display's token lasts this long and has no idle limit (a wall is idle).
     pub display_lifetime: Duration,
 }
@@ -51,9 +54,17 @@ impl Default for SessionLimits {
         SessionLimits {
             lifetime: Duration::from_secs(12 * 3600),
             idle: Duration::from_secs(60 * 60),
-            admin_idle: Duration::from_secs(15 * 60),
+            idle_by_role: BTreeMap::from([(Role::Admin, Duration::from_secs(15 * 60))]),
             display_lifetime: Duration::from_secs(30 * 24 * 3600),
         }
+    }
+}
+
+impl SessionLimits {
+    /// The idle limit of a person with `roles`: the shortest of their roles' own, a role
+    /// without one counting as everyone's.
+    pub fn idle_for(&self, roles: &[Role]) -> Duration {
+        roles.iter().map(|role| self.idle_by_role.get(role).copied().unwrap_or(self.idle)).min().unwrap_or(self.idle)
     }
 }
 
@@ -77,8 +88,7 @@ impl Session {
     fn new(record: SessionRecord, principal: Principal, limits: &SessionLimits, now: OffsetDateTime) -> Session {
         let idle_limit = match principal.reach {
             Reach::Display { .. } => None,
-            Reach::Session if principal.roles.contains(&Role::Admin) => Some(limits.admin_idle),
-            Reach::Session => Some(limits.idle),
+            Reach::Session => Some(limits.idle_for(&principal.roles)),
         };
         Session {
             token_hash: record.token_hash,
