@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use floorboard_shared::heatmap::{BoardDigest, Cell, Fact, Heatmap};
 use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
-use floorboard_shared::{FacilityId, GoLive, Issue};
+use floorboard_shared::{FacilityId, GoLive, Issue, ReportId, TextField};
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -101,6 +101,19 @@ struct Ring {
     /// Events at or below this sequence number are no longer held.
     floor: u64,
     head: u64,
+}
+
+impl Ring {
+    /// Redacts `field` in every copy of issue `id` the window holds, so a replay serves what
+    /// the store now does. Entries are replaced, not changed: a connection still sending
+    /// the old one keeps its own.
+    fn scrub(&mut self, id: ReportId, field: TextField) {
+        for entry in self.events.iter_mut().filter(|p| p.event.issue.report.id == id) {
+            let mut event = Event::clone(&entry.event);
+            event.issue.scrub(field);
+            *entry = Arc::new(Published { event: Arc::new(event), frame: OnceLock::new(), committed: entry.committed });
+        }
+    }
 }
 
 struct Board {
@@ -218,8 +231,8 @@ impl Hub {
         let items: Vec<Arc<Published>> = events.into_iter().map(|e| Arc::new(Published::new(e))).collect();
         {
             let mut board = self.board.lock_unpoisoned();
-            for item in &items {
-                board.heatmap.apply(&fact_of(&item.event));
+            for fact in items.iter().filter_map(|item| fact_of(&item.event)) {
+                board.heatmap.apply(&fact);
             }
             board.applied_seq = head;
             board.applied_at = items.last().map(|i| i.committed);
@@ -229,7 +242,12 @@ impl Hub {
         // nothing (it may see an event twice, and skips it by sequence number).
         {
             let mut ring = self.ring.write_unpoisoned();
-            ring.events.extend(items.iter().cloned());
+            for item in &items {
+                if let Change::Redacted { field } = item.event.change {
+                    ring.scrub(item.event.issue.report.id, field);
+                }
+                ring.events.push_back(item.clone());
+            }
             ring.head = head;
             while ring.events.len() > self.replay_window
                 && let Some(old) = ring.events.pop_front()
@@ -418,10 +436,10 @@ struct EventMsg<'a> {
     event: &'a Event,
 }
 
-/// What an event means for the board.
-pub fn fact_of(event: &Event) -> Fact {
+/// What an event means for the board, if anything.
+pub fn fact_of(event: &Event) -> Option<Fact> {
     let r = &event.issue.report;
-    match event.change {
+    Some(match event.change {
         Change::Reported => Fact::Reported {
             facility: r.facility.clone(),
             unit: r.unit.clone(),
@@ -438,7 +456,8 @@ pub fn fact_of(event: &Event) -> Fact {
             from,
             to: event.issue.status,
         },
-    }
+        Change::Redacted { .. } => return None,
+    })
 }
 
 /// Events for tests of the hub and of what reads from it.
@@ -626,7 +645,7 @@ mod tests {
     fn a_restore_keeps_events_after_its_head_for_the_follower() {
         let hub = hub(10, 100);
         let recent: Vec<Event> = (1..=4).map(|seq| event(seq, "rmc-4w", Kind::Access)).collect();
-        let facts: Vec<Fact> = recent[..2].iter().map(fact_of).collect();
+        let facts: Vec<Fact> = recent[..2].iter().filter_map(fact_of).collect();
         hub.restore(2, &facts, recent.clone());
         assert_eq!(hub.head(), 2);
         for e in &recent[2..] {

@@ -1,13 +1,13 @@
-//! The two writes a client can make, shared by the HTTP API and the websocket: submitting a
-//! report (validate, route, commit) and changing an issue's status.
+//! The writes a client can make, shared by the HTTP API and the websocket: submitting a
+//! report (validate, route, commit), changing an issue's status, and redacting its text.
 
 use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Principal, decide};
-use floorboard_shared::protocol::{Receipt, StatusChange};
+use floorboard_shared::protocol::{Event, Receipt, StatusChange};
 use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
-use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId};
+use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, TextField};
 
 use crate::state::AppState;
 use crate::store::{Applied, Command};
@@ -69,11 +69,23 @@ pub async fn change_status(
     change: StatusChange,
 ) -> Result<Issue, ErrorBody> {
     let note = validate_note(change.note, change.status).map_err(|e| e.with_id(id))?;
-    match state.committer.apply(Command::SetStatus { id, to: change.status, note, by }).await? {
-        Applied::Committed(event) => {
-            tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
-            Ok(Arc::unwrap_or_clone(event).issue)
-        }
+    let event = committed(state.committer.apply(Command::SetStatus { id, to: change.status, note, by }).await?)?;
+    tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
+    Ok(Arc::unwrap_or_clone(event).issue)
+}
+
+/// Replaces an issue's free-text `field` with `[redacted]` everywhere it is served, by `by`
+/// if the access policy lets `by` (an administrator).
+pub async fn redact(state: &AppState, by: Arc<Principal>, id: ReportId, field: TextField) -> Result<Issue, ErrorBody> {
+    let event = committed(state.committer.apply(Command::Redact { id, field, by }).await?)?;
+    tracing::info!(report.id = %id, seq = event.seq, field = field.as_str(), "text redacted");
+    Ok(Arc::unwrap_or_clone(event).issue)
+}
+
+/// The event a change to a stored issue committed, or why it was refused.
+fn committed(applied: Applied) -> Result<Arc<Event>, ErrorBody> {
+    match applied {
+        Applied::Committed(event) => Ok(event),
         Applied::Refused(body) => Err(body),
         Applied::Duplicate(_) => Err(ErrorBody::new(ErrorCode::Internal, "internal error")),
     }

@@ -360,6 +360,9 @@ pub enum Action<'a> {
     ReadAudit,
     /// Operations: metrics, the API document.
     Operate,
+    /// Replace an issue's free text that let patient data through (the privacy officer's
+    /// fix), without reading it.
+    Redact { issue: &'a Issue },
 }
 
 impl Action<'_> {
@@ -382,6 +385,7 @@ impl Action<'_> {
             Action::ManageAccounts => "manage_accounts",
             Action::ReadAudit => "read_audit",
             Action::Operate => "operate",
+            Action::Redact { .. } => "redact",
         }
     }
 }
@@ -395,7 +399,9 @@ impl Action<'_> {
             Action::ReadReports { reporter } => Some(format!("reports_of:{reporter}")),
             Action::ReadFacilityOpen { facility } => Some(format!("facility:{facility}")),
             Action::ReadQueue { queue } => Some(format!("queue:{queue}")),
-            Action::ReadIssue { issue } | Action::ChangeStatus { issue } => Some(format!("report:{}", issue.report.id)),
+            Action::ReadIssue { issue } | Action::ChangeStatus { issue } | Action::Redact { issue } => {
+                Some(format!("report:{}", issue.report.id))
+            }
             Action::ReadBoard { facility } | Action::IssueDisplay { facility } => Some(board(*facility)),
             Action::ReadUnit { facility } => Some(format!("facility:{facility}")),
             Action::ManageDisplay { issuer } => Some(format!("displays_of:{issuer}")),
@@ -488,7 +494,7 @@ fn allows(who: &Principal, role: Role, action: Action<'_>) -> bool {
         },
         Action::ManageDisplay { issuer } => role == Admin || (role == Lead && *issuer == who.login),
         Action::ReadCatalog => true,
-        Action::ManageAccounts | Action::ReadAudit | Action::Operate => role == Admin,
+        Action::ManageAccounts | Action::ReadAudit | Action::Operate | Action::Redact { .. } => role == Admin,
     }
 }
 
@@ -510,6 +516,7 @@ fn denial(action: Action<'_>) -> &'static str {
         Action::ManageAccounts => "only an administrator manages accounts",
         Action::ReadAudit => "only an administrator reads the audit trail",
         Action::Operate => "only an administrator reads the service's operations",
+        Action::Redact { .. } => "only an administrator redacts an issue's text",
     }
 }
 

@@ -20,4 +20,4 @@ pub mod text;
 pub use error::{ErrorBody, ErrorCode};
 pub use golive::GoLive;
 pub use ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, UnitId};
-pub use report::{Issue, Kind, Report, ReportDraft, Severity, Status};
+pub use report::{Issue, Kind, REDACTED, Report, ReportDraft, Severity, Status, TextField};

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use crate::error::ErrorBody;
 use crate::heatmap::{BoardDigest, Cell};
 use crate::ids::{FacilityId, QueueId, ReportId, ReporterId};
-use crate::report::{Issue, ReportDraft, Status};
+use crate::report::{Issue, ReportDraft, Status, TextField};
 
 /// The version of this protocol, sent in `welcome`. Raised whenever what a client must send
 /// or understand changes, so a front end cached on a tablet can tell it is older than the
@@ -99,6 +99,10 @@ pub enum Change {
     Reported,
     /// The issue's status changed from `from` to the issue's current status.
     StatusChanged { from: Status },
+    /// An administrator replaced the issue's `field` with `[redacted]`, here and in every
+    /// earlier copy the server serves (reads, snapshots, the replay window). A client holding
+    /// the issue replaces its copy with this one.
+    Redacted { field: TextField },
 }
 
 /// One committed change, numbered. Sequence numbers only grow; the issue is as it stood
@@ -142,6 +146,14 @@ pub struct StatusChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::note))]
     pub note: Option<String>,
+}
+
+/// A request to redact an issue's free-text field (administrators).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Redaction {
+    pub field: TextField,
 }
 
 /// Issues as of one sequence number (HTTP: a queue's open issues, a reporter's reports).

@@ -258,7 +258,83 @@ pub const REPORTED_AT_END: OffsetDateTime = time::macros::datetime!(2100-01-01 0
 /// carries `skew_secs`: a report sent late from an outbox, or a device whose clock is wrong.
 pub const SKEW_FLAG_SECS: i64 = 5 * 60;
 
+/// A free-text field of an issue: what an administrator may redact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TextField {
+    /// The report's summary.
+    Summary,
+    /// The report's details.
+    Details,
+    /// Every note given with the issue's status changes.
+    Note,
+}
+
+impl TextField {
+    pub const ALL: [TextField; 3] = [TextField::Summary, TextField::Details, TextField::Note];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextField::Summary => "summary",
+            TextField::Details => "details",
+            TextField::Note => "note",
+        }
+    }
+}
+
+/// What a redacted field reads, wherever it is served.
+pub const REDACTED: &str = "[redacted]";
+
 impl Issue {
+    /// A report as it becomes an issue, received at `at` and recorded by event `seq`: its
+    /// initial status, no note, its clock skew flagged.
+    pub fn reported(report: Report, queues: Vec<QueueId>, at: OffsetDateTime, seq: u64) -> Issue {
+        Issue {
+            status: report.initial_status(),
+            skew_secs: Issue::skew_of(report.reported_at, at),
+            note: None,
+            received_at: at,
+            updated_at: at,
+            reported_seq: seq,
+            seq,
+            report,
+            queues,
+        }
+    }
+
+    /// The text of `field`, if the issue has any.
+    fn text_mut(&mut self, field: TextField) -> Option<&mut String> {
+        match field {
+            TextField::Summary => Some(&mut self.report.summary),
+            TextField::Details => self.report.details.as_mut(),
+            TextField::Note => self.note.as_mut(),
+        }
+    }
+
+    /// Redacts `field` of the issue as it stands (the privacy officer's fix for text that
+    /// let patient data through): it then reads [`REDACTED`]. Refused, changing nothing,
+    /// when the field is empty or redacted already. Earlier copies of the issue are
+    /// [`Issue::scrub`]bed to match.
+    pub fn redact(&mut self, field: TextField) -> Result<(), ErrorBody> {
+        let refuse = |what: String| Err(ErrorBody::new(ErrorCode::InvalidValue, what).with_field("field"));
+        match self.text_mut(field) {
+            None => refuse(format!("the issue has no {}", field.as_str())),
+            Some(text) if text == REDACTED => refuse(format!("the {} is redacted already", field.as_str())),
+            Some(text) => {
+                REDACTED.clone_into(text);
+                Ok(())
+            }
+        }
+    }
+
+    /// Redacts `field` in an earlier copy of the issue, whatever it held then.
+    pub fn scrub(&mut self, field: TextField) {
+        if let Some(text) = self.text_mut(field) {
+            REDACTED.clone_into(text);
+        }
+    }
+
     /// `received_at - reported_at` in whole seconds, when it is `SKEW_FLAG_SECS` or more
     /// either way.
     pub fn skew_of(reported_at: OffsetDateTime, received_at: OffsetDateTime) -> Option<i64> {
@@ -462,6 +538,47 @@ mod tests {
             reporter: "trainer.kim".into(),
             reported_at: time::macros::datetime!(2026-11-21 08:00 UTC),
         }
+    }
+
+    fn issue() -> Issue {
+        let report = ReportDraft { details: Some("Seen on two workstations".into()), ..draft() }
+            .validate(&GoLive::example())
+            .unwrap();
+        Issue::reported(report, vec![], time::macros::datetime!(2026-11-21 08:01 UTC), 1)
+    }
+
+    #[test]
+    fn a_redacted_field_reads_redacted_and_nothing_else_changes() {
+        for field in TextField::ALL {
+            let mut before = issue();
+            before.note = Some("Called the help desk".into());
+            let mut after = before.clone();
+            after.redact(field).unwrap();
+            let mut expected = before.clone();
+            match field {
+                TextField::Summary => expected.report.summary = REDACTED.into(),
+                TextField::Details => expected.report.details = Some(REDACTED.into()),
+                TextField::Note => expected.note = Some(REDACTED.into()),
+            }
+            assert_eq!(after, expected, "{field:?}");
+            let again = after.clone().redact(field).unwrap_err();
+            assert_eq!((again.code, again.field.as_deref()), (ErrorCode::InvalidValue, Some("field")));
+        }
+    }
+
+    #[test]
+    fn an_empty_field_is_not_redacted_but_an_earlier_copy_is_scrubbed_whatever_it_held() {
+        let mut bare = issue();
+        bare.report.details = None;
+        let refused = bare.clone().redact(TextField::Note).unwrap_err();
+        assert_eq!(refused.message, "the issue has no note");
+        assert!(bare.clone().redact(TextField::Details).is_err());
+        let mut copy = bare.clone();
+        copy.scrub(TextField::Note);
+        assert_eq!(copy, bare, "nothing to scrub");
+        copy.note = Some("an earlier note".into());
+        copy.scrub(TextField::Note);
+        assert_eq!(copy.note.as_deref(), Some(REDACTED));
     }
 
     fn code_of(d: ReportDraft) -> (ErrorCode, Option<String>) {

@@ -707,6 +707,19 @@ async fn an_administrator_adds_an_account_that_signs_in_with_its_one_time_passwo
     admin.find_text(".outcome", "Revoked").await;
     assert_eq!(wall.get("/api/v1/board?facility=rmc").await.status(), reqwest::StatusCode::UNAUTHORIZED);
 
+    // Text that let patient data through: the staff member reads the issue's id off the
+    // open issue and gives it to the administrator, whose redaction reaches that screen live.
+    let report = draft("rmc-ed", Kind::Access, Severity::Low);
+    server.client().await.submit(&report).await.unwrap();
+    staff.click(".queue-chooser input[name='queue'][value='it-access']").await;
+    staff.click(".issue-row button.issue-open").await;
+    staff.find_text(".detail dd", &report.id.to_string()).await;
+    admin.type_into(".redact input[name='redact-id']", &report.id.to_string()).await;
+    admin.click(".redact button[type='submit']").await;
+    admin.find_text(".outcome", "Redacted").await;
+    staff.find_text(".detail h2", floorboard_shared::REDACTED).await;
+    staff.find_text(".issue-row .summary", floorboard_shared::REDACTED).await;
+
     // Disabled: its session ends under it at once, and the screen says so.
     admin.click("tr[data-login='bo.chen'] button.toggle").await;
     admin.find_text("tr[data-login='bo.chen']", "Disabled").await;

@@ -16,8 +16,8 @@ use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Change, Event, IssuesAt};
 use floorboard_shared::routing::route_report;
 use floorboard_shared::{
-    ErrorBody, ErrorCode, GoLive, Issue, Kind, QueueId, Report, ReportDraft, ReportId, ReporterId, Severity, Status,
-    UnitId,
+    ErrorBody, ErrorCode, GoLive, Issue, Kind, QueueId, REDACTED, Report, ReportDraft, ReportId, ReporterId, Severity,
+    Status, TextField, UnitId,
 };
 use floorboard_tests::{TestStore, draft};
 use time::macros::datetime;
@@ -56,6 +56,7 @@ conformance!(
     commit_times_read_back_as_apply_returned_them,
     a_database_made_before_reports_were_keyed_by_seq_upgrades_intact,
     rows_stored_before_the_text_rule_are_repaired_once,
+    a_redaction_reaches_the_row_and_every_earlier_copy_in_the_log,
 );
 
 mod properties;
@@ -463,6 +464,77 @@ async fn stored_ids_among_many_new_reports_are_found_by_the_insert(db: Db) {
 
 fn ids_of(reports: &[Report]) -> Vec<ReportId> {
     reports.iter().map(|r| r.id).collect()
+}
+
+fn redact(id: ReportId, field: TextField) -> Command {
+    let admin = floorboard_tests::principal("admin", &[floorboard_shared::access::Role::Admin]);
+    Command::Redact { id, field, by: admin }
+}
+
+/// A redaction is an event of its own; the issue's row and every earlier copy of it in the
+/// log read `[redacted]` from then on (a report's own event is rebuilt from the row), later
+/// notes are untouched, and refusals change nothing.
+async fn a_redaction_reaches_the_row_and_every_earlier_copy_in_the_log(db: Db) {
+    let store = db.open().await;
+    let store = &*store;
+    let a = report("rmc-4w", Kind::Configuration, Severity::High);
+    let other = report("rmc-4w", Kind::Configuration, Severity::High);
+    apply(store, &[submit(&a), submit(&other)], at(0)).await;
+    apply(
+        store,
+        &[set(a.id, Status::Acknowledged, Some("Seen at bed 4")), set(other.id, Status::Acknowledged, Some("Seen"))],
+        at(1),
+    )
+    .await;
+    // A move, its redaction and a later note, in one batch.
+    let outcomes = apply(
+        store,
+        &[
+            set(a.id, Status::InProgress, Some("Still at bed 4")),
+            redact(a.id, TextField::Note),
+            set(a.id, Status::Resolved, Some(FIX)),
+        ],
+        at(2),
+    )
+    .await;
+    let redaction = committed(&outcomes[1]);
+    assert_eq!(
+        (redaction.change.clone(), redaction.actor.as_ref().map(|a| a.as_str())),
+        (Change::Redacted { field: TextField::Note }, Some("admin"))
+    );
+    assert_eq!(redaction.issue.note.as_deref(), Some(REDACTED));
+    apply(store, &[redact(a.id, TextField::Summary)], at(3)).await;
+
+    let log = log(store).await;
+    let a_copies: Vec<&Event> = log.iter().filter(|e| e.issue.report.id == a.id).collect();
+    assert_eq!(a_copies.len(), 6, "reported, acknowledged, in progress, redacted, resolved, redacted");
+    for event in &a_copies {
+        assert_eq!(event.issue.report.summary, REDACTED, "event {}", event.seq);
+        if event.seq <= redaction.seq {
+            assert!(event.issue.note.as_deref().is_none_or(|n| n == REDACTED), "event {}", event.seq);
+        }
+    }
+    let resolved = a_copies.iter().find(|e| e.change == Change::StatusChanged { from: Status::InProgress }).unwrap();
+    assert_eq!(resolved.issue.note.as_deref(), Some(FIX), "a note given after the redaction stays");
+    let stored = issue(store, a.id).await;
+    assert_eq!((stored.report.summary.as_str(), stored.note.as_deref()), (REDACTED, Some(FIX)));
+    assert_eq!(stored, a_copies.last().unwrap().issue, "the row is the latest copy");
+    for event in log.iter().filter(|e| e.issue.report.id == other.id) {
+        assert_ne!(event.issue.report.summary, REDACTED, "another issue is untouched");
+    }
+    assert_eq!(issue(store, other.id).await.note.as_deref(), Some("Seen"));
+
+    // Refusals change nothing: an empty field, one redacted already, someone not an
+    // administrator, an unknown id.
+    let before = Everything::read(store).await;
+    let stranger = unknown_id();
+    let not_admin = Command::Redact { id: a.id, field: TextField::Details, by: floorboard_tests::lead() };
+    let outcomes =
+        apply(store, &[redact(a.id, TextField::Summary), not_admin, redact(stranger, TextField::Note)], at(4)).await;
+    assert_refused(&outcomes[0], ErrorCode::InvalidValue, a.id);
+    assert_refused(&outcomes[1], ErrorCode::Forbidden, a.id);
+    assert_refused(&outcomes[2], ErrorCode::NotFound, stranger);
+    assert_eq!(Everything::read(store).await, before);
 }
 
 async fn status_changes_commit_and_bad_moves_change_nothing(db: Db) {
@@ -1005,6 +1077,7 @@ fn rows_before_seq_keys(issues: &[Issue], log: &[Event]) -> String {
         let (change, from) = match e.change {
             Change::Reported => ("reported", None),
             Change::StatusChanged { from } => ("status_changed", Some(from.as_str())),
+            Change::Redacted { .. } => panic!("that schema's log holds no redactions"),
         };
         let copy = (from.is_some() || e.seq % 2 == 1).then(|| serde_json::to_string(&e.issue).expect("issue"));
         sql += &format!(

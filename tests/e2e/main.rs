@@ -9,6 +9,7 @@ mod coverage;
 mod durability;
 mod live;
 mod ops;
+mod redaction;
 mod repair;
 mod slow_clients;
 mod submit;

@@ -67,7 +67,12 @@ pub async fn provision(base: &str, login: &str, password: &str, spec: AccountSpe
 
 /// A lead of every facility, as the store sees the principal of a status change.
 pub fn lead() -> std::sync::Arc<floorboard_shared::access::Principal> {
-    let account = spec(&[Role::Lead]).account(floorboard_shared::ReporterId::parse(TESTER).expect("a login"));
+    principal(TESTER, &[Role::Lead])
+}
+
+/// The principal of a signed-in `login` with `roles`, as the store sees who made a change.
+pub fn principal(login: &str, roles: &[Role]) -> std::sync::Arc<floorboard_shared::access::Principal> {
+    let account = spec(roles).account(floorboard_shared::ReporterId::parse(login).expect("a login"));
     std::sync::Arc::new(account.principal(floorboard_shared::access::Reach::Session))
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use floorboard_shared::access::{Account, AccountIssued, AccountSpec, DisplayInfo, DisplayRequest, NewAccount, Role};
-use floorboard_shared::{ErrorBody, FacilityId, ModuleId, QueueId};
+use floorboard_shared::{ErrorBody, FacilityId, ModuleId, QueueId, REDACTED, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -77,6 +77,7 @@ pub fn AccountsPage() -> impl IntoView {
             <AddAccount outcome on_added=reload/>
             <AccountList accounts outcome on_changed=reload/>
             <WallDisplay outcome/>
+            <RedactText outcome/>
             <section class="card">
                 <h2>"Audit trail"</h2>
                 <p>"Sign-ins, account changes, reads of issue lists and exports, chained by hash. The export is itself recorded."</p>
@@ -357,6 +358,53 @@ fn WallDisplay(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+        </form>
+    }
+}
+
+/// The privacy officer's fix: an issue's text that let patient data through is replaced by
+/// `[redacted]` wherever it is served. By the issue's id (the queue screen shows it), without
+/// reading the text.
+#[component]
+fn RedactText(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
+    let id = RwSignal::new(String::new());
+    let field = RwSignal::new(TextField::Summary);
+    let redact = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (raw, chosen) = (id.get_untracked(), field.get_untracked());
+        spawn_local(async move {
+            match api::redact(raw.trim(), chosen).await {
+                Ok(_) => {
+                    outcome.set(Some(Outcome::Done(format!(
+                        "Redacted: the {} of that issue now reads {REDACTED} everywhere.",
+                        chosen.as_str()
+                    ))));
+                    id.set(String::new());
+                }
+                Err(e) => outcome.set(Some(Outcome::Refused(refusal(&e)))),
+            }
+        });
+    };
+    view! {
+        <form class="card redact" on:submit=redact>
+            <h2>"Redact an issue's text"</h2>
+            <p>"When a report's text let patient data through: it is replaced everywhere it is shown, and the redaction is audited."</p>
+            <label>"Issue id"
+                <input name="redact-id" required autocomplete="off" spellcheck="false" prop:value=id on:input=move |ev| id.set(event_target_value(&ev))/>
+            </label>
+            <label>"Text"
+                <select name="redact-field" on:change=move |ev| {
+                    let chosen = event_target_value(&ev);
+                    if let Some(f) = TextField::ALL.into_iter().find(|f| f.as_str() == chosen) {
+                        field.set(f);
+                    }
+                }>
+                    <option value="summary">"Summary"</option>
+                    <option value="details">"Details"</option>
+                    <option value="note">"Notes"</option>
+                </select>
+            </label>
+            <button type="submit">"Redact"</button>
         </form>
     }
 }

@@ -11,8 +11,10 @@ use floorboard_shared::access::{
 };
 use floorboard_shared::coverage::{CheckInRequest, Coverage};
 use floorboard_shared::golive::GoLiveSpec;
-use floorboard_shared::protocol::{IssuesAt, QueueSummary, StatusChange};
-use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, GoLive, Issue, Kind, ReportId, ReporterId, UnitId};
+use floorboard_shared::protocol::{IssuesAt, QueueSummary, Redaction, StatusChange};
+use floorboard_shared::{
+    ErrorBody, ErrorCode, FacilityId, GoLive, Issue, Kind, ReportId, ReporterId, TextField, UnitId,
+};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -190,6 +192,13 @@ pub async fn displays() -> Result<Vec<DisplayInfo>, ErrorBody> {
 /// Revokes a display's token: the wall's session ends.
 pub async fn revoke_display(id: &str) -> Result<(), ErrorBody> {
     send(delete(&format!("/api/v1/display-tokens/{id}")).build()).await.map(drop)
+}
+
+/// Redacts an issue's free-text `field` (administrators). `id` as typed: the server says
+/// if it is not an issue's id.
+pub async fn redact(id: &str, field: TextField) -> Result<Issue, ErrorBody> {
+    let path = format!("/api/v1/reports/{}/redactions", js_sys::encode_uri_component(id));
+    json(post(&path).json(&Redaction { field })).await
 }
 
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {

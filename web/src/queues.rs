@@ -232,6 +232,7 @@ fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static
                 {field("Queues", issue.queues.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))}
                 {field("Affected", format!("{} × {}", r.affected_users, r.affected_role.clone().unwrap_or_else(|| "users".into())))}
                 {field("Reporter", r.reporter.to_string())}
+                {field("Issue id", id.to_string())}
                 {field("Received", clock_time(issue.received_at))}
                 {field("Resolved at the elbow", if r.resolved_at_elbow { "yes" } else { "no" }.into())}
                 {r.details.clone().map(|d| field("Details", d))}

@@ -51,6 +51,7 @@ use crate::ws;
         reports::submit,
         reports::get_report,
         reports::change_status,
+        reports::redact,
         reports::reporter_reports,
         queues::list_queues,
         queues::queue_issues,

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use floorboard_shared::protocol::{IssuesAt, Receipt, StatusChange};
+use floorboard_shared::protocol::{IssuesAt, Receipt, Redaction, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId};
 
 use super::{ApiJson, ApiPath, Signed, report_id};
@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports", post(submit))
         .route("/api/v1/reports/{id}", get(get_report))
         .route("/api/v1/reports/{id}/status", post(change_status))
+        .route("/api/v1/reports/{id}/redactions", post(redact))
         .route("/api/v1/reporters/{reporter}/reports", get(reporter_reports))
 }
 
@@ -102,6 +103,42 @@ pub async fn change_status(
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
     Ok(Json(intake::change_status(&state, signed.session.principal.clone(), id, change).await?))
+}
+
+/// Redact an issue's free text that let patient data through (administrators): the field
+/// then reads `[redacted]` in every read, snapshot and replay, and watchers of the issue get
+/// a `redacted` event. The redaction is in the log with its actor and in the audit trail.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/redactions", request_body = Redaction, tag = "reports",
+    params(("id" = ReportId, Path)),
+    responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: only an administrator redacts; `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
+        (status = 200, description = "The issue after the redaction", body = Issue),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
+        (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
+        (status = 413, description = "`frame_too_large`: the body is over the size limit (16 KiB)", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "`invalid_value`: the id is not a UUID, JSON of the wrong shape, or \
+            (what this document cannot say) the field is empty or redacted already", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
+pub async fn redact(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<Redaction>,
+) -> Result<Json<Issue>, AppError> {
+    let id = report_id(&id)?;
+    let target = Some(format!("report:{id}:{}", request.field.as_str()));
+    let redacted = intake::redact(&state, signed.session.principal.clone(), id, request.field).await;
+    let mut entry = signed.entry("redact", target);
+    if let Err(refused) = &redacted {
+        entry.outcome = refused.code.as_str().to_owned();
+    }
+    state.audit.record_durably(entry).await?;
+    Ok(Json(redacted?))
 }
 
 /// A reporter's latest reports (up to 200), newest first: "my reports".

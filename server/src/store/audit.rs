@@ -101,10 +101,11 @@ impl ChainedEvent {
     /// What an event's row holds of these columns (`sql::event_row` writes them).
     pub fn of(event: &floorboard_shared::protocol::Event) -> ChainedEvent {
         use floorboard_shared::protocol::Change;
-        let (change, from_status) = match event.change {
-            Change::Reported => ("reported", None),
-            Change::StatusChanged { from } => ("status_changed", Some(from.as_str().to_owned())),
+        let from_status = match event.change {
+            Change::StatusChanged { from } => Some(from.as_str().to_owned()),
+            Change::Reported | Change::Redacted { .. } => None,
         };
+        let change = super::sql::change_column(&event.change);
         ChainedEvent {
             seq: event.seq as i64,
             at: super::sql::micros(event.at),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use floorboard_shared::access::{Action, decide};
 use floorboard_shared::protocol::{Change, Event};
-use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId};
+use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId, TextField};
 use time::OffsetDateTime;
 
 use super::{Applied, Command, NotApplied, StoreError};
@@ -20,11 +20,22 @@ pub struct Plan {
     pub outcomes: Vec<Applied>,
     /// Issues new in this batch, in commit order.
     new: Vec<NewIssue>,
-    /// Issues stored before this batch whose status changed, in their final state.
+    /// Issues stored before this batch that changed, in their final state.
     pub changed: Vec<Issue>,
+    /// Redactions committed: the earlier copies of each issue in the log are scrubbed.
+    pub redactions: Vec<Redacted>,
     /// The commands no outcome holds, by position (status changes, refused and duplicate
     /// submissions): with the reported events, the batch, to plan it again.
     kept: Vec<(usize, Command)>,
+}
+
+/// A redaction of `field` of the issue whose report is numbered `reported_seq`, at event
+/// `seq`: the log's copies of the issue before `seq` are to be scrubbed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redacted {
+    pub reported_seq: u64,
+    pub field: TextField,
+    pub seq: u64,
 }
 
 /// Where a new issue's final state is: most are as their `reported` event has them, so the
@@ -116,7 +127,7 @@ pub fn reads(batch: &[Command], reads: Reads) -> Vec<ReportId> {
         .iter()
         .filter_map(|c| match c {
             Command::Submit { report, .. } => (reads == Reads::Touched).then_some(report.id),
-            Command::SetStatus { id, .. } => Some(*id),
+            Command::SetStatus { id, .. } | Command::Redact { id, .. } => Some(*id),
         })
         .collect()
 }
@@ -153,6 +164,7 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
     let mut plan = Plan { outcomes: Vec::with_capacity(batch.len()), ..Plan::default() };
 
     for (position, command) in batch.into_iter().enumerate() {
+        let command_id = command.issue_id();
         let outcome = match command {
             Command::Submit { report, queues } => match current.get(&report.id).copied() {
                 Some(existing) => {
@@ -175,17 +187,7 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                     outcome
                 }
                 None => {
-                    let issue = Issue {
-                        status: report.initial_status(),
-                        skew_secs: Issue::skew_of(report.reported_at, at),
-                        note: None,
-                        received_at: at,
-                        updated_at: at,
-                        reported_seq: next_seq,
-                        seq: next_seq,
-                        report,
-                        queues,
-                    };
+                    let issue = Issue::reported(report, queues, at, next_seq);
                     current.insert(issue.report.id, Current::New(plan.new.len()));
                     plan.new.push(NewIssue::AsReported { outcome: plan.outcomes.len() });
                     let actor = Some(issue.report.reporter.clone());
@@ -193,23 +195,8 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                 }
             },
             Command::SetStatus { id, to, note, by } => {
-                let issue = match current.get(&id).copied() {
-                    None => None,
-                    Some(Current::Stored(index)) => Some(&mut stored[index]),
-                    Some(Current::New(index)) => {
-                        // Its row is inserted in its final state, which is no longer its
-                        // reported event's: from here on it is held apart.
-                        if let NewIssue::AsReported { .. } = plan.new[index] {
-                            plan.new[index] = NewIssue::ChangedLater(Box::new(issue_at(&plan, index).clone()));
-                        }
-                        match &mut plan.new[index] {
-                            NewIssue::ChangedLater(issue) => Some(&mut **issue),
-                            NewIssue::AsReported { .. } => unreachable!("held apart just above"),
-                        }
-                    }
-                };
-                let outcome = match issue {
-                    None => Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id)),
+                let outcome = match issue_mut(&mut stored, &mut plan, current.get(&id).copied()) {
+                    None => not_found(id),
                     Some(issue) if let Err(denied) = decide(&by, Action::ChangeStatus { issue }) => {
                         Applied::Refused(ErrorBody::from(denied).with_id(id))
                     }
@@ -228,23 +215,54 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                         }
                         issue.updated_at = at;
                         issue.seq = next_seq;
-                        let event = Event {
+                        let change = Change::StatusChanged { from };
+                        Applied::Committed(Arc::new(Event {
                             seq: next_seq,
                             at,
-                            change: Change::StatusChanged { from },
+                            change,
                             actor: Some(by.login.clone()),
                             issue: issue.clone(),
-                        };
-                        if matches!(current.get(&id), Some(Current::Stored(_))) && !changed_ids.contains(&id) {
-                            changed_ids.push(id);
-                        }
-                        Applied::Committed(Arc::new(event))
+                        }))
                     }
                 };
                 plan.kept.push((position, Command::SetStatus { id, to, note, by }));
                 outcome
             }
+            Command::Redact { id, field, by } => {
+                let mut redacted = None;
+                let outcome = match issue_mut(&mut stored, &mut plan, current.get(&id).copied()) {
+                    None => not_found(id),
+                    Some(issue) if let Err(denied) = decide(&by, Action::Redact { issue }) => {
+                        Applied::Refused(ErrorBody::from(denied).with_id(id))
+                    }
+                    Some(issue) => match issue.redact(field) {
+                        Err(refused) => Applied::Refused(refused.with_id(id)),
+                        Ok(()) => {
+                            // The time of the issue's last change of work stays as it was.
+                            issue.seq = next_seq;
+                            let change = Change::Redacted { field };
+                            let event = Event {
+                                seq: next_seq,
+                                at,
+                                change,
+                                actor: Some(by.login.clone()),
+                                issue: issue.clone(),
+                            };
+                            redacted = Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
+                            Applied::Committed(Arc::new(event))
+                        }
+                    },
+                };
+                plan.redactions.extend(redacted);
+                plan.kept.push((position, Command::Redact { id, field, by }));
+                outcome
+            }
         };
+        if let (Applied::Committed(_), Some(Current::Stored(_))) = (&outcome, current.get(&command_id))
+            && !changed_ids.contains(&command_id)
+        {
+            changed_ids.push(command_id);
+        }
         if matches!(outcome, Applied::Committed(_)) {
             next_seq += 1;
         }
@@ -259,6 +277,33 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
         })
         .collect();
     plan
+}
+
+fn not_found(id: ReportId) -> Applied {
+    Applied::Refused(ErrorBody::new(ErrorCode::NotFound, "no report with this id").with_id(id))
+}
+
+/// The issue at `at`, to change: a stored one in place; a new one is from then on held apart
+/// from its reported event (its row is inserted in its final state, which is no longer the
+/// event's).
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    reason = "indices into `stored` and `plan.new` are only ever made from their lengths, in `plan`"
+)]
+fn issue_mut<'a>(stored: &'a mut [Issue], plan: &'a mut Plan, at: Option<Current>) -> Option<&'a mut Issue> {
+    match at? {
+        Current::Stored(index) => Some(&mut stored[index]),
+        Current::New(index) => {
+            if let NewIssue::AsReported { .. } = plan.new[index] {
+                plan.new[index] = NewIssue::ChangedLater(Box::new(issue_at(plan, index).clone()));
+            }
+            match &mut plan.new[index] {
+                NewIssue::ChangedLater(issue) => Some(&mut **issue),
+                NewIssue::AsReported { .. } => unreachable!("held apart just above"),
+            }
+        }
+    }
 }
 
 /// The current state of the batch's `index`th new issue.
@@ -305,18 +350,38 @@ pub(crate) mod tests {
         Command::Submit { report, queues: vec!["it-access".into()] }
     }
 
-    fn set(n: u128, to: Status) -> Command {
-        let lead = floorboard_shared::access::Account {
-            login: floorboard_shared::ReporterId::parse("lead").unwrap(),
-            name: "Lead".into(),
-            roles: vec![floorboard_shared::access::Role::Lead],
+    fn principal(login: &str, role: floorboard_shared::access::Role) -> Arc<floorboard_shared::access::Principal> {
+        let account = floorboard_shared::access::Account {
+            login: floorboard_shared::ReporterId::parse(login).unwrap(),
+            name: "Someone".into(),
+            roles: vec![role],
             queues: vec![],
             facility: None,
             modules: vec![],
             disabled: false,
         };
-        let by = Arc::new(lead.principal(floorboard_shared::access::Reach::Session));
+        Arc::new(account.principal(floorboard_shared::access::Reach::Session))
+    }
+
+    fn set(n: u128, to: Status) -> Command {
+        let by = principal("lead", floorboard_shared::access::Role::Lead);
         Command::SetStatus { id: ReportId(uuid::Uuid::from_u128(n)), to, note: Some("done".into()), by }
+    }
+
+    fn redact(n: u128, field: TextField) -> Command {
+        let by = principal("admin", floorboard_shared::access::Role::Admin);
+        Command::Redact { id: ReportId(uuid::Uuid::from_u128(n)), field, by }
+    }
+
+    #[test]
+    fn a_report_redacted_in_its_own_batch_is_inserted_redacted_and_its_earlier_copies_listed() {
+        let p = plan(vec![submit(1), redact(1, TextField::Summary)], HashMap::new(), 1, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(p.new_issues()[0].report.summary, floorboard_shared::REDACTED, "the row as it ends");
+        let events: Vec<_> = p.events().collect();
+        assert_eq!(events[0].issue.report.summary, "Badge tap fails", "the reported event as published");
+        assert_eq!(events[1].change, Change::Redacted { field: TextField::Summary });
+        assert_eq!(p.redactions, [Redacted { reported_seq: 1, field: TextField::Summary, seq: 2 }]);
+        assert!(p.changed.is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use floorboard_shared::access::Principal;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Event, IssuesAt};
-use floorboard_shared::{ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, UnitId};
+use floorboard_shared::{ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, TextField, UnitId};
 use time::OffsetDateTime;
 
 pub use postgres::PgStore;
@@ -38,6 +38,13 @@ pub enum Command {
         note: Option<String>,
         by: Arc<Principal>,
     },
+    /// Redacting a free-text field, by `by` (the policy's `Redact`): the issue's row and
+    /// every earlier copy of it in the log.
+    Redact {
+        id: ReportId,
+        field: TextField,
+        by: Arc<Principal>,
+    },
 }
 
 impl Command {
@@ -45,7 +52,7 @@ impl Command {
     pub fn issue_id(&self) -> ReportId {
         match self {
             Command::Submit { report, .. } => report.id,
-            Command::SetStatus { id, .. } => *id,
+            Command::SetStatus { id, .. } | Command::Redact { id, .. } => *id,
         }
     }
 }

@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 
 use super::batch::{self, Attempt, Plan, Reads};
 use super::sql::{
-    EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS, STATUS_COLUMNS, Value, event_row, queue_rows,
-    report_row, sql_store, status_row,
+    COPIES_BEFORE, EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS, REWRITE_COPY, STATUS_COLUMNS, Value,
+    event_row, queue_rows, report_row, scrubbed, sql_store, status_row,
 };
 use super::{Announcements, Applied, Command, NotApplied, StoreError};
 
@@ -192,6 +192,16 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreE
     for chunk in events.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|e| event_row(e)).collect::<Result<Vec<_>, _>>()?;
         insert(conn, &format!("events ({EVENT_COLUMNS})"), rows, "").await?;
+    }
+    for redacted in &plan.redactions {
+        let copies: Vec<(i64, String)> = sqlx::query_as(COPIES_BEFORE)
+            .bind(redacted.reported_seq as i64)
+            .bind(redacted.seq as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        for (seq, copy) in copies {
+            sqlx::query(REWRITE_COPY).bind(scrubbed(&copy, redacted.field)?).bind(seq).execute(&mut *conn).await?;
+        }
     }
     Ok(true)
 }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use floorboard_shared::protocol::{Change, Event};
-use floorboard_shared::{Issue, Report};
+use floorboard_shared::{Issue, Report, TextField};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
@@ -110,6 +110,7 @@ pub(super) struct EventRow {
     seq: i64,
     at: i64,
     report_seq: i64,
+    change: String,
     from_status: Option<String>,
     issue: Option<String>,
     actor: Option<String>,
@@ -125,10 +126,8 @@ impl EventRow {
     /// The event, given the stored issues its `issue_by_reference` names, by `reported_seq`.
     pub(super) fn into_event(self, stored: &HashMap<u64, Issue>) -> Result<Event, StoreError> {
         let (seq, at) = (self.seq as u64, from_micros(self.at)?);
-        let change = match self.from_status {
-            Some(from) => Change::StatusChanged { from: wire(from)? },
-            None => Change::Reported,
-        };
+        let change = change_of_row(&self.change, self.from_status)
+            .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: an unknown change")))??;
         let issue = match (self.issue, &change) {
             (Some(issue), _) => {
                 let issue: Issue = serde_json::from_str(&issue)?;
@@ -142,8 +141,8 @@ impl EventRow {
                     .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report numbered {report}")))?;
                 as_reported(stored, seq, at)?
             }
-            (None, Change::StatusChanged { .. }) => {
-                return Err(StoreError::Corrupt(format!("event {seq}: a status change without its issue")));
+            (None, Change::StatusChanged { .. } | Change::Redacted { .. }) => {
+                return Err(StoreError::Corrupt(format!("event {seq}: a change without its issue")));
             }
         };
         let actor = self.actor.map(wire).transpose()?;
@@ -151,9 +150,35 @@ impl EventRow {
     }
 }
 
+/// An event's `change` column: the kind of change it stores, read back as it was written.
+pub(crate) fn change_column(change: &Change) -> &'static str {
+    match change {
+        Change::Reported => "reported",
+        Change::StatusChanged { .. } => "status_changed",
+        Change::Redacted { field: TextField::Summary } => "redacted_summary",
+        Change::Redacted { field: TextField::Details } => "redacted_details",
+        Change::Redacted { field: TextField::Note } => "redacted_note",
+    }
+}
+
+/// The change an event's `change` and `from_status` columns hold; `None` for a kind this
+/// server does not know.
+fn change_of_row(change: &str, from_status: Option<String>) -> Option<Result<Change, StoreError>> {
+    let redacted = |field| Some(Ok(Change::Redacted { field }));
+    match (change, from_status) {
+        ("reported", _) => Some(Ok(Change::Reported)),
+        ("status_changed", Some(from)) => Some(wire(from).map(|from| Change::StatusChanged { from })),
+        ("status_changed", None) => Some(Err(StoreError::Corrupt("a status change without its former status".into()))),
+        ("redacted_summary", _) => redacted(TextField::Summary),
+        ("redacted_details", _) => redacted(TextField::Details),
+        ("redacted_note", _) => redacted(TextField::Note),
+        _ => None,
+    }
+}
+
 /// The issue as event `seq` reported it, from its row as it stands now. Only status, note,
-/// update time and seq of a row ever change, and at its report they were the report's
-/// initial status, no note, the receipt time and the report's own seq.
+/// update time and seq of a row change (and redacted text), and at its report they were the
+/// report's initial status, no note, the receipt time and the report's own seq.
 fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, StoreError> {
     if (stored.reported_seq, stored.received_at) != (seq, at) {
         return Err(StoreError::Corrupt(format!("event {seq} does not match its report's seq and receipt time")));
@@ -203,9 +228,9 @@ pub(super) const fn count_columns(list: &str) -> usize {
 pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue, actor";
 /// The columns of `report_queues`, in the order of `queue_rows`.
 pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
-/// What a status change sets, in the order of `status_row` (whose last value is the
-/// `reported_seq` of the row to change).
-pub(super) const STATUS_COLUMNS: [&str; 4] = ["status", "note", "updated_at", "seq"];
+/// What a change to a stored issue sets, in the order of `status_row` (whose last value is
+/// the `reported_seq` of the row to change): its work, and its redactable text.
+pub(super) const STATUS_COLUMNS: [&str; 6] = ["status", "note", "summary", "details", "updated_at", "seq"];
 
 /// A new issue's row of `reports`, in `ISSUE_COLUMNS` order.
 pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_COLUMNS)], StoreError> {
@@ -242,13 +267,13 @@ pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; count_co
 /// An event's row of `events`. A status change keeps the issue as it then stood (its note,
 /// its status); a report's is in its row, which later changes leave as it was.
 pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COLUMNS)], StoreError> {
-    let (change, from, issue) = match e.change {
-        Change::Reported => ("reported", None, None),
-        Change::StatusChanged { from } => {
-            let issue = serde_json::to_string(&e.issue).map_err(|e| StoreError::Rejected(e.to_string()))?;
-            ("status_changed", Some(from.as_str()), Some(issue))
-        }
+    let copy = || serde_json::to_string(&e.issue).map_err(|e| StoreError::Rejected(e.to_string()));
+    let (from, issue) = match e.change {
+        Change::Reported => (None, None),
+        Change::StatusChanged { from } => (Some(from.as_str()), Some(copy()?)),
+        Change::Redacted { .. } => (None, Some(copy()?)),
     };
+    let change = change_column(&e.change);
     Ok([
         Value::Int(e.seq as i64),
         Value::Int(micros(e.at)),
@@ -260,11 +285,27 @@ pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COL
     ])
 }
 
+/// The log's copies of an issue that a redaction scrubs: `seq` and `issue` of the events of
+/// report `?1` before event `?2` that keep a copy.
+pub(super) const COPIES_BEFORE: &str =
+    "SELECT seq, issue FROM events WHERE report_seq = $1 AND seq < $2 AND issue IS NOT NULL ORDER BY seq";
+/// Rewrites event `?2`'s copy of its issue to `?1`.
+pub(super) const REWRITE_COPY: &str = "UPDATE events SET issue = $1 WHERE seq = $2";
+
+/// An event's stored copy of its issue with `field` redacted.
+pub(super) fn scrubbed(copy: &str, field: TextField) -> Result<String, StoreError> {
+    let mut issue: Issue = serde_json::from_str(copy)?;
+    issue.scrub(field);
+    serde_json::to_string(&issue).map_err(|e| StoreError::Rejected(e.to_string()))
+}
+
 /// A stored issue's status change: `STATUS_COLUMNS`, then the `reported_seq` of its row.
 pub(super) fn status_row(i: &Issue) -> [Value<'_>; STATUS_COLUMNS.len() + 1] {
     [
         text(i.status.as_str()),
         optional(i.note.as_deref()),
+        text(i.report.summary.as_str()),
+        optional(i.report.details.as_deref()),
         Value::Int(micros(i.updated_at)),
         Value::Int(i.seq as i64),
         Value::Int(i.reported_seq as i64),
@@ -499,7 +540,7 @@ macro_rules! sql_store {
                 use $crate::store::sql::EventRow;
                 let mut conn = self.pool.acquire().await?;
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, report_seq, from_status, issue, actor FROM events WHERE seq > ",
+                    "SELECT seq, at, report_seq, change, from_status, issue, actor FROM events WHERE seq > ",
                 );
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
                 let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *conn).await?;

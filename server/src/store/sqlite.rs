@@ -23,8 +23,8 @@ use time::OffsetDateTime;
 
 use super::batch::{self, Attempt, Plan, Reads};
 use super::sql::{
-    EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, STATUS_COLUMNS, Value, count_columns, event_row,
-    queue_rows, report_row, sql_store, status_row,
+    COPIES_BEFORE, EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, REWRITE_COPY, STATUS_COLUMNS, Value,
+    count_columns, event_row, queue_rows, report_row, scrubbed, sql_store, status_row,
 };
 use super::{Applied, Command, NotApplied, StoreError};
 use crate::sync::Unpoisoned;
@@ -265,6 +265,17 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
     let mut event = tx.prepare_cached(&EVENT)?;
     for e in plan.events() {
         event.execute(rusqlite::params_from_iter(event_row(e)?))?;
+    }
+    for redacted in &plan.redactions {
+        let mut copies = tx.prepare_cached(COPIES_BEFORE)?;
+        let rows = copies.query_map((redacted.reported_seq as i64, redacted.seq as i64), |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let rows = rows.collect::<Result<Vec<_>, _>>()?;
+        let mut rewrite = tx.prepare_cached(REWRITE_COPY)?;
+        for (seq, copy) in rows {
+            rewrite.execute((scrubbed(&copy, redacted.field)?, seq))?;
+        }
     }
     Ok(true)
 }

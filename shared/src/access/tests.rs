@@ -4,7 +4,7 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::report::{Kind, Report, Severity, Status};
+use crate::report::{Kind, Report, Severity};
 use crate::{ReportId, UnitId};
 
 fn principal(roles: &[Role], facility: Option<&str>, reach: Reach) -> Principal {
@@ -21,31 +21,22 @@ fn principal(roles: &[Role], facility: Option<&str>, reach: Reach) -> Principal 
 
 fn issue(reporter: &str, facility: &str, queue: &str) -> Issue {
     let at = datetime!(2026-12-07 08:00 UTC);
-    Issue {
-        report: Report {
-            id: ReportId(uuid::Uuid::nil()),
-            facility: FacilityId::new(facility),
-            unit: UnitId::new(format!("{facility}-4w")),
-            module: ModuleId::new("clindoc"),
-            kind: Kind::Access,
-            severity: Severity::Medium,
-            summary: "Cannot sign in to the workstation".into(),
-            details: None,
-            affected_role: None,
-            affected_users: 1,
-            resolved_at_elbow: false,
-            reporter: ReporterId::parse(reporter).unwrap(),
-            reported_at: at,
-        },
-        queues: vec![QueueId::new(queue)],
-        status: Status::New,
-        note: None,
-        received_at: at,
-        updated_at: at,
-        skew_secs: None,
-        reported_seq: 1,
-        seq: 1,
-    }
+    let report = Report {
+        id: ReportId(uuid::Uuid::nil()),
+        facility: FacilityId::new(facility),
+        unit: UnitId::new(format!("{facility}-4w")),
+        module: ModuleId::new("clindoc"),
+        kind: Kind::Access,
+        severity: Severity::Medium,
+        summary: "Cannot sign in to the workstation".into(),
+        details: None,
+        affected_role: None,
+        affected_users: 1,
+        resolved_at_elbow: false,
+        reporter: ReporterId::parse(reporter).unwrap(),
+        reported_at: at,
+    };
+    Issue::reported(report, vec![QueueId::new(queue)], at, 1)
 }
 
 #[test]
@@ -85,26 +76,27 @@ fn the_role_by_action_matrix() {
         ("display token of rmc", Action::IssueDisplay { facility: Some(&rmc) }),
         ("my display token", Action::ManageDisplay { issuer: &me }),
         ("their display token", Action::ManageDisplay { issuer: &someone }),
+        ("redact", Action::Redact { issue: &elsewhere }),
     ];
     let display = |facility: Option<&str>| Reach::Display { facility: facility.map(FacilityId::new) };
     // Trainers and super users have rmc as their home facility.
     let rows: Vec<(&str, Principal, &str)> = vec![
-        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y......"),
-        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y......"),
-        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YYY.YY...Y..........Y......"),
-        ("staff", principal(&[Role::Staff], None, Reach::Session), "YYY.YYYY.YY..Y.YYY..Y......"),
-        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYYY...YY."),
-        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYYY....YY.YY..Y.Y.Y...YY."),
-        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "...............YYY..Y......"),
-        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "................Y...Y......"),
-        ("admin", principal(&[Role::Admin], None, Reach::Session), "....................YYYYYYY"),
+        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y......."),
+        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y......."),
+        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YYY.YY...Y..........Y......."),
+        ("staff", principal(&[Role::Staff], None, Reach::Session), "YYY.YYYY.YY..Y.YYY..Y......."),
+        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYYY...YY.."),
+        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYYY....YY.YY..Y.Y.Y...YY.."),
+        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "...............YYY..Y......."),
+        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "................Y...Y......."),
+        ("admin", principal(&[Role::Admin], None, Reach::Session), "....................YYYYYYYY"),
         (
             "staff and trainer",
             principal(&[Role::Staff, Role::Trainer], Some("rmc"), Reach::Session),
-            "YYY.YYYY.YY..Y.YYY..Y......",
+            "YYY.YYYY.YY..Y.YYY..Y.......",
         ),
-        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "...............YYY..Y......"),
-        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "................Y...Y......"),
+        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "...............YYY..Y......."),
+        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "................Y...Y......."),
     ];
     let mut wrong = Vec::new();
     for (who, principal, expected) in &rows {
