@@ -34,6 +34,35 @@ async fn submit_all(client: &mut WsClient, reports: &[ReportDraft]) -> Vec<u64> 
     seqs
 }
 
+/// A redaction made on one node scrubs the other node's replay window too: a client that
+/// resumes there from before the report gets only redacted copies.
+#[tokio::test]
+async fn a_redaction_on_one_node_reaches_the_other_nodes_replay_window() {
+    let store = TestStore::postgres().await;
+    let (a, b) = (TestServer::spawn_on(&store, |_| {}).await, TestServer::spawn_on(&store, |_| {}).await);
+    let mut watcher = b.client().await;
+    watcher.subscribe(operations(), None).await;
+    let report = process_report(0);
+    let seq = submit_all(&mut a.client().await, std::slice::from_ref(&report)).await[0];
+    let path = format!("/api/v1/reports/{}/redactions", report.id);
+    let redaction = floorboard_shared::protocol::Redaction { field: floorboard_shared::TextField::Summary };
+    assert!(a.admin().await.post_json(&path, &redaction).await.status().is_success());
+    // Node b has published the redaction once its watcher has it.
+    watcher.recv_until(|m| matches!(m, ServerMsg::Event(e) if e.seq == seq + 1)).await;
+
+    let mut resuming = b.client().await;
+    resuming.send(&ClientMsg::Subscribe { topic: operations(), resume_from: Some(0), digest: None }).await;
+    let mut summaries = Vec::new();
+    loop {
+        match resuming.recv().await {
+            ServerMsg::Event(e) => summaries.push(e.issue.report.summary),
+            ServerMsg::Resumed { .. } => break,
+            other => panic!("expected a replay, got {other:?}"),
+        }
+    }
+    assert_eq!(summaries, [floorboard_shared::REDACTED; 2], "the report's event and the redaction's, both redacted");
+}
+
 #[tokio::test]
 async fn a_report_on_one_node_reaches_watchers_on_another_in_order() {
     let store = TestStore::postgres().await;
