@@ -124,7 +124,7 @@ impl ServeArgs {
     pub fn into_config(self) -> anyhow::Result<Config> {
         let golive = match &self.config {
             Some(path) => load_golive(path)?,
-            None => floorboard_shared::GoLive::example(),
+            None => crate::config::example_golive(),
         };
         let mut config = Config::new(self.data_dir, golive);
         config.board_interval = Duration::from_millis(self.board_interval_ms.max(1));

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime, Time, UtcOffset};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::ids::{FacilityId, ModuleId, QueueId, UnitId, is_slug};
 use crate::report::{Kind, Severity};
@@ -53,8 +53,18 @@ pub struct GoLiveSpec {
     pub name: String,
     /// When support started, RFC 3339 with offset, e.g. `2026-11-21T07:00:00-05:00`.
     pub starts_at: String,
-    /// The hospitals' local offset from UTC, for shift and day boundaries, e.g. `-05:00`.
-    pub utc_offset: String,
+    /// The hospitals' fixed offset from UTC, e.g. `-05:00`: give this or `time_zone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<String>,
+    /// The hospitals' time zone, an IANA name such as `America/Chicago`: day and shift
+    /// boundaries follow its daylight-saving changes. The server works out its offsets
+    /// (`offsets`) from the time-zone database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// `time_zone`'s offsets from UTC, in order, each from its instant until the next's: what
+    /// the server sends clients, which have no time-zone database. Not written in a file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offsets: Vec<ZoneOffset>,
     /// Local times at which shifts change, e.g. `["07:00", "19:00"]`.
     pub shift_starts: Vec<String>,
     /// Where a report goes when no rule matches.
@@ -64,6 +74,28 @@ pub struct GoLiveSpec {
     pub queues: Vec<Queue>,
     /// Ordered routing rules; the first match without `continue` ends routing.
     pub rules: Vec<Rule>,
+}
+
+/// From `from` (RFC 3339) on, the hospitals' clocks are `offset` (`±HH:MM`) from UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ZoneOffset {
+    pub from: String,
+    pub offset: String,
+}
+
+/// The `±HH:MM` spelling of an offset.
+const OFFSET_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+
+impl ZoneOffset {
+    pub fn new(from: OffsetDateTime, offset: UtcOffset) -> ZoneOffset {
+        ZoneOffset {
+            from: from.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            offset: offset.format(OFFSET_FORMAT).unwrap_or_default(),
+        }
+    }
 }
 
 /// Why a go-live file was refused. Messages name the offending entry.
@@ -87,7 +119,9 @@ pub enum GoLiveError {
 pub struct GoLive {
     spec: GoLiveSpec,
     starts_at: OffsetDateTime,
-    offset: UtcOffset,
+    /// The local offset from UTC, each from its instant on; never empty, the first from the
+    /// beginning of time.
+    offsets: Vec<(OffsetDateTime, UtcOffset)>,
     /// Sorted, distinct local shift start times.
     shift_starts: Vec<Time>,
     facility_index: HashMap<FacilityId, usize>,
@@ -97,6 +131,39 @@ pub struct GoLive {
 impl From<GoLive> for GoLiveSpec {
     fn from(g: GoLive) -> Self {
         g.spec
+    }
+}
+
+/// The offsets a go-live's clock keeps: its fixed `utc_offset`, or its `time_zone`'s
+/// `offsets` (which the server works out).
+fn offsets_of(spec: &GoLiveSpec) -> Result<Vec<(OffsetDateTime, UtcOffset)>, GoLiveError> {
+    let bad = |field: &'static str, value: &str, why: &'static str| GoLiveError::BadValue {
+        field,
+        value: value.to_owned(),
+        why,
+    };
+    let offset =
+        |field, value: &str| UtcOffset::parse(value, OFFSET_FORMAT).map_err(|_| bad(field, value, "expected ±HH:MM"));
+    let beginning = PrimitiveDateTime::MIN.assume_utc();
+    match (&spec.utc_offset, &spec.time_zone) {
+        (Some(fixed), None) if spec.offsets.is_empty() => Ok(vec![(beginning, offset("utc_offset", fixed)?)]),
+        (Some(_), None) => Err(bad("offsets", "", "offsets come from a time_zone, which this go-live does not name")),
+        (Some(_), Some(zone)) => Err(bad("time_zone", zone, "give time_zone or utc_offset, not both")),
+        (None, None) => Err(GoLiveError::Empty("utc_offset or time_zone")),
+        (None, Some(_)) if spec.offsets.is_empty() => Err(GoLiveError::Empty("offset of its time_zone in offsets")),
+        (None, Some(_)) => {
+            let mut offsets = Vec::with_capacity(spec.offsets.len());
+            for (i, o) in spec.offsets.iter().enumerate() {
+                let from = OffsetDateTime::parse(&o.from, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| bad("offsets", &o.from, "expected an RFC 3339 time"))?;
+                if offsets.last().is_some_and(|(last, _)| *last >= from) {
+                    return Err(bad("offsets", &o.from, "offsets go in time order"));
+                }
+                // The first holds from the beginning: a time before it is still local time.
+                offsets.push((if i == 0 { beginning } else { from }, offset("offsets", &o.offset)?));
+            }
+            Ok(offsets)
+        }
     }
 }
 
@@ -110,13 +177,7 @@ impl TryFrom<GoLiveSpec> for GoLive {
                 value: spec.starts_at.clone(),
                 why: "expected an RFC 3339 time such as 2026-11-21T07:00:00-05:00",
             })?;
-        let offset =
-            UtcOffset::parse(&spec.utc_offset, time::macros::format_description!("[offset_hour]:[offset_minute]"))
-                .map_err(|_| GoLiveError::BadValue {
-                    field: "utc_offset",
-                    value: spec.utc_offset.clone(),
-                    why: "expected ±HH:MM",
-                })?;
+        let offsets = offsets_of(&spec)?;
         let mut shift_starts = spec
             .shift_starts
             .iter()
@@ -171,7 +232,7 @@ impl TryFrom<GoLiveSpec> for GoLive {
         let facility_index = spec.facilities.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
         let unit_facility =
             spec.facilities.iter().flat_map(|f| f.units.iter().map(|u| (u.id.clone(), f.id.clone()))).collect();
-        Ok(GoLive { starts_at, offset, shift_starts, facility_index, unit_facility, spec })
+        Ok(GoLive { starts_at, offsets, shift_starts, facility_index, unit_facility, spec })
     }
 }
 
@@ -244,11 +305,30 @@ impl GoLive {
         self.spec.facilities.iter().flat_map(|f| f.units.iter().map(move |u| (f, u)))
     }
 
+    /// The hospitals' offset from UTC at `instant`.
+    pub fn offset_at(&self, instant: OffsetDateTime) -> UtcOffset {
+        let after = self.offsets.partition_point(|(from, _)| *from <= instant);
+        self.offsets.get(after.saturating_sub(1)).map_or(UtcOffset::UTC, |(_, offset)| *offset)
+    }
+
+    /// `now` on the hospitals' clock.
+    pub fn local(&self, now: OffsetDateTime) -> OffsetDateTime {
+        now.to_offset(self.offset_at(now))
+    }
+
+    /// The instant the hospitals' clocks read `local`. Across a change of offset the offset
+    /// in force at that instant wins: 07:00 is 07:00 by the clock on the wall, on the day
+    /// the clocks go back as on any other. (A time the clocks skip reads as the offset after.)
+    pub fn at_local(&self, local: PrimitiveDateTime) -> OffsetDateTime {
+        let guess = local.assume_offset(self.offset_at(local.assume_utc()));
+        local.assume_offset(self.offset_at(guess))
+    }
+
     /// The start of the shift that `now` falls in, by the hospitals' local clock.
     pub fn shift_start(&self, now: OffsetDateTime) -> OffsetDateTime {
-        let local = now.to_offset(self.offset);
+        let local = self.local(now);
         let today = local.date();
-        let start = |date: Date, t: Time| date.with_time(t).assume_offset(self.offset);
+        let start = |date: Date, t: Time| self.at_local(date.with_time(t));
         match self.shift_starts.iter().rev().find(|&&t| t <= local.time()) {
             Some(&t) => start(today, t),
             None => start(today - Duration::days(1), *self.shift_starts.last().expect("checked non-empty")),
@@ -257,7 +337,7 @@ impl GoLive {
 
     /// Local midnight starting the day that `now` falls in.
     pub fn day_start(&self, now: OffsetDateTime) -> OffsetDateTime {
-        now.to_offset(self.offset).date().midnight().assume_offset(self.offset)
+        self.at_local(self.local(now).date().midnight())
     }
 
     /// A realistic go-live: a five-hospital system with about a hundred units, the modules
@@ -461,7 +541,9 @@ mod example {
         GoLiveSpec {
             name: "Riverbend Health Epic go-live".into(),
             starts_at: "2026-11-21T07:00:00-05:00".into(),
-            utc_offset: "-05:00".into(),
+            utc_offset: Some("-05:00".into()),
+            time_zone: None,
+            offsets: vec![],
             shift_starts: vec!["07:00".into(), "19:00".into()],
             fallback_queue: "cc-lead".into(),
             modules,
@@ -509,7 +591,7 @@ mod tests {
         spec.shift_starts = vec!["7am".into()];
         assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::BadValue { field: "shift_starts", .. })));
         let mut spec = example::spec();
-        spec.utc_offset = "EST".into();
+        spec.utc_offset = Some("EST".into());
         assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::BadValue { field: "utc_offset", .. })));
     }
 
