@@ -793,12 +793,20 @@ async fn a_tablet_left_idle_locks_and_its_pin_opens_it_again() {
     tablet.type_into(".pin-offer input[name='new-pin']", "2468").await;
     tablet.click(".pin-offer button[type='submit']").await;
     tablet.wait_until("return document.querySelector('.pin-offer') === null").await;
+    // A report half written when the tablet is put down.
+    let half_written = "BCMA scanner beeps but the MAR does not";
+    tablet.type_into(".report-form input[name='summary']", half_written).await;
 
     // Idle past the limit: the server locks the session, and the tablet shows the lock
-    // screen, with nothing of the person's on it.
+    // screen, with nothing of the person's on it (their screen is hidden and inert).
     tablet.find("form.lock").await;
     tablet.find_text("form.lock", "Test Account (trainer-07) was idle").await;
-    assert!(!shows(&tablet, ".mine").await && !shows(&tablet, ".report-form").await);
+    for css in [".mine", ".report-form"] {
+        let shown = tablet.client.find_all(fantoccini::Locator::Css(css)).await.expect("find");
+        for element in shown {
+            assert!(!element.is_displayed().await.expect("displayed"), "{css} shows under the lock");
+        }
+    }
     tablet.screenshot("report-locked").await;
     tablet.type_into("form.lock input[name='pin']", "1357").await;
     tablet.click("form.lock button[type='submit']").await;
@@ -809,6 +817,11 @@ async fn a_tablet_left_idle_locks_and_its_pin_opens_it_again() {
     tablet.click("form.lock button[type='submit']").await;
     tablet.find(".report-form").await;
     tablet.find_text(".who-login", TESTER).await;
+    assert_eq!(
+        value(&tablet, ".report-form input[name='summary']").await.as_deref(),
+        Some(half_written),
+        "the draft survives the lock"
+    );
 
     // Locked again, "not me": signed out, for whoever holds the tablet next.
     tablet.find("form.lock").await;

@@ -175,6 +175,13 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let person = Memo::new(move |_| {
+        auth.who.with(|w| match w {
+            Who::SignedIn(p) | Who::Locked(p) => Some(p.clone()),
+            _ => None,
+        })
+    });
+    let locked = move || auth.who.with(|w| matches!(w, Who::Locked(_)));
     let signed_in = move || match auth.who.get() {
         Who::SignedIn(me) => Some(me),
         _ => None,
@@ -198,7 +205,12 @@ pub fn App() -> impl IntoView {
                     Who::Asking => view! { <p class="empty">"Loading…"</p> }.into_any(),
                     Who::Nobody { ended } => view! { <SignInPage ended/> }.into_any(),
                     Who::Locked(me) => view! { <LockScreen me/> }.into_any(),
-                    Who::SignedIn(me) => view! {
+                    Who::SignedIn(_) => ().into_any(),
+                }}
+                // The person's screens stay as they were under the lock (a report half
+                // written survives it), hidden and inert until the PIN opens them.
+                {move || person.get().map(|me| view! {
+                    <div class="screens" hidden=locked inert=locked>
                         <Provider value=me>
                             <Routes fallback=|| view! { <p class="empty">"No such screen."</p> }>
                                 <Route path=path!("/") view=Home/>
@@ -209,9 +221,8 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/accounts") view=|| Screen::Accounts.page()/>
                             </Routes>
                         </Provider>
-                    }
-                    .into_any(),
-                }}
+                    </div>
+                })}
             </main>
         </Router>
     }
