@@ -76,7 +76,8 @@ pub async fn run(
     if let Some(password) = auth::accounts::first_admin(&*opened.accounts, config.admin_password.as_deref()).await? {
         announce_first_admin(&password);
     }
-    let auth = Arc::new(auth::Auth::new(opened.accounts.clone(), config.sessions.clone()));
+    let auth =
+        Arc::new(auth::Auth::new(opened.accounts.clone(), config.sessions.clone(), config.database_url.is_some()));
 
     let hub = Arc::new(Hub::new(config.golive.clone(), config.replay_window, config.fanout_buffer));
     let (head, facts) = store.heatmap_facts().await?;

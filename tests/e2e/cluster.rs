@@ -34,6 +34,33 @@ async fn submit_all(client: &mut WsClient, reports: &[ReportDraft]) -> Vec<u64> 
     seqs
 }
 
+/// A session busy on one node is not locked or ended for idleness by another node that
+/// cached it earlier: each node records the activity it sees, and reads the others' before
+/// it expires a session. Signed out everywhere once it is idle everywhere.
+#[tokio::test]
+async fn a_session_busy_on_one_node_is_not_ended_as_idle_by_another() {
+    let store = TestStore::postgres().await;
+    let idle = |c: &mut floorboard_server::Config| c.sessions.idle = Duration::from_secs(2);
+    let (a, b) = (TestServer::spawn_on(&store, idle).await, TestServer::spawn_on(&store, idle).await);
+    let (on_a, on_b) = (
+        floorboard_tests::Http::new(a.base(), Some(a.token.clone())),
+        floorboard_tests::Http::new(b.base(), Some(a.token.clone())),
+    );
+    assert_eq!(on_b.get("/api/v1/sessions/current").await.status(), 200, "node b caches the session");
+    // Busy on a for well past the idle limit, while b sees nothing of it.
+    let busy_until = std::time::Instant::now() + Duration::from_secs(6);
+    while std::time::Instant::now() < busy_until {
+        assert_eq!(on_a.get("/api/v1/sessions/current").await.status(), 200, "still signed in on a");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(on_b.get("/api/v1/sessions/current").await.status(), 200, "and on b, which read a's activity");
+    // Idle everywhere (a socket's pings are not activity): ended everywhere.
+    let mut socket = WsClient::connect(&a.ws_url(), &a.token).await;
+    let frame = socket.closed().await.expect("closed once idle on every node");
+    assert_eq!(frame.reason.as_str(), "session ended");
+    assert_eq!(on_a.get("/api/v1/sessions/current").await.status(), 401);
+}
+
 /// A redaction made on one node scrubs the other node's replay window too: a client that
 /// resumes there from before the report gets only redacted copies.
 #[tokio::test]

@@ -76,6 +76,8 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     /// Unix seconds of the last request or client message.
     last_active: AtomicI64,
+    /// `last_active` as this node last recorded it in the store (several nodes).
+    recorded: AtomicI64,
     idle_limit: Option<Duration>,
     /// A PIN is set: past its idle limit the session locks instead of ending.
     pin_set: std::sync::atomic::AtomicBool,
@@ -95,6 +97,7 @@ impl Session {
             principal: Arc::new(principal),
             expires_at: record.expires_at,
             last_active: AtomicI64::new(now.unix_timestamp()),
+            recorded: AtomicI64::new(0),
             idle_limit,
             pin_set: std::sync::atomic::AtomicBool::new(record.pin_hash.is_some()),
             ended: CancellationToken::new(),
@@ -105,6 +108,16 @@ impl Session {
     /// Records activity: the idle limit counts from now.
     pub fn touch(&self, now: OffsetDateTime) {
         self.last_active.fetch_max(now.unix_timestamp(), Ordering::Relaxed);
+    }
+
+    /// The activity this node has seen since it last recorded it in the store, if any (a
+    /// session without an idle limit needs none recorded).
+    fn unrecorded(&self) -> Option<OffsetDateTime> {
+        let seen = self.last_active.load(Ordering::Relaxed);
+        if self.idle_limit.is_none() || self.recorded.load(Ordering::Relaxed) >= seen {
+            return None;
+        }
+        OffsetDateTime::from_unix_timestamp(seen).ok()
     }
 
     /// Whether the session has outlived its lifetime or its idle limit at `now`.
@@ -158,6 +171,17 @@ pub struct Auth {
     sessions: DashMap<String, Arc<Session>>,
     throttle: Throttle,
     pub limits: SessionLimits,
+    /// Other nodes share the store (PostgreSQL): a session may be busy on another node while
+    /// idle on this one, so activity is recorded in the store and read before an idle
+    /// session is locked or ended.
+    shared: bool,
+}
+
+/// How often a node records its sessions' activity in a shared store: often enough that a
+/// node about to lock a session for idleness sees activity from well within its limit.
+fn record_every(limits: &SessionLimits) -> Duration {
+    let shortest = limits.idle_by_role.values().copied().fold(limits.idle, Duration::min);
+    (shortest / 4).clamp(Duration::from_millis(500), Duration::from_secs(30))
 }
 
 /// Wrong PINs in a row that end a locked session.
@@ -185,8 +209,9 @@ fn store_error(e: StoreError) -> ErrorBody {
 }
 
 impl Auth {
-    pub fn new(store: Arc<dyn AccountStore>, limits: SessionLimits) -> Auth {
-        Auth { store, sessions: DashMap::new(), throttle: Throttle::default(), limits }
+    /// `shared`: other nodes share the store (see `Auth::shared`).
+    pub fn new(store: Arc<dyn AccountStore>, limits: SessionLimits, shared: bool) -> Auth {
+        Auth { store, sessions: DashMap::new(), throttle: Throttle::default(), limits, shared }
     }
 
     pub fn store(&self) -> &Arc<dyn AccountStore> {
@@ -288,11 +313,53 @@ impl Auth {
         if session.is_ended() {
             return Err(unauthenticated());
         }
-        if session.is_expired(now) {
-            return Err(self.expire(&session, now).await);
-        }
+        self.check_expiry(&session, now).await?;
         session.touch(now);
         Ok(session)
+    }
+
+    /// Locks or ends `session` if it has outlived its lifetime, or its idle limit on every
+    /// node: with several nodes, one that has not seen the session's recent activity first
+    /// reads what the others recorded.
+    async fn check_expiry(&self, session: &Session, now: OffsetDateTime) -> Result<(), ErrorBody> {
+        if !session.is_expired(now) {
+            return Ok(());
+        }
+        if self.shared && now < session.expires_at {
+            match self.store.last_active(&session.token_hash).await {
+                Ok(Some(elsewhere)) => {
+                    session.touch(elsewhere);
+                    if !session.is_expired(now) {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => {}
+                // Not now, then: the next request or sweep asks again.
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot read a session's activity on other nodes");
+                    return Err(store_error(e));
+                }
+            }
+        }
+        Err(self.expire(session, now).await)
+    }
+
+    /// Records in the shared store the activity this node saw since it last did.
+    async fn record_activity(&self) {
+        let seen: Vec<(Arc<Session>, OffsetDateTime)> =
+            self.sessions.iter().filter_map(|s| s.unrecorded().map(|at| (s.value().clone(), at))).collect();
+        if seen.is_empty() {
+            return;
+        }
+        let rows: Vec<(String, OffsetDateTime)> = seen.iter().map(|(s, at)| (s.token_hash.clone(), *at)).collect();
+        match self.store.record_activity(&rows).await {
+            Ok(()) => {
+                for (session, at) in seen {
+                    session.recorded.fetch_max(at.unix_timestamp(), Ordering::Relaxed);
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot record sessions' activity; retrying"),
+        }
     }
 
     /// Locks or ends an expired session (`Session::locks`) everywhere; answers the refusal
@@ -444,6 +511,7 @@ impl Auth {
             };
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             let mut sweeps = 0u32;
+            let mut recorded = Instant::now();
             loop {
                 let woken = async {
                     match announcements.as_mut() {
@@ -461,6 +529,10 @@ impl Auth {
                     _ = woken => {}
                     _ = tick.tick() => {
                         sweeps = sweeps.wrapping_add(1);
+                        if self.shared && recorded.elapsed() >= record_every(&self.limits) {
+                            recorded = Instant::now();
+                            self.record_activity().await;
+                        }
                         self.sweep(sweeps.is_multiple_of(120)).await;
                     }
                 }
@@ -486,7 +558,8 @@ impl Auth {
         let expired: Vec<Arc<Session>> =
             self.sessions.iter().filter(|s| s.is_expired(now)).map(|s| s.value().clone()).collect();
         for session in expired {
-            self.expire(&session, now).await;
+            // A refusal is for a request; here the session is simply left for the next sweep.
+            let _ = self.check_expiry(&session, now).await;
         }
         if forget {
             self.throttle.forget_stale(Instant::now());

@@ -86,6 +86,13 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Ends a session and logs it, so every node closes its sockets.
     async fn end_session(&self, token_hash: &str, login: &str, at: OffsetDateTime) -> Result<(), StoreError>;
 
+    /// Records when sessions were last active on this node (token hash, time): a later time
+    /// than the row's replaces it.
+    async fn record_activity(&self, seen: &[(String, OffsetDateTime)]) -> Result<(), StoreError>;
+
+    /// When a session was last active on any node, as the nodes recorded it.
+    async fn last_active(&self, token_hash: &str) -> Result<Option<OffsetDateTime>, StoreError>;
+
     /// The account changes after `seq`, oldest first.
     async fn account_changes_after(&self, seq: i64) -> Result<Vec<AccountChange>, StoreError>;
 
@@ -404,6 +411,36 @@ macro_rules! sql_accounts {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn record_activity(
+                &self,
+                seen: &[(String, time::OffsetDateTime)],
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for (token_hash, at) in seen {
+                    let at = $crate::store::sql::micros(*at);
+                    let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE sessions SET last_active = ");
+                    q.push_bind(at)
+                        .push(" WHERE token_hash = ")
+                        .push_bind(token_hash.clone())
+                        .push(" AND (last_active IS NULL OR last_active < ")
+                        .push_bind(at)
+                        .push(")");
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn last_active(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<time::OffsetDateTime>, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT last_active FROM sessions WHERE token_hash = ");
+                q.push_bind(token_hash.to_owned());
+                let at: Option<Option<i64>> = q.build_query_scalar().fetch_optional(&self.pool).await?;
+                at.flatten().map($crate::store::sql::from_micros).transpose()
             }
 
             async fn account_changes_after(
