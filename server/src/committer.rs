@@ -399,6 +399,19 @@ mod tests {
         async fn heatmap_facts(&self) -> Result<(u64, Vec<Fact>), StoreError> {
             self.inner.heatmap_facts().await
         }
+        async fn summary_records(
+            &self,
+            from: OffsetDateTime,
+            to: OffsetDateTime,
+        ) -> Result<Vec<floorboard_shared::summary::Record>, StoreError> {
+            self.inner.summary_records(from, to).await
+        }
+        async fn kept_summary(&self, period: &str) -> Result<Option<String>, StoreError> {
+            self.inner.kept_summary(period).await
+        }
+        async fn keep_summary(&self, period: &str, at: OffsetDateTime, body: &str) -> Result<(), StoreError> {
+            self.inner.keep_summary(period, at, body).await
+        }
         async fn queue_counts(&self) -> Result<Vec<(QueueId, u64)>, StoreError> {
             self.inner.queue_counts().await
         }

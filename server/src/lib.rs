@@ -37,6 +37,7 @@ pub mod reads;
 pub mod simulate;
 pub mod state;
 pub mod store;
+pub mod summary;
 pub mod sync;
 pub mod telemetry;
 pub mod tls;
@@ -102,6 +103,8 @@ pub async fn run(
     // One fan-out loop per core writes board updates to the board sockets.
     let fanout = Arc::new(BoardFanout::new(std::thread::available_parallelism().map_or(1, |n| n.get())));
     let fanout_tasks = fanout.spawn(&hub, &token);
+    let (keeper, _) =
+        summary::spawn_keeper(store.clone(), config.golive.clone(), summary::Clock::System, token.clone());
     let connection_tasks = TaskTracker::new();
     let state = AppState {
         connection_slots: Arc::new(Semaphore::new(config.max_connections)),
@@ -153,6 +156,7 @@ pub async fn run(
     }
     token.cancel();
     let _ = coalescer.await;
+    let _ = keeper.await;
     for task in fanout_tasks {
         let _ = task.await;
     }

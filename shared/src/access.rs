@@ -363,6 +363,9 @@ pub enum Action<'a> {
     /// Replace an issue's free text that let patient data through (the privacy officer's
     /// fix), without reading it.
     Redact { issue: &'a Issue },
+    /// The daily floor support summary (and the go-live's curve and re-teach list): of every
+    /// facility (`None`) or of one; of everyone's reports (`None`) or of one reporter's.
+    ReadSummary { facility: Option<&'a FacilityId>, reporter: Option<&'a ReporterId> },
 }
 
 impl Action<'_> {
@@ -386,6 +389,7 @@ impl Action<'_> {
             Action::ReadAudit => "read_audit",
             Action::Operate => "operate",
             Action::Redact { .. } => "redact",
+            Action::ReadSummary { .. } => "read_summary",
         }
     }
 }
@@ -394,7 +398,7 @@ impl Action<'_> {
     /// What the action touches, for the audit trail (`queue:it-access`, `report:ID`...),
     /// never free text.
     pub fn target(&self) -> Option<String> {
-        let board = |f: Option<&FacilityId>| format!("board:{}", f.map_or("all", FacilityId::as_str));
+        let board = |f: Option<&FacilityId>| format!("board:{}", facility_or_all(f));
         match self {
             Action::ReadReports { reporter } => Some(format!("reports_of:{reporter}")),
             Action::ReadFacilityOpen { facility } => Some(format!("facility:{facility}")),
@@ -405,6 +409,10 @@ impl Action<'_> {
             Action::ReadBoard { facility } | Action::IssueDisplay { facility } => Some(board(*facility)),
             Action::ReadUnit { facility } => Some(format!("facility:{facility}")),
             Action::ManageDisplay { issuer } => Some(format!("displays_of:{issuer}")),
+            Action::ReadSummary { facility, reporter: None } => Some(format!("summary:{}", facility_or_all(*facility))),
+            Action::ReadSummary { facility, reporter: Some(r) } => {
+                Some(format!("summary:{}:reports_of:{r}", facility_or_all(*facility)))
+            }
             Action::Submit
             | Action::CheckIn
             | Action::ListQueues
@@ -414,6 +422,10 @@ impl Action<'_> {
             | Action::Operate => None,
         }
     }
+}
+
+fn facility_or_all(f: Option<&FacilityId>) -> &str {
+    f.map_or("all", FacilityId::as_str)
 }
 
 /// A refusal: the principal is signed in but may not do this. Says which rule, never more
@@ -495,6 +507,12 @@ fn allows(who: &Principal, role: Role, action: Action<'_>) -> bool {
         Action::ManageDisplay { issuer } => role == Admin || (role == Lead && *issuer == who.login),
         Action::ReadCatalog => true,
         Action::ManageAccounts | Action::ReadAudit | Action::Operate | Action::Redact { .. } => role == Admin,
+        Action::ReadSummary { facility, reporter } => match role {
+            _ if role.reports() && reporter == Some(&who.login) => true,
+            Lead => facility.map_or(who.facility.is_none(), in_scope),
+            Admin => reporter.is_none(),
+            _ => false,
+        },
     }
 }
 
@@ -517,6 +535,7 @@ fn denial(action: Action<'_>) -> &'static str {
         Action::ReadAudit => "only an administrator reads the audit trail",
         Action::Operate => "only an administrator reads the service's operations",
         Action::Redact { .. } => "only an administrator redacts an issue's text",
+        Action::ReadSummary { .. } => "summaries are a lead's or an administrator's; a trainer reads their own",
     }
 }
 

@@ -305,6 +305,11 @@ impl GoLive {
         self.spec.facilities.iter().flat_map(|f| f.units.iter().map(move |u| (f, u)))
     }
 
+    /// The local times shifts start at, sorted.
+    pub fn shift_starts(&self) -> &[Time] {
+        &self.shift_starts
+    }
+
     /// The hospitals' offset from UTC at `instant`.
     pub fn offset_at(&self, instant: OffsetDateTime) -> UtcOffset {
         let after = self.offsets.partition_point(|(from, _)| *from <= instant);

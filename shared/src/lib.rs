@@ -15,6 +15,7 @@ pub mod phi;
 pub mod protocol;
 pub mod report;
 pub mod routing;
+pub mod summary;
 pub mod text;
 
 pub use error::{ErrorBody, ErrorCode};

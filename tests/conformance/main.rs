@@ -57,9 +57,12 @@ conformance!(
     a_database_made_before_reports_were_keyed_by_seq_upgrades_intact,
     rows_stored_before_the_text_rule_are_repaired_once,
     a_redaction_reaches_the_row_and_every_earlier_copy_in_the_log,
+    the_summary_equals_direct_counts_over_the_stored_issues,
 );
 
 mod properties;
+mod summary;
+use summary::the_summary_equals_direct_counts_over_the_stored_issues;
 
 // ---------------------------------------------------------------------------------------
 // Backends

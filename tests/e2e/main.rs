@@ -13,4 +13,5 @@ mod redaction;
 mod repair;
 mod slow_clients;
 mod submit;
+mod summary;
 mod tls;

@@ -75,6 +75,23 @@ impl TestStore {
         }
     }
 
+    /// Runs a query of (text, integer) rows on the database behind the server's back (a
+    /// direct count to hold a computed number to).
+    pub async fn pairs(&self, sql: &str) -> Vec<(String, i64)> {
+        match self.database_url() {
+            Some(url) => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            None => {
+                let options =
+                    floorboard_server::store::SqliteStore::connect_options(&self.data_dir().join("floorboard.db"));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("connect");
+                sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
+    }
+
     /// The accounts and sessions as stored, read beside a running server as `floorboard
     /// user` reads them.
     pub async fn accounts(&self) -> Arc<dyn floorboard_server::store::accounts::AccountStore> {

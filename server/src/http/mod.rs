@@ -11,6 +11,7 @@ mod ops;
 mod queues;
 mod reports;
 mod sessions;
+mod summary;
 mod units;
 mod users;
 mod web;
@@ -76,6 +77,7 @@ use crate::ws;
         users::reset_password,
         audit::entries,
         audit::export,
+        summary::get_summary,
     ),
     components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode)),
     modifiers(&SessionSecurity),
@@ -114,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(displays::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(summary::router())
         .route("/api/openapi.json", get(|_: ops::Operator| async { Json(ApiDoc::openapi()) }))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))

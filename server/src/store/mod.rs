@@ -179,6 +179,22 @@ pub trait Store: Send + Sync + 'static {
     /// Every issue as a heatmap fact, for folding the board at start-up, with the head seq.
     async fn heatmap_facts(&self) -> Result<(u64, Vec<Fact>), StoreError>;
 
+    /// What the daily summary reads (`floorboard_shared::summary`): every issue received
+    /// before `to` that was received at or after `from`, is open now, or changed at or after
+    /// `from`, with its status changes.
+    async fn summary_records(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<floorboard_shared::summary::Record>, StoreError>;
+
+    /// The summary kept for `period` (`summary::Period::key`), as JSON.
+    async fn kept_summary(&self, period: &str) -> Result<Option<String>, StoreError>;
+
+    /// Keeps `body` as the summary of `period`, unless one is kept already (another node
+    /// may have kept it first: the same summary).
+    async fn keep_summary(&self, period: &str, at: OffsetDateTime, body: &str) -> Result<(), StoreError>;
+
     /// Open issues per queue.
     async fn queue_counts(&self) -> Result<Vec<(QueueId, u64)>, StoreError>;
 

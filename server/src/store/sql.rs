@@ -312,6 +312,82 @@ pub(super) fn status_row(i: &Issue) -> [Value<'_>; STATUS_COLUMNS.len() + 1] {
     ]
 }
 
+/// A report's row as the summary reads it (`summary_records`): no details, no notes.
+pub(super) type RecordRow =
+    (i64, String, String, String, String, String, String, String, String, i64, bool, String, i64, String);
+
+pub(super) const RECORD_COLUMNS: &str = "r.reported_seq, r.id, r.facility, r.unit, r.module, r.kind, r.severity, \
+     r.queues, r.reporter, r.affected_users, r.resolved_at_elbow, r.summary, r.received_at, r.status";
+
+/// The reports `Store::summary_records` reads, as a condition on `r`: received before `$to`,
+/// and received at or after `$from`, open now, or changed at or after `$from` (an issue that
+/// was open at some moment after `$from`, or reopened then, was changed then or is open now).
+pub(super) fn push_record_filter<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<'_, DB>, from: i64, to: i64)
+where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    q.push(" r.received_at < ")
+        .push_bind(to)
+        .push(" AND (r.received_at >= ")
+        .push_bind(from)
+        .push(" OR r.status NOT IN ('resolved', 'closed') OR r.updated_at >= ")
+        .push_bind(from)
+        .push(")");
+}
+
+/// The summary's records from their rows and their status changes (`(report_seq, at,
+/// from_status)` in log order).
+pub(super) fn records_of(
+    rows: Vec<RecordRow>,
+    moves: Vec<(i64, i64, Option<String>)>,
+) -> Result<Vec<floorboard_shared::summary::Record>, StoreError> {
+    use floorboard_shared::summary::{Move, Record};
+    let mut left: HashMap<i64, Vec<(OffsetDateTime, floorboard_shared::Status)>> = HashMap::new();
+    for (seq, at, from) in moves {
+        let from =
+            from.ok_or_else(|| StoreError::Corrupt(format!("a status change of report {seq} without from_status")))?;
+        left.entry(seq).or_default().push((from_micros(at)?, wire(from)?));
+    }
+    rows.into_iter()
+        .map(
+            |(
+                seq,
+                id,
+                facility,
+                unit,
+                module,
+                kind,
+                severity,
+                queues,
+                reporter,
+                users,
+                elbow,
+                summary,
+                received,
+                status,
+            )| {
+                let status = wire(status)?;
+                Ok(Record {
+                    id: wire(id)?,
+                    facility: facility.as_str().into(),
+                    unit: unit.as_str().into(),
+                    module: module.as_str().into(),
+                    kind: wire(kind)?,
+                    severity: wire(severity)?,
+                    queues: serde_json::from_str(&queues)?,
+                    reporter: wire(reporter)?,
+                    affected_users: u32::try_from(users).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    resolved_at_elbow: elbow,
+                    summary,
+                    received_at: from_micros(received)?,
+                    moves: Move::chain(left.remove(&seq).unwrap_or_default(), status),
+                    status,
+                })
+            },
+        )
+        .collect()
+}
+
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads), whose
 /// `write(&self, batch, at)` applies a batch (`Store::apply`).
 macro_rules! sql_store {
@@ -580,6 +656,54 @@ macro_rules! sql_store {
                     })
                     .collect::<Result<_, $crate::store::StoreError>>()?;
                 Ok((seq, facts))
+            }
+
+            async fn summary_records(
+                &self,
+                from: time::OffsetDateTime,
+                to: time::OffsetDateTime,
+            ) -> Result<Vec<floorboard_shared::summary::Record>, $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let (from, to) = (micros(from), micros(to));
+                let mut tx = self.pool.begin().await?;
+                if let Some(snapshot) = Self::SNAPSHOT_READ {
+                    sqlx::query(snapshot).execute(&mut *tx).await?;
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {RECORD_COLUMNS} FROM reports r WHERE"));
+                push_record_filter(&mut q, from, to);
+                let rows: Vec<RecordRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT e.report_seq, e.at, e.from_status FROM events e \
+                     JOIN reports r ON r.reported_seq = e.report_seq WHERE e.change = 'status_changed' AND",
+                );
+                push_record_filter(&mut q, from, to);
+                q.push(" ORDER BY e.seq");
+                let moves: Vec<(i64, i64, Option<String>)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                records_of(rows, moves)
+            }
+
+            async fn kept_summary(&self, period: &str) -> Result<Option<String>, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT body FROM summaries WHERE period = ");
+                q.push_bind(period.to_owned());
+                Ok(q.build_query_scalar().fetch_optional(&self.pool).await?)
+            }
+
+            async fn keep_summary(
+                &self,
+                period: &str,
+                at: time::OffsetDateTime,
+                body: &str,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut q =
+                    sqlx::QueryBuilder::<$db>::new("INSERT INTO summaries (period, generated_at, body) VALUES (");
+                let mut values = q.separated(", ");
+                values.push_bind(period.to_owned());
+                values.push_bind($crate::store::sql::micros(at));
+                values.push_bind(body.to_owned());
+                q.push(") ON CONFLICT (period) DO NOTHING");
+                q.build().execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn queue_counts(&self) -> Result<Vec<(floorboard_shared::QueueId, u64)>, $crate::store::StoreError> {

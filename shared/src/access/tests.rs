@@ -77,26 +77,38 @@ fn the_role_by_action_matrix() {
         ("my display token", Action::ManageDisplay { issuer: &me }),
         ("their display token", Action::ManageDisplay { issuer: &someone }),
         ("redact", Action::Redact { issue: &elsewhere }),
+        ("summary, all", Action::ReadSummary { facility: None, reporter: None }),
+        ("summary of rmc", Action::ReadSummary { facility: Some(&rmc), reporter: None }),
+        ("my summary", Action::ReadSummary { facility: None, reporter: Some(&me) }),
+        ("their summary", Action::ReadSummary { facility: None, reporter: Some(&someone) }),
     ];
     let display = |facility: Option<&str>| Reach::Display { facility: facility.map(FacilityId::new) };
     // Trainers and super users have rmc as their home facility.
     let rows: Vec<(&str, Principal, &str)> = vec![
-        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y......."),
-        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y......."),
-        ("trainer, any facility", principal(&[Role::Trainer], None, Reach::Session), "YYY.YY...Y..........Y......."),
-        ("staff", principal(&[Role::Staff], None, Reach::Session), "YYY.YYYY.YY..Y.YYY..Y......."),
-        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYYY...YY.."),
-        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYYY....YY.YY..Y.Y.Y...YY.."),
-        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "...............YYY..Y......."),
-        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "................Y...Y......."),
-        ("admin", principal(&[Role::Admin], None, Reach::Session), "....................YYYYYYYY"),
+        ("trainer", principal(&[Role::Trainer], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y.........Y."),
+        ("super user", principal(&[Role::SuperUser], Some("rmc"), Reach::Session), "YYY.Y....Y..........Y.........Y."),
+        (
+            "trainer, any facility",
+            principal(&[Role::Trainer], None, Reach::Session),
+            "YYY.YY...Y..........Y.........Y.",
+        ),
+        ("staff", principal(&[Role::Staff], None, Reach::Session), "YYY.YYYY.YY..Y.YYY..Y.........Y."),
+        ("lead", principal(&[Role::Lead], None, Reach::Session), "YYYYYYYYYYYYYYYYYYYYY...YY..YYYY"),
+        ("lead of rmc", principal(&[Role::Lead], Some("rmc"), Reach::Session), "YYYYY....YY.YY..Y.Y.Y...YY...YY."),
+        ("viewer", principal(&[Role::Viewer], None, Reach::Session), "...............YYY..Y..........."),
+        ("viewer of rmc", principal(&[Role::Viewer], Some("rmc"), Reach::Session), "................Y...Y..........."),
+        ("admin", principal(&[Role::Admin], None, Reach::Session), "....................YYYYYYYYYY.."),
         (
             "staff and trainer",
             principal(&[Role::Staff, Role::Trainer], Some("rmc"), Reach::Session),
-            "YYY.YYYY.YY..Y.YYY..Y.......",
+            "YYY.YYYY.YY..Y.YYY..Y.........Y.",
         ),
-        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "...............YYY..Y......."),
-        ("lead's display of rmc", principal(&[Role::Lead], None, display(Some("rmc"))), "................Y...Y......."),
+        ("lead's display, all", principal(&[Role::Lead], None, display(None)), "...............YYY..Y..........."),
+        (
+            "lead's display of rmc",
+            principal(&[Role::Lead], None, display(Some("rmc"))),
+            "................Y...Y...........",
+        ),
     ];
     let mut wrong = Vec::new();
     for (who, principal, expected) in &rows {

@@ -1,0 +1,112 @@
+//! `/api/v1/summary`: the daily floor support summary of a day or a shift, as JSON or CSV.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use floorboard_shared::summary::Summary;
+use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, ReporterId};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::{ApiQuery, Signed};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::summary::{self, Ask};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/summary", get(get_summary))
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Json,
+    /// RFC 4180 CSV for a spreadsheet.
+    Csv,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// The local date; absent: today.
+    #[param(value_type = String, format = Date, required = false)]
+    date: Option<String>,
+    /// A shift's local start time (`07:00`), one of the go-live's `shift_starts`; absent: the
+    /// whole day.
+    #[param(value_type = String, pattern = "^[0-2][0-9]:[0-5][0-9]$", required = false)]
+    shift: Option<String>,
+    /// Only this facility.
+    #[param(value_type = FacilityId, required = false)]
+    facility: Option<String>,
+    /// Only this reporter's issues (a trainer's own summary).
+    #[param(value_type = ReporterId, required = false)]
+    reporter: Option<String>,
+    #[param(value_type = Format, required = false)]
+    #[serde(default)]
+    format: Format,
+}
+
+/// The daily floor support summary (docs/protocol.md §12): for a day or a shift of the
+/// go-live's local time, the issues received by kind, unit, status, module and queue; the
+/// open issues affecting most users; open patient-safety issues; each queue's median and
+/// 90th-percentile time to acknowledge and to resolve; reopened issues. For leads (one
+/// facility's when limited to one) and administrators; anyone who reports reads their own
+/// with `reporter` set to their login. An export as CSV is recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/summary", tag = "summary", params(SummaryQuery), responses(
+    (status = 200, description = "The summary", body = Summary,
+        content((Summary = "application/json"), (String = "text/csv"))),
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not read this summary (docs/protocol.md §8.3)", body = ErrorBody),
+    (status = 422, description = "`unknown_facility`: not a facility of this go-live; `invalid_value`: a date that does not exist, a shift that is not one of the go-live's, a reporter that is not a login, or a query string not of this form", body = ErrorBody),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+        headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn get_summary(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiQuery(query): ApiQuery<SummaryQuery>,
+) -> Result<Response, AppError> {
+    let SummaryQuery { date, shift, facility, reporter, format } = query;
+    let ask = Ask { date, shift, facility, reporter };
+    let summary = summary::read(&state, signed.principal(), ask, OffsetDateTime::now_utc()).await?;
+    let target = target(&summary);
+    match format {
+        Format::Json => {
+            crate::reads::audit_read(&state, &signed.session, signed.source, target).await;
+            Ok(Json(summary).into_response())
+        }
+        Format::Csv => {
+            state.audit.record_durably(signed.entry("summary_export", Some(target))).await?;
+            let mut body = Vec::new();
+            summary::write_csv(&mut body, &state.config.golive, &summary).map_err(|e| {
+                tracing::error!(error = %e, "cannot write a summary as CSV");
+                AppError::new(ErrorCode::Internal, "internal error")
+            })?;
+            let name = format!(
+                "attachment; filename=\"floorboard-summary-{}{}.csv\"",
+                summary.date,
+                summary.shift.as_deref().map_or(String::new(), |s| format!("-{}", s.replace(':', "")))
+            );
+            let headers =
+                [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)];
+            Ok((headers, body).into_response())
+        }
+    }
+}
+
+/// What the audit trail names a summary by: `summary:DATE[Tshift]:FACILITY[:reports_of:LOGIN]`.
+fn target(s: &Summary) -> String {
+    let period = s.shift.as_ref().map_or_else(|| s.date.clone(), |shift| format!("{}T{shift}", s.date));
+    let facility = match s.sections.as_slice() {
+        [only] => only.facility.as_ref().map_or("all", FacilityId::as_str),
+        _ => "all",
+    };
+    match &s.reporter {
+        Some(r) => format!("summary:{period}:{facility}:reports_of:{r}"),
+        None => format!("summary:{period}:{facility}"),
+    }
+}
