@@ -139,6 +139,16 @@ async fn bad_http_bodies_get_the_same_error_codes() {
     let response = http.get("/api/v1/reports/not-a-uuid").await;
     assert_eq!(response.status(), 422);
 
+    // A body is a JSON object, even where serde could read a struct from an array of its
+    // fields (every field of a display's request has a default).
+    for body in ["[]", " [null]"] {
+        let response = http.post_raw("/api/v1/display-tokens", body).await;
+        assert_eq!(response.status(), 422, "{body}");
+        assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::InvalidValue);
+    }
+    let listed: Vec<serde_json::Value> = http.get_json("/api/v1/display-tokens").await;
+    assert!(listed.is_empty(), "no display token was issued");
+
     let queue: IssuesAt = http.get_json("/api/v1/queues/it-access/issues").await;
     assert_eq!(queue.seq, 0, "nothing was stored");
 }

@@ -159,7 +159,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
             AppError::new(ErrorCode::FrameTooLarge, format!("request bodies are limited to {MAX_FRAME_BYTES} bytes"))
         })?;
-        Ok(ApiJson(decode_json(&bytes)?))
+        let value = decode_json(&bytes)?;
+        // Every body is a JSON object: serde also reads a struct from an array of its fields
+        // in order (`[]` is a struct whose fields all have defaults), which the API document
+        // does not offer and no client means.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(AppError::new(ErrorCode::InvalidValue, "the body is a JSON object"));
+        }
+        Ok(ApiJson(value))
     }
 }
 
