@@ -211,7 +211,7 @@ async fn every_control_on_every_screen_has_a_label() {
     assert_eq!(found, serde_json::json!([]), "unlabelled controls on /signin");
     sign_in_as_tester(&browser, &base).await;
     check_in(&browser, &base).await;
-    for screen in ["/report", "/queues", "/board"] {
+    for screen in ["/report", "/queues", "/board", "/summary"] {
         browser.goto(&format!("{base}{screen}")).await;
         browser.find(".conn").await;
         browser.find_text(".conn", "Live").await;
@@ -519,7 +519,11 @@ async fn signing_in_shows_the_servers_refusal_then_the_screen_asked_for_and_sign
     browser.find_text(".who-name", "Test Account").await;
     browser.find(".queue-chooser").await;
     assert_eq!(browser.path().await, "/queues");
-    assert_eq!(screen_links(&browser).await, ["Report", "Queues", "Board"], "a trainer and lead has every screen");
+    assert_eq!(
+        screen_links(&browser).await,
+        ["Report", "Queues", "Board", "Summary"],
+        "a trainer and lead has every screen"
+    );
     browser.find_text(".conn", "Live").await;
 
     // Signing out: the sign-in screen, and a reload stays there (the session is gone).
@@ -544,7 +548,7 @@ async fn a_trainer_has_the_tablet_but_no_queues_and_reports_as_themselves() {
 
     tablet.sign_in(&base, "ana.diaz", "password-of-ana.diaz").await;
     tablet.find_text(".who-name", "Ana Díaz").await;
-    assert_eq!(screen_links(&tablet).await, ["Report"], "no queues, no board");
+    assert_eq!(screen_links(&tablet).await, ["Report", "Summary"], "no queues, no board; their own summary");
     // A link kept from another account leads nowhere.
     tablet.goto(&format!("{base}/queues")).await;
     tablet.find_text("main .empty", "Not open to this account").await;
@@ -669,7 +673,7 @@ async fn an_administrator_adds_an_account_that_signs_in_with_its_one_time_passwo
     let (admin, staff) = (driver.browser().await, driver.browser().await);
     admin.set_size(1280, 1024).await;
     admin.sign_in(&base, "admin", floorboard_tests::ADMIN_PASSWORD).await;
-    assert_eq!(screen_links(&admin).await, ["Accounts"], "an administrator's one screen");
+    assert_eq!(screen_links(&admin).await, ["Summary", "Accounts"], "an administrator's screens");
     admin.goto(&format!("{base}/accounts")).await;
     admin.find("tr[data-login='trainer-07']").await;
     let found = admin.client.execute(UNLABELLED, vec![]).await.unwrap();
@@ -691,7 +695,7 @@ async fn an_administrator_adds_an_account_that_signs_in_with_its_one_time_passwo
     // The new account signs in with it, onto its own screens.
     staff.sign_in(&base, "bo.chen", &password).await;
     staff.find_text(".who-login", "bo.chen").await;
-    assert_eq!(screen_links(&staff).await, ["Report", "Queues", "Board"]);
+    assert_eq!(screen_links(&staff).await, ["Report", "Queues", "Board", "Summary"]);
     staff.goto(&format!("{base}/queues")).await;
     staff.find_text(".conn", "Live").await;
 
@@ -830,4 +834,56 @@ async fn a_tablet_left_idle_locks_and_its_pin_opens_it_again() {
     tablet.client.refresh().await.expect("reload");
     tablet.find("form.signin").await;
     assert!(!shows(&tablet, "form.lock").await, "signed out, not locked: a reload asks for a sign-in");
+}
+
+/// A PDF's pages: its page objects (`/Type /Page`, not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    regex::bytes::Regex::new(r"/Type\s*/Page[^s]").expect("a pattern").find_iter(pdf).count()
+}
+
+#[tokio::test]
+async fn the_lead_opens_the_days_summary_from_the_board_prints_it_a_facility_a_page_and_exports_it() {
+    let server = server().await;
+    let base = format!("http://{}", server.addr);
+    let mut safety = draft("rmc-ed", Kind::Configuration, Severity::PatientSafety);
+    safety.summary = "Heparin order set missing the weight-based dose row".into();
+    let reports =
+        [safety, draft("rmc-4w", Kind::Access, Severity::Low), draft("sjh-ed", Kind::TrainingGap, Severity::High)];
+    for report in &reports {
+        assert_eq!(server.http().post_json("/api/v1/reports", report).await.status(), 201);
+    }
+    let driver = Chromedriver::start().await;
+    let lead = driver.browser().await;
+    lead.set_size(1280, 900).await;
+    sign_in_as_tester(&lead, &base).await;
+    lead.goto(&format!("{base}/board")).await;
+    lead.click("a.summary-link").await;
+    lead.find_text(".summary-page h1", "Daily floor support summary").await;
+    // The whole go-live, then each of the five facilities.
+    lead.wait_until(
+        "const s = document.querySelectorAll('.summary-section'); return s.length === 6 \
+         && s[0].querySelector('.summary-figures dd').textContent === '3';",
+    )
+    .await;
+    lead.find_text(".summary-section table.briefs", "Heparin order set missing the weight-based dose row").await;
+    lead.screenshot("summary").await;
+
+    let pdf = lead.client.print(fantoccini::wd::PrintConfiguration::default()).await.expect("prints");
+    std::fs::write(floorboard_tests::browser::artifacts_dir().join("summary-print.pdf"), &pdf).expect("kept");
+    assert!(pdf_pages(&pdf) >= 6, "a facility a page: {} pages", pdf_pages(&pdf));
+
+    // One facility: its section alone, and the CSV of the same.
+    lead.select("select[name='facility']", "rmc").await;
+    lead.wait_until(
+        "const s = document.querySelectorAll('.summary-section'); return s.length === 1 \
+         && s[0].querySelector('h2').textContent === 'Riverbend Medical Center' \
+         && s[0].querySelector('.summary-figures dd').textContent === '2';",
+    )
+    .await;
+    let csv = lead.find("a[download]").await.attr("href").await.expect("an attribute").expect("a link");
+    assert!(csv.contains("facility=rmc") && csv.ends_with("format=csv"), "{csv}");
+    let exported = server.http().get(&csv).await;
+    assert_eq!(exported.status(), 200);
+    let text = exported.text().await.expect("a body");
+    assert!(text.lines().any(|l| l.trim_end() == "rmc,reported,,,,2"), "{text}");
 }

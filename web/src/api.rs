@@ -201,6 +201,11 @@ pub async fn redact(id: &str, field: TextField) -> Result<Issue, ErrorBody> {
     json(post(&path).json(&Redaction { field })).await
 }
 
+/// The daily floor support summary; `query` is the query string (`date=…&shift=…`).
+pub async fn summary(query: &str) -> Result<floorboard_shared::summary::Summary, ErrorBody> {
+    json(get(&format!("/api/v1/summary?{query}")).build()).await
+}
+
 pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue, ErrorBody> {
     json(post(&format!("/api/v1/reports/{id}/status")).json(change)).await
 }

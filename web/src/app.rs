@@ -17,7 +17,7 @@ use leptos_router::path;
 use crate::live::{ConnStatus, Live};
 use crate::session::{Auth, Who};
 use crate::signin::{LockScreen, SignInPage};
-use crate::{accounts, api, board, queues, report, storage};
+use crate::{accounts, api, board, queues, report, storage, summary};
 
 const SIGN_IN_PATH: &str = "/signin";
 
@@ -84,17 +84,19 @@ enum Screen {
     Report,
     Queues,
     Board,
+    Summary,
     Accounts,
 }
 
 impl Screen {
-    const ALL: [Screen; 4] = [Screen::Report, Screen::Queues, Screen::Board, Screen::Accounts];
+    const ALL: [Screen; 5] = [Screen::Report, Screen::Queues, Screen::Board, Screen::Summary, Screen::Accounts];
 
     fn path(self) -> &'static str {
         match self {
             Screen::Report => "/report",
             Screen::Queues => "/queues",
             Screen::Board => "/board",
+            Screen::Summary => "/summary",
             Screen::Accounts => "/accounts",
         }
     }
@@ -104,6 +106,7 @@ impl Screen {
             Screen::Report => "Report",
             Screen::Queues => "Queues",
             Screen::Board => "Board",
+            Screen::Summary => "Summary",
             Screen::Accounts => "Accounts",
         }
     }
@@ -113,6 +116,7 @@ impl Screen {
             Screen::Report => "At the elbow: report a problem in three taps, even offline.",
             Screen::Queues => "Command center: triage your queues live.",
             Screen::Board => "Training lead: the heatmap of issues by unit.",
+            Screen::Summary => "The day's floor support summary, to print or export.",
             Screen::Accounts => "Administrator: accounts, wall displays, the audit trail.",
         }
     }
@@ -122,6 +126,7 @@ impl Screen {
             Screen::Report => decide(who, Action::Submit),
             Screen::Queues => decide(who, Action::ListQueues),
             Screen::Board => board::scope(who).map(drop),
+            Screen::Summary => summary::allowed(who),
             Screen::Accounts => decide(who, Action::ManageAccounts),
         }
     }
@@ -137,6 +142,7 @@ impl Screen {
             Screen::Report => view! { <report::ReportPage/> }.into_any(),
             Screen::Queues => view! { <queues::QueuesPage/> }.into_any(),
             Screen::Board => view! { <board::BoardPage/> }.into_any(),
+            Screen::Summary => view! { <summary::SummaryPage/> }.into_any(),
             Screen::Accounts => view! { <accounts::AccountsPage/> }.into_any(),
         }
     }
@@ -218,6 +224,7 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/report") view=|| Screen::Report.page()/>
                                 <Route path=path!("/queues") view=|| Screen::Queues.page()/>
                                 <Route path=path!("/board") view=|| Screen::Board.page()/>
+                                <Route path=path!("/summary") view=|| Screen::Summary.page()/>
                                 <Route path=path!("/accounts") view=|| Screen::Accounts.page()/>
                             </Routes>
                         </Provider>

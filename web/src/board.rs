@@ -85,6 +85,8 @@ pub fn BoardPage() -> impl IntoView {
     let catalog = expect_context::<Catalog>().0;
     let me = expect_context::<Arc<Principal>>();
     let shown = scope(&me).ok().flatten();
+    // A lead's summary of the day, a click away (not on a wall display, which reads none).
+    let summary_link = crate::summary::reads_roll_up(&me);
     let drillable = move |facility: &FacilityId| decide(&me, Action::ReadUnit { facility }).is_ok();
     let board = RwSignal::new(BoardView::default());
     // Bumped per cell on each live change, to restart its pulse.
@@ -153,6 +155,7 @@ pub fn BoardPage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <KindTotals board measure/>
+                {summary_link.then(|| view! { <a class="button summary-link" href="/summary">"Daily summary"</a> })}
             </div>
             <Show when=stale>
                 <p class="stale-banner" role="alert">"Reconnecting: these numbers may be out of date."</p>

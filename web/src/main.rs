@@ -1,5 +1,6 @@
 //! Floorboard's front end, compiled to wasm: sign-in (`/signin`), the trainer's tablet
-//! (`/report`), the command-center queues (`/queues`) and the unit board (`/board`), live over
+//! (`/report`), the command-center queues (`/queues`), the unit board (`/board`) and the daily
+//! summary (`/summary`), live over
 //! the same websocket protocol as every other client, with every wire type and the access
 //! policy from `floorboard-shared`.
 
@@ -15,6 +16,7 @@ mod report;
 mod session;
 mod signin;
 mod storage;
+mod summary;
 
 fn main() {
     console_error_panic_hook_lite();
