@@ -26,6 +26,7 @@ pub mod cli;
 pub mod committer;
 pub mod config;
 pub mod coverage;
+pub mod curve;
 pub mod error;
 pub mod fanout;
 pub mod follower;
@@ -122,6 +123,7 @@ pub async fn run(
         connection_tasks: connection_tasks.clone(),
         connections: Arc::new(DashMap::new()),
         shared_log,
+        curves: Arc::default(),
     };
 
     tracing::info!(addr = %listener.local_addr()?, "floorboard listening");

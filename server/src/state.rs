@@ -41,6 +41,8 @@ pub struct AppState {
     pub connections: Arc<DashMap<u64, ConnectionInfo>>,
     /// Other nodes write to the same store: this node publishes what it reads from the log.
     pub shared_log: bool,
+    /// The go-live curve as last made.
+    pub curves: Arc<crate::curve::CurveCache>,
 }
 
 /// What the registry knows of one open websocket.

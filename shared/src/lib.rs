@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod coverage;
+pub mod curve;
 pub mod error;
 pub mod golive;
 pub mod heatmap;

@@ -649,18 +649,12 @@ async fn a_report_waiting_on_a_shared_tablet_is_neither_shown_to_nor_sent_by_the
 #[tokio::test]
 async fn a_wall_opens_its_display_link_onto_its_one_board() {
     let server = server().await;
-    let base = server.base();
-    let issued = server.http().post_json("/api/v1/display-tokens", &json!({ "facility": "rmc" })).await;
-    let display: floorboard_shared::access::SessionInfo = issued.json().await.expect("a display session");
-    let token = display.token.expect("its token");
     let driver = Chromedriver::start().await;
-    let wall = driver.browser().await;
-    wall.set_size(1920, 1080).await;
-    wall.goto(&format!("{base}/display#{token}")).await;
-    wall.find("td[data-unit='rmc-4w']").await;
+    let wall = open_wall(&driver, &server, json!({ "facility": "rmc" })).await;
+    wall.find(".wall li.wall-facility[data-facility='rmc']").await;
     wall.find_text(".conn", "Live").await;
     assert_eq!(wall.path().await, "/board");
-    assert!(!shows(&wall, "td[data-unit='lch-picu']").await, "only its own facility");
+    assert!(!shows(&wall, "li.wall-facility[data-facility='lch']").await, "only its own facility");
     assert_eq!(screen_links(&wall).await, ["Board"]);
     wall.screenshot("board-display").await;
 }
@@ -842,7 +836,7 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 }
 
 #[tokio::test]
-async fn the_lead_opens_the_days_summary_from_the_board_prints_it_a_facility_a_page_and_exports_it() {
+async fn the_lead_sees_the_curve_opens_the_days_summary_from_the_board_prints_it_a_facility_a_page_and_exports_it() {
     let server = server().await;
     let base = format!("http://{}", server.addr);
     let mut safety = draft("rmc-ed", Kind::Configuration, Severity::PatientSafety);
@@ -857,6 +851,14 @@ async fn the_lead_opens_the_days_summary_from_the_board_prints_it_a_facility_a_p
     lead.set_size(1280, 900).await;
     sign_in_as_tester(&lead, &base).await;
     lead.goto(&format!("{base}/board")).await;
+    // The curve since go-live, the whole go-live's and each facility's side by side.
+    lead.wait_until(
+        "const c = document.querySelectorAll('.curve-panel figure.curve svg'); return c.length === 6 \
+         && c[0].getAttribute('aria-label').startsWith('All facilities: 3 open now');",
+    )
+    .await;
+    lead.client.execute("document.querySelector('.curve-panel').scrollIntoView()", vec![]).await.expect("scrolls");
+    lead.screenshot("board-curve").await;
     lead.click("a.summary-link").await;
     lead.find_text(".summary-page h1", "Daily floor support summary").await;
     // The whole go-live, then each of the five facilities.
@@ -886,4 +888,56 @@ async fn the_lead_opens_the_days_summary_from_the_board_prints_it_a_facility_a_p
     assert_eq!(exported.status(), 200);
     let text = exported.text().await.expect("a body");
     assert!(text.lines().any(|l| l.trim_end() == "rmc,reported,,,,2"), "{text}");
+}
+
+/// A 1080p wall opened on the display link of a token the tester issues for `request`'s board.
+async fn open_wall(driver: &Chromedriver, server: &TestServer, request: serde_json::Value) -> Browser {
+    let issued = server.http().post_json("/api/v1/display-tokens", &request).await;
+    let display: floorboard_shared::access::SessionInfo = issued.json().await.expect("a display session");
+    let token = display.token.expect("its token");
+    let wall = driver.browser().await;
+    wall.set_size(1920, 1080).await;
+    wall.goto(&format!("{}/display#{token}", server.base())).await;
+    wall
+}
+
+/// The smallest computed font size, in CSS pixels, of the wall's names and numbers.
+const SMALLEST_WALL_TEXT: &str = r#"
+    const sizes = [...document.querySelectorAll('.wall .wall-name, .wall .wall-num, .wall h1, .wall-clock')]
+        .map((e) => parseFloat(getComputedStyle(e).fontSize));
+    return sizes.length > 0 ? Math.min(...sizes) : 0;
+"#;
+
+#[tokio::test]
+async fn a_wall_puts_the_hottest_units_first_in_text_readable_across_the_room_at_1080p_and_2160p() {
+    let server = server().await;
+    let hot = [
+        draft("rmc-ed", Kind::Configuration, Severity::PatientSafety),
+        draft("rmc-ed", Kind::Access, Severity::High),
+        draft("sjh-icu", Kind::TrainingGap, Severity::Low),
+    ];
+    for report in &hot {
+        assert_eq!(server.http().post_json("/api/v1/reports", report).await.status(), 201);
+    }
+    let driver = Chromedriver::start().await;
+    let wall = open_wall(&driver, &server, json!({})).await;
+    // Hottest first: the ED with two open, one of them patient safety; then the ICU.
+    wall.wait_until(
+        "const u = [...document.querySelectorAll('.wall-hot li.wall-unit')].map((l) => l.dataset.unit); \
+         return u.length === 2 && u[0] === 'rmc-ed' && u[1] === 'sjh-icu';",
+    )
+    .await;
+    wall.find_text(".wall-safety-list", "Emergency Department").await;
+    wall.find(".wall-curve figure.curve svg").await;
+    assert_eq!(
+        wall.client.execute("return document.querySelectorAll('.wall-facility').length", vec![]).await.unwrap(),
+        5
+    );
+    for (width, height, least) in [(1920, 1080, 28.0), (3840, 2160, 56.0)] {
+        wall.set_size(width, height).await;
+        wall.wait_until(&format!("return window.innerWidth > {} ;", width - 40)).await;
+        let smallest = wall.client.execute(SMALLEST_WALL_TEXT, vec![]).await.unwrap().as_f64().expect("a size");
+        assert!(smallest >= least, "at {width}x{height} the smallest name or number is {smallest} px");
+        wall.screenshot(&format!("wall-{height}p")).await;
+    }
 }

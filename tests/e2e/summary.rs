@@ -1,4 +1,4 @@
-//! The daily floor support summary over HTTP: today's numbers as JSON, the same numbers in
+//! The daily floor support summary and the go-live curve over HTTP: today's numbers as JSON, the same numbers in
 //! the CSV a lead opens in Excel (parsed back here), its export audited, bad asks refused
 //! without changing anything, and who may read which summary. (The numbers themselves are
 //! held to direct counts on both backends in the conformance suite.)
@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use floorboard_shared::access::{AccountSpec, Role};
 use floorboard_shared::audit::AuditRecord;
+use floorboard_shared::curve::{Breakdown, Curves};
 use floorboard_shared::protocol::StatusChange;
 use floorboard_shared::summary::{Period, Summary};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Issue, Kind, QueueId, Severity, Status};
@@ -167,4 +168,34 @@ async fn leads_and_administrators_read_summaries_and_a_trainer_their_own() {
     // An administrator reads the roll-up.
     let admin: Summary = server.admin().await.get_json("/api/v1/summary").await;
     assert_eq!(admin.sections[0].reported, 2);
+}
+
+#[tokio::test]
+async fn the_curve_counts_each_hours_reports_and_backlog_for_whoever_sees_the_board() {
+    let server = TestServer::spawn().await;
+    let mut tablet = server.client().await;
+    for d in [draft("rmc-ed", Kind::Access, Severity::High), draft("lch-picu", Kind::Access, Severity::Low)] {
+        tablet.submit(&d).await.expect("accepted");
+    }
+    let viewer = server.account("ed", spec(&[Role::Viewer])).await;
+    let curves: Curves = viewer.http().get_json("/api/v1/curve").await;
+    assert_eq!((curves.by, curves.step_secs, curves.curves.len()), (Breakdown::Kind, 3600, 6));
+    let access = curves.keys.iter().position(|k| k == "access").expect("a series per kind");
+    let last = |series: &[Vec<u32>]| *series[access].last().expect("an hour");
+    let all = &curves.curves[0];
+    assert_eq!((last(&all.reported), last(&all.resolved), last(&all.open)), (2, 0, 2));
+    let hours = (curves.as_of - curves.from).whole_hours() as usize + 1;
+    assert!(all.reported.iter().all(|s| s.len() == hours), "one number per hour since go-live");
+
+    let lch =
+        server.account("dee", AccountSpec { facility: Some(FacilityId::new("lch")), ..spec(&[Role::Lead]) }).await;
+    let theirs: Curves = lch.http().get_json("/api/v1/curve?by=severity").await;
+    assert_eq!(theirs.curves.len(), 1, "a lead of one facility sees that facility's");
+    assert_eq!(theirs.curves[0].facility.as_ref().map(|f| f.as_str()), Some("lch"));
+    assert_eq!(theirs.keys, ["patient_safety", "high", "medium", "low"]);
+    assert_eq!(lch.http().get("/api/v1/curve?facility=rmc").await.status(), StatusCode::FORBIDDEN);
+    let trainer = server.account("ana", spec(&[Role::Trainer])).await;
+    assert_eq!(trainer.http().get("/api/v1/curve").await.status(), StatusCode::FORBIDDEN);
+    let unknown = viewer.http().get("/api/v1/curve?facility=nowhere").await;
+    assert_eq!(unknown.json::<ErrorBody>().await.unwrap().code, ErrorCode::UnknownFacility);
 }

@@ -201,6 +201,19 @@ pub async fn redact(id: &str, field: TextField) -> Result<Issue, ErrorBody> {
     json(post(&path).json(&Redaction { field })).await
 }
 
+/// The go-live curve of one facility, or of every one the reader's board shows.
+pub async fn curve(
+    facility: Option<&FacilityId>,
+    by: floorboard_shared::curve::Breakdown,
+) -> Result<floorboard_shared::curve::Curves, ErrorBody> {
+    let by = match by {
+        floorboard_shared::curve::Breakdown::Kind => "kind",
+        floorboard_shared::curve::Breakdown::Severity => "severity",
+    };
+    let facility = facility.map(|f| format!("&facility={f}")).unwrap_or_default();
+    json(get(&format!("/api/v1/curve?by={by}{facility}")).build()).await
+}
+
 /// The daily floor support summary; `query` is the query string (`date=…&shift=…`).
 pub async fn summary(query: &str) -> Result<floorboard_shared::summary::Summary, ErrorBody> {
     json(get(&format!("/api/v1/summary?{query}")).build()).await

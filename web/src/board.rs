@@ -10,7 +10,7 @@ use std::sync::Arc;
 use floorboard_shared::access::{Action, Denied, Principal, decide};
 use floorboard_shared::coverage::Coverage;
 use floorboard_shared::golive::Facility;
-use floorboard_shared::heatmap::{BoardView, CellCounts, Window};
+use floorboard_shared::heatmap::{BoardView, Cell, CellCounts, Window};
 use floorboard_shared::protocol::{ServerMsg, Topic};
 use floorboard_shared::{FacilityId, Issue, Kind, UnitId};
 use leptos::prelude::*;
@@ -79,8 +79,64 @@ pub fn scope(who: &Principal) -> Result<Option<FacilityId>, Denied> {
     floorboard_shared::access::board_scope(who)
 }
 
+/// How often the board redraws the go-live curve (its last point moves by the hour).
+const CURVE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Follows the board of `shown` (every facility's when `None`) live: its snapshot, then
+/// each update, whose changed cells `changed` hears too. Unsubscribed with its owner.
+pub fn follow_board(shown: Option<FacilityId>, changed: impl Fn(&[Cell]) + 'static) -> RwSignal<BoardView> {
+    let live = expect_context::<Live>();
+    let board = RwSignal::new(BoardView::default());
+    let topic = Topic::Board { facility: shown.clone() };
+    let wanted = topic.clone();
+    live.on_message(move |msg| match msg {
+        ServerMsg::Snapshot { topic, cells, .. } if *topic == wanted => board.set(BoardView::from_cells(cells.clone())),
+        ServerMsg::BoardUpdate { facility, cells, .. } if *facility == shown => {
+            board.update(|b| b.apply(cells.clone()));
+            changed(cells);
+        }
+        _ => {}
+    });
+    live.subscribe(topic.clone());
+    let held = StoredValue::new(topic);
+    on_cleanup(move || live.unsubscribe(&held.get_value()));
+    board
+}
+
+/// Who is checked in where, for the board of `shown`: it changes by the shift, not by the
+/// second, so it is read every minute (the board's live stream carries issues only).
+pub fn follow_coverage(shown: Option<FacilityId>) -> RwSignal<Coverage> {
+    let coverage = RwSignal::new(Coverage::default());
+    let read = move || {
+        let shown = shown.clone();
+        spawn_local(async move {
+            if let Ok(now) = api::coverage(shown.as_ref()).await {
+                coverage.set(now);
+            }
+        });
+    };
+    read();
+    if let Ok(every) = set_interval_with_handle(read, COVERAGE_EVERY) {
+        on_cleanup(move || every.clear());
+    }
+    coverage
+}
+
+/// The board: the heatmap, or the wall display's view of it (a display's token, or
+/// `/board?wall`).
 #[component]
 pub fn BoardPage() -> impl IntoView {
+    let me = expect_context::<Arc<Principal>>();
+    let asked = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("wall").is_some());
+    if crate::wall::is_wall(&me, asked) {
+        let shown = scope(&me).ok().flatten();
+        return view! { <crate::wall::WallBoard shown/> }.into_any();
+    }
+    view! { <HeatBoard/> }.into_any()
+}
+
+#[component]
+fn HeatBoard() -> impl IntoView {
     let live = expect_context::<Live>();
     let catalog = expect_context::<Catalog>().0;
     let me = expect_context::<Arc<Principal>>();
@@ -88,51 +144,21 @@ pub fn BoardPage() -> impl IntoView {
     // A lead's summary of the day, a click away (not on a wall display, which reads none).
     let summary_link = crate::summary::reads_roll_up(&me);
     let drillable = move |facility: &FacilityId| decide(&me, Action::ReadUnit { facility }).is_ok();
-    let board = RwSignal::new(BoardView::default());
     // Bumped per cell on each live change, to restart its pulse.
     let pulses = RwSignal::new(HashMap::<(UnitId, Kind), u32>::new());
     let measure = RwSignal::new(Measure::Open);
     let drill = RwSignal::new(None::<(UnitId, Kind)>);
-    let topic = Topic::Board { facility: shown.clone() };
-
-    let wanted = topic.clone();
-    let own = shown.clone();
-    live.on_message(move |msg| match msg {
-        ServerMsg::Snapshot { topic, cells, .. } if *topic == wanted => board.set(BoardView::from_cells(cells.clone())),
-        ServerMsg::BoardUpdate { facility, cells, .. } if *facility == own => {
-            board.update(|b| b.apply(cells.clone()));
-            pulses.update(|p| {
-                for c in cells {
-                    *p.entry((c.unit.clone(), c.kind)).or_default() += 1;
-                }
-            });
-        }
-        _ => {}
+    let board = follow_board(shown.clone(), move |cells| {
+        pulses.update(|p| {
+            for c in cells {
+                *p.entry((c.unit.clone(), c.kind)).or_default() += 1;
+            }
+        });
     });
-    live.subscribe(topic.clone());
-    let held = StoredValue::new(topic);
-    on_cleanup(move || live.unsubscribe(&held.get_value()));
-
-    // Who is checked in where changes by the shift, not by the second: read every minute
-    // (the board's live stream carries issues only).
-    let coverage = RwSignal::new(Coverage::default());
-    let read_coverage = {
-        let shown = shown.clone();
-        move || {
-            let shown = shown.clone();
-            spawn_local(async move {
-                if let Ok(now) = api::coverage(shown.as_ref()).await {
-                    coverage.set(now);
-                }
-            });
-        }
-    };
-    read_coverage();
-    if let Ok(every) = set_interval_with_handle(read_coverage, COVERAGE_EVERY) {
-        on_cleanup(move || every.clear());
-    }
+    let coverage = follow_coverage(shown.clone());
 
     let stale = move || live.status.get() != ConnStatus::Live;
+    let curve_scope = shown.clone();
     let in_view = move |facility: &FacilityId| shown.as_ref().is_none_or(|s| s == facility);
     let drills = {
         let (in_view, drillable) = (in_view.clone(), drillable.clone());
@@ -168,6 +194,7 @@ pub fn BoardPage() -> impl IntoView {
             </div>
             {move || drill.get().map(|(unit, kind)| view! { <CellIssues unit kind on_close=move || drill.set(None)/> })}
             <Legend drills/>
+            <crate::curve::CurvePanel facility=curve_scope every=Some(CURVE_EVERY)/>
         </section>
     }
 }

@@ -9,6 +9,7 @@ mod api;
 mod app;
 mod board;
 mod clock;
+mod curve;
 mod live;
 mod outbox;
 mod queues;
@@ -17,6 +18,7 @@ mod session;
 mod signin;
 mod storage;
 mod summary;
+mod wall;
 
 fn main() {
     console_error_panic_hook_lite();

@@ -4,6 +4,7 @@
 mod audit;
 mod board;
 mod coverage;
+mod curve;
 mod displays;
 pub mod edge;
 mod golive;
@@ -78,6 +79,7 @@ use crate::ws;
         audit::entries,
         audit::export,
         summary::get_summary,
+        curve::get_curve,
     ),
     components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode)),
     modifiers(&SessionSecurity),
@@ -117,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(audit::router())
         .merge(summary::router())
+        .merge(curve::router())
         .route("/api/openapi.json", get(|_: ops::Operator| async { Json(ApiDoc::openapi()) }))
         .merge(web::router(state.config.web_dir.as_deref()))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
