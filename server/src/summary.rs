@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use floorboard_shared::access::{Action, Principal, decide};
+use floorboard_shared::reteach::{Reteach, Trend};
 use floorboard_shared::summary::{Period, Scope, Summary, summarize};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, GoLive, ReporterId};
 use time::OffsetDateTime;
@@ -81,14 +82,6 @@ pub async fn read(state: &AppState, who: &Principal, ask: Ask, now: OffsetDateTi
             None => Period::current(golive, now, false),
         },
     };
-    let mut facility = match ask.facility {
-        Some(f) if golive.facility(&f).is_none() => {
-            return Err(
-                ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live").with_field("facility")
-            );
-        }
-        f => f.map(FacilityId::new),
-    };
     let reporter = ask
         .reporter
         .map(|r| {
@@ -96,19 +89,99 @@ pub async fn read(state: &AppState, who: &Principal, ask: Ask, now: OffsetDateTi
                 .ok_or_else(|| ErrorBody::new(ErrorCode::InvalidValue, "not a login").with_field("reporter"))
         })
         .transpose()?;
+    let facility = allowed_facility(state, who, ask.facility, reporter.as_ref())?;
+    let scope = Scope { facility, reporter };
+    summary_of(&*state.store, golive, &period, &scope, now).await.map_err(|e| store_error_body(&e))
+}
+
+/// The facility a summary (or the re-teach list) asked by `who` covers, checked against the
+/// catalog and the access policy: the one asked, or for a lead limited to one facility who
+/// names none, theirs.
+fn allowed_facility(
+    state: &AppState,
+    who: &Principal,
+    asked: Option<String>,
+    reporter: Option<&ReporterId>,
+) -> Result<Option<FacilityId>, ErrorBody> {
+    let mut facility = match asked {
+        Some(f) if state.config.golive.facility(&f).is_none() => {
+            return Err(
+                ErrorBody::new(ErrorCode::UnknownFacility, "no such facility in this go-live").with_field("facility")
+            );
+        }
+        f => f.map(FacilityId::new),
+    };
     if facility.is_none()
         && who.facility.is_some()
-        && decide(who, Action::ReadSummary { facility: None, reporter: reporter.as_ref() }).is_err()
+        && decide(who, Action::ReadSummary { facility: None, reporter }).is_err()
     {
         facility.clone_from(&who.facility);
     }
-    crate::reads::allow(
-        &state.audit,
-        who,
-        Action::ReadSummary { facility: facility.as_ref(), reporter: reporter.as_ref() },
-    )?;
-    let scope = Scope { facility, reporter };
-    summary_of(&*state.store, golive, &period, &scope, now).await.map_err(|e| store_error_body(&e))
+    crate::reads::allow(&state.audit, who, Action::ReadSummary { facility: facility.as_ref(), reporter })?;
+    Ok(facility)
+}
+
+/// The most days a re-teach list spans.
+pub const RETEACH_DAYS_MAX: u32 = 28;
+
+/// The re-teach list of the `days` local days ending with `date` (today when absent) for
+/// `who` (a lead's or an administrator's, as the summary).
+pub async fn reteach(
+    state: &AppState,
+    who: &Principal,
+    date: Option<String>,
+    days: u32,
+    facility: Option<String>,
+    now: OffsetDateTime,
+) -> Result<Reteach, ErrorBody> {
+    let golive = &state.config.golive;
+    if !(1..=RETEACH_DAYS_MAX).contains(&days) {
+        return Err(
+            ErrorBody::new(ErrorCode::InvalidValue, format!("days is 1 to {RETEACH_DAYS_MAX}")).with_field("days")
+        );
+    }
+    let last = match &date {
+        Some(date) => Period::parse(golive, date, None)?,
+        None => Period::current(golive, now, false),
+    };
+    let first = last
+        .date
+        .checked_sub(time::Duration::days(i64::from(days) - 1))
+        .ok_or_else(|| ErrorBody::new(ErrorCode::InvalidValue, "date is out of range").with_field("date"))?;
+    let from = Period::new(golive, first, None)?.from;
+    let facility = allowed_facility(state, who, facility, None)?;
+    let to = now.min(last.to);
+    let records = state.store.summary_records(from, to).await.map_err(|e| store_error_body(&e))?;
+    Ok(floorboard_shared::reteach::reteach(&records, from, to, facility.as_ref()))
+}
+
+/// Writes the re-teach list as CSV (as the summary's: RFC 4180, CRLF, UTF-8 with a BOM):
+/// one workflow a row, its units and its reports per day separated by spaces.
+pub fn write_reteach_csv(out: &mut Vec<u8>, list: &Reteach) -> Result<(), csv::Error> {
+    out.extend_from_slice("\u{feff}".as_bytes());
+    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    csv.write_record(["module", "workflow", "units", "reports", "reporters", "affected_users", "trend", "per_day"])?;
+    for w in &list.workflows {
+        let units: Vec<&str> = w.units.iter().map(|u| u.as_str()).collect();
+        let per_day: Vec<String> = w.per_day.iter().map(u32::to_string).collect();
+        let trend = match w.trend {
+            Trend::Rising => "rising",
+            Trend::Steady => "steady",
+            Trend::Falling => "falling",
+        };
+        csv.write_record([
+            w.module.as_str(),
+            &cell(&w.workflow),
+            &units.join(" "),
+            &w.reports.to_string(),
+            &w.reporters.to_string(),
+            &w.affected_users.to_string(),
+            trend,
+            &per_day.join(" "),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
 }
 
 /// The summary of `period` for `scope` as of `now`: kept, or computed (and kept when the

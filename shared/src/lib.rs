@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod phi;
 pub mod protocol;
 pub mod report;
+pub mod reteach;
 pub mod routing;
 pub mod summary;
 pub mod text;

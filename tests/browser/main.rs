@@ -841,8 +841,13 @@ async fn the_lead_sees_the_curve_opens_the_days_summary_from_the_board_prints_it
     let base = format!("http://{}", server.addr);
     let mut safety = draft("rmc-ed", Kind::Configuration, Severity::PatientSafety);
     safety.summary = "Heparin order set missing the weight-based dose row".into();
-    let reports =
-        [safety, draft("rmc-4w", Kind::Access, Severity::Low), draft("sjh-ed", Kind::TrainingGap, Severity::High)];
+    // Two training gaps of one workflow on two units: the week's re-teach list.
+    let reports = [
+        safety,
+        draft("rmc-4w", Kind::Access, Severity::Low),
+        draft("sjh-ed", Kind::TrainingGap, Severity::High),
+        draft("rmc-2n", Kind::TrainingGap, Severity::Low),
+    ];
     for report in &reports {
         assert_eq!(server.http().post_json("/api/v1/reports", report).await.status(), 201);
     }
@@ -854,7 +859,7 @@ async fn the_lead_sees_the_curve_opens_the_days_summary_from_the_board_prints_it
     // The curve since go-live, the whole go-live's and each facility's side by side.
     lead.wait_until(
         "const c = document.querySelectorAll('.curve-panel figure.curve svg'); return c.length === 6 \
-         && c[0].getAttribute('aria-label').startsWith('All facilities: 3 open now');",
+         && c[0].getAttribute('aria-label').startsWith('All facilities: 4 open now');",
     )
     .await;
     lead.client.execute("document.querySelector('.curve-panel').scrollIntoView()", vec![]).await.expect("scrolls");
@@ -863,10 +868,11 @@ async fn the_lead_sees_the_curve_opens_the_days_summary_from_the_board_prints_it
     lead.find_text(".summary-page h1", "Daily floor support summary").await;
     // The whole go-live, then each of the five facilities.
     lead.wait_until(
-        "const s = document.querySelectorAll('.summary-section'); return s.length === 6 \
-         && s[0].querySelector('.summary-figures dd').textContent === '3';",
+        "const s = document.querySelectorAll('.summary-section:not(.reteach)'); return s.length === 6 \
+         && s[0].querySelector('.summary-figures dd').textContent === '4';",
     )
     .await;
+    lead.find_text(".reteach table", "Flowsheet row for pain score missing from RN template").await;
     lead.find_text(".summary-section table.briefs", "Heparin order set missing the weight-based dose row").await;
     lead.screenshot("summary").await;
 
@@ -877,17 +883,17 @@ async fn the_lead_sees_the_curve_opens_the_days_summary_from_the_board_prints_it
     // One facility: its section alone, and the CSV of the same.
     lead.select("select[name='facility']", "rmc").await;
     lead.wait_until(
-        "const s = document.querySelectorAll('.summary-section'); return s.length === 1 \
+        "const s = document.querySelectorAll('.summary-section:not(.reteach)'); return s.length === 1 \
          && s[0].querySelector('h2').textContent === 'Riverbend Medical Center' \
-         && s[0].querySelector('.summary-figures dd').textContent === '2';",
+         && s[0].querySelector('.summary-figures dd').textContent === '3';",
     )
     .await;
-    let csv = lead.find("a[download]").await.attr("href").await.expect("an attribute").expect("a link");
+    let csv = lead.find(".summary-bar a[download]").await.attr("href").await.expect("an attribute").expect("a link");
     assert!(csv.contains("facility=rmc") && csv.ends_with("format=csv"), "{csv}");
     let exported = server.http().get(&csv).await;
     assert_eq!(exported.status(), 200);
     let text = exported.text().await.expect("a body");
-    assert!(text.lines().any(|l| l.trim_end() == "rmc,reported,,,,2"), "{text}");
+    assert!(text.lines().any(|l| l.trim_end() == "rmc,reported,,,,3"), "{text}");
 }
 
 /// A 1080p wall opened on the display link of a token the tester issues for `request`'s board.

@@ -9,6 +9,7 @@ use floorboard_shared::access::{AccountSpec, Role};
 use floorboard_shared::audit::AuditRecord;
 use floorboard_shared::curve::{Breakdown, Curves};
 use floorboard_shared::protocol::StatusChange;
+use floorboard_shared::reteach::Reteach;
 use floorboard_shared::summary::{Period, Summary};
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, Issue, Kind, QueueId, Severity, Status};
 use floorboard_tests::{TESTER, TestServer, draft, spec};
@@ -198,4 +199,42 @@ async fn the_curve_counts_each_hours_reports_and_backlog_for_whoever_sees_the_bo
     assert_eq!(trainer.http().get("/api/v1/curve").await.status(), StatusCode::FORBIDDEN);
     let unknown = viewer.http().get("/api/v1/curve?facility=nowhere").await;
     assert_eq!(unknown.json::<ErrorBody>().await.unwrap().code, ErrorCode::UnknownFacility);
+}
+
+#[tokio::test]
+async fn the_reteach_list_groups_a_workflow_reported_across_units_and_exports_it() {
+    let server = TestServer::spawn().await;
+    let mut tablet = server.client().await;
+    let said = [
+        ("rmc-4w", "Charge nurses unsure how to assign beds from the unit board"),
+        ("rmc-2n", "Charge nurse assigning beds from unit board"),
+        ("sjh-icu", "charge nurses assign bed on the unit board"),
+        ("rmc-4w", "Where to document wound care"),
+    ];
+    for (unit, summary) in said {
+        let mut d = draft(unit, Kind::TrainingGap, Severity::Low);
+        d.summary = summary.into();
+        tablet.submit(&d).await.expect("accepted");
+    }
+    let list: Reteach = server.http().get_json("/api/v1/reteach").await;
+    assert_eq!(list.workflows.len(), 1, "a lone report is no list: {:?}", list.workflows);
+    let beds = &list.workflows[0];
+    assert_eq!((beds.module.as_str(), beds.workflow.as_str(), beds.reports), ("clindoc", said[0].1, 3));
+    assert_eq!(beds.units.len(), 3);
+    assert_eq!(beds.per_day.len(), 7);
+
+    let answer = server.http().get("/api/v1/reteach?days=14&format=csv").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body = answer.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.strip_prefix('\u{feff}').expect("a BOM").as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][3]), ("clindoc", said[0].1, "3"));
+    assert_eq!(rows[0][7].split(' ').count(), 14, "a number per day");
+
+    let trainer = server.account("ana", spec(&[Role::Trainer])).await;
+    assert_eq!(trainer.http().get("/api/v1/reteach").await.status(), StatusCode::FORBIDDEN);
+    let refused = server.http().get("/api/v1/reteach?days=0").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json::<ErrorBody>().await.unwrap().field.as_deref(), Some("days"));
 }

@@ -214,6 +214,11 @@ pub async fn curve(
     json(get(&format!("/api/v1/curve?by={by}{facility}")).build()).await
 }
 
+/// The re-teach list; `query` is the query string (`days=7&date=…`).
+pub async fn reteach(query: &str) -> Result<floorboard_shared::reteach::Reteach, ErrorBody> {
+    json(get(&format!("/api/v1/reteach?{query}")).build()).await
+}
+
 /// The daily floor support summary; `query` is the query string (`date=…&shift=…`).
 pub async fn summary(query: &str) -> Result<floorboard_shared::summary::Summary, ErrorBody> {
     json(get(&format!("/api/v1/summary?{query}")).build()).await

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Principal, decide};
+use floorboard_shared::reteach::Trend;
 use floorboard_shared::summary::{Brief, Period, Section, Summary, Timing};
 use floorboard_shared::{ErrorBody, FacilityId, Kind};
 use leptos::prelude::*;
@@ -27,6 +28,31 @@ pub fn allowed(who: &Principal) -> Result<(), floorboard_shared::access::Denied>
         return Ok(());
     }
     decide(who, Action::ReadSummary { facility: None, reporter: Some(&who.login) })
+}
+
+/// The answer to the latest `query` (a query string), asked again whenever it changes; an
+/// answer that arrives after the next question is dropped.
+fn latest<T, F>(
+    query: impl Fn() -> String + 'static,
+    ask: impl Fn(String) -> F + Copy + 'static,
+) -> RwSignal<Option<Result<T, ErrorBody>>>
+where
+    T: Send + Sync + 'static,
+    F: std::future::Future<Output = Result<T, ErrorBody>> + 'static,
+{
+    let answer = RwSignal::new(None);
+    let asked = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let q = query();
+        asked.set_value(q.clone());
+        spawn_local(async move {
+            let got = ask(q.clone()).await;
+            if asked.with_value(|a| *a == q) {
+                answer.set(Some(got));
+            }
+        });
+    });
+    answer
 }
 
 #[component]
@@ -52,20 +78,7 @@ pub fn SummaryPage() -> impl IntoView {
         }
         q.join("&")
     };
-    // Answers that arrive after the next question are dropped.
-    let answer = RwSignal::new(None::<Result<Summary, ErrorBody>>);
-    let asked = StoredValue::new(String::new());
-    let query_for_fetch = query.clone();
-    Effect::new(move |_| {
-        let q = query_for_fetch();
-        asked.set_value(q.clone());
-        spawn_local(async move {
-            let got = api::summary(&q).await;
-            if asked.with_value(|a| *a == q) {
-                answer.set(Some(got));
-            }
-        });
-    });
+    let answer = latest(query.clone(), |q| async move { api::summary(&q).await });
     let shifts =
         move || catalog.0.with(|g| g.as_ref().map(|g| g.shift_starts().iter().map(|t| clock(*t)).collect::<Vec<_>>()));
     let facilities = move || {
@@ -109,6 +122,7 @@ pub fn SummaryPage() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="problem" role="alert">{e.message}</p> }.into_any(),
                 Some(Ok(s)) => view! { <SummaryView summary=s/> }.into_any(),
             }}
+            {roll_up.then(|| view! { <ReteachPanel date facility/> })}
         </section>
     }
 }
@@ -265,4 +279,56 @@ fn Briefs(caption: &'static str, briefs: Vec<Brief>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// The re-teach list of the week ending with the summary's day: the training-gap workflows
+/// reported again and again, for the training team to schedule refreshers.
+#[component]
+fn ReteachPanel(date: RwSignal<String>, facility: RwSignal<String>) -> impl IntoView {
+    let catalog = expect_context::<Catalog>();
+    let query = move || {
+        let mut q = vec!["days=7".to_owned()];
+        for (name, value) in [("date", date.get()), ("facility", facility.get())] {
+            if !value.is_empty() {
+                q.push(format!("{name}={}", js_sys::encode_uri_component(&value)));
+            }
+        }
+        q.join("&")
+    };
+    let list = latest(query, |q| async move { api::reteach(&q).await });
+    let trend = |t: Trend| match t {
+        Trend::Rising => "Rising",
+        Trend::Steady => "Steady",
+        Trend::Falling => "Falling",
+    };
+    view! {
+        <section class="summary-section reteach" aria-labelledby="reteach-title">
+            <h2 id="reteach-title">"Re-teach list: training gaps reported again and again, last 7 days"</h2>
+            <a class="button" href=move || format!("/api/v1/reteach?{}&format=csv", query()) download>"Download re-teach CSV"</a>
+            {move || match list.get() {
+                None => view! { <p class="empty">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="problem" role="alert">{e.message}</p> }.into_any(),
+                Some(Ok(l)) if l.workflows.is_empty() => view! { <p class="summary-none">"No workflow was reported more than once."</p> }.into_any(),
+                Some(Ok(l)) => view! {
+                    <table class="summary-table wide">
+                        <thead><tr>
+                            <th scope="col">"Module"</th><th scope="col">"Workflow"</th><th scope="col">"Units"</th>
+                            <th scope="col">"Reports"</th><th scope="col">"Reporters"</th><th scope="col">"Users"</th><th scope="col">"Trend"</th>
+                        </tr></thead>
+                        <tbody>
+                            {l.workflows.into_iter().map(|w| view! {
+                                <tr>
+                                    <td>{catalog.module_label(&w.module)}</td>
+                                    <td>{w.workflow}</td>
+                                    <td>{w.units.iter().map(|u| catalog.unit_label(u)).collect::<Vec<_>>().join("; ")}</td>
+                                    <td>{w.reports}</td><td>{w.reporters}</td><td>{w.affected_users}</td>
+                                    <td>{trend(w.trend)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
+    }
 }

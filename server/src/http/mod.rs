@@ -79,6 +79,7 @@ use crate::ws;
         audit::entries,
         audit::export,
         summary::get_summary,
+        summary::get_reteach,
         curve::get_curve,
     ),
     components(schemas(floorboard_shared::ErrorBody, floorboard_shared::ErrorCode)),

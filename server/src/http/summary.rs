@@ -1,10 +1,12 @@
-//! `/api/v1/summary`: the daily floor support summary of a day or a shift, as JSON or CSV.
+//! `/api/v1/summary`: the daily floor support summary of a day or a shift, as JSON or CSV;
+//! `/api/v1/reteach`: the re-teach list of the last days.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use floorboard_shared::reteach::Reteach;
 use floorboard_shared::summary::Summary;
 use floorboard_shared::{ErrorBody, ErrorCode, FacilityId, ReporterId};
 use serde::Deserialize;
@@ -16,7 +18,7 @@ use crate::state::AppState;
 use crate::summary::{self, Ask};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/summary", get(get_summary))
+    Router::new().route("/api/v1/summary", get(get_summary)).route("/api/v1/reteach", get(get_reteach))
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -86,14 +88,8 @@ pub async fn get_summary(
                 tracing::error!(error = %e, "cannot write a summary as CSV");
                 AppError::new(ErrorCode::Internal, "internal error")
             })?;
-            let name = format!(
-                "attachment; filename=\"floorboard-summary-{}{}.csv\"",
-                summary.date,
-                summary.shift.as_deref().map_or(String::new(), |s| format!("-{}", s.replace(':', "")))
-            );
-            let headers =
-                [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)];
-            Ok((headers, body).into_response())
+            let shift = summary.shift.as_deref().map_or(String::new(), |s| format!("-{}", s.replace(':', "")));
+            Ok(csv_answer(body, &format!("floorboard-summary-{}{shift}.csv", summary.date)))
         }
     }
 }
@@ -109,4 +105,69 @@ fn target(s: &Summary) -> String {
         Some(r) => format!("summary:{period}:{facility}:reports_of:{r}"),
         None => format!("summary:{period}:{facility}"),
     }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReteachQuery {
+    /// The window's last local day; absent: today.
+    #[param(value_type = String, format = Date, required = false)]
+    date: Option<String>,
+    /// How many days the window spans, 1 to 28 (7 when absent).
+    #[param(minimum = 1, maximum = 28, required = false)]
+    days: Option<u32>,
+    /// Only this facility.
+    #[param(value_type = FacilityId, required = false)]
+    facility: Option<String>,
+    #[param(value_type = Format, required = false)]
+    #[serde(default)]
+    format: Format,
+}
+
+/// The re-teach list (docs/protocol.md §12.2): training-gap reports of the window grouped
+/// by module and workflow (similar summaries) across units, with the units, how many reports,
+/// reporters and users, reports per day and the trend; most reports first. For leads (one
+/// facility's when limited to one) and administrators. An export as CSV is audited.
+#[utoipa::path(get, path = "/api/v1/reteach", tag = "summary", params(ReteachQuery), responses(
+    (status = 200, description = "The re-teach list", body = Reteach,
+        content((Reteach = "application/json"), (String = "text/csv"))),
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account may not read summaries (docs/protocol.md §8.3)", body = ErrorBody),
+    (status = 422, description = "`unknown_facility`: not a facility of this go-live; `invalid_value`: a date that does not exist, `days` out of range, or a query string not of this form", body = ErrorBody),
+    (status = 500, description = "`internal`", body = ErrorBody),
+    (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+        headers(("Retry-After" = u32, description = "Seconds"))),
+))]
+pub async fn get_reteach(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiQuery(query): ApiQuery<ReteachQuery>,
+) -> Result<Response, AppError> {
+    let ReteachQuery { date, days, facility, format } = query;
+    let now = OffsetDateTime::now_utc();
+    let list = summary::reteach(&state, signed.principal(), date, days.unwrap_or(7), facility, now).await?;
+    let day = state.config.golive.local(list.to - time::Duration::nanoseconds(1)).date();
+    let target = format!("reteach:{day}:{}", list.facility.as_ref().map_or("all", FacilityId::as_str));
+    match format {
+        Format::Json => {
+            crate::reads::audit_read(&state, &signed.session, signed.source, target).await;
+            Ok(Json(list).into_response())
+        }
+        Format::Csv => {
+            state.audit.record_durably(signed.entry("reteach_export", Some(target))).await?;
+            let mut body = Vec::new();
+            summary::write_reteach_csv(&mut body, &list).map_err(|e| {
+                tracing::error!(error = %e, "cannot write the re-teach list as CSV");
+                AppError::new(ErrorCode::Internal, "internal error")
+            })?;
+            Ok(csv_answer(body, &format!("floorboard-reteach-{day}.csv")))
+        }
+    }
+}
+
+/// A CSV download named `file`.
+fn csv_answer(body: Vec<u8>, file: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{file}\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response()
 }
