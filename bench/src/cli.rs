@@ -29,6 +29,7 @@ pub enum Which {
     S5,
     S6,
     S7,
+    S9,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -63,7 +64,7 @@ pub struct RunArgs {
 impl RunArgs {
     /// The scenarios selected, in order, each once.
     pub fn selected(&self) -> Vec<Which> {
-        let all = [Which::S1, Which::S2, Which::S3, Which::S4, Which::S5, Which::S6, Which::S7];
+        let all = [Which::S1, Which::S2, Which::S3, Which::S4, Which::S5, Which::S6, Which::S7, Which::S9];
         if self.scenario.contains(&Which::All) {
             return all.to_vec();
         }

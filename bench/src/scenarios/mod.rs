@@ -8,6 +8,7 @@ mod idle;
 mod ingest;
 mod reconnect;
 mod slow_readers;
+mod summary;
 mod window;
 
 use std::collections::HashMap;
@@ -150,6 +151,7 @@ async fn run_one(bench: &mut Bench, which: Which) -> anyhow::Result<Outcome> {
         Which::S5 => cluster::run(bench).await,
         Which::S6 => slow_readers::run(bench).await,
         Which::S7 => reconnect::run(bench).await,
+        Which::S9 => summary::run(bench).await,
         Which::All => unreachable!("expanded by RunArgs::selected"),
     }
 }
@@ -179,6 +181,7 @@ fn id_of(which: Which) -> &'static str {
         Which::S5 => "S5",
         Which::S6 => "S6",
         Which::S7 => "S7",
+        Which::S9 => "S9",
         Which::All => "all",
     }
 }
