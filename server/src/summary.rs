@@ -193,21 +193,29 @@ pub async fn summary_of(
     scope: &Scope,
     now: OffsetDateTime,
 ) -> Result<Summary, StoreError> {
-    let settled = now >= period.to + SETTLE;
-    let roll_up = scope.reporter.is_none();
-    let kept = if settled && roll_up { store.kept_summary(&period.key()).await? } else { None };
-    let mut summary = match kept {
-        Some(body) => serde_json::from_str(&body)?,
+    let keeps = now >= period.to + SETTLE && scope.reporter.is_none();
+    let kept = if keeps { store.kept_summary(&period.key()).await? } else { None };
+    // One kept by a version of the server whose summary read otherwise is counted again
+    // (the same numbers, from the log), and left as it is.
+    let kept = kept.and_then(|body| {
+        serde_json::from_str::<Summary>(&body)
+            .inspect_err(
+                |e| tracing::warn!(error = %e, period = %period.key(), "a kept summary does not read; counted again"),
+            )
+            .ok()
+            .map(|summary| (summary, true))
+    });
+    let (mut summary, was_kept) = match kept {
+        Some(found) => found,
         None => {
             let whole = Scope { facility: None, ..scope.clone() };
             let records = store.summary_records(period.from, now.min(period.to)).await?;
-            let fresh = summarize(golive, period, now, if settled && roll_up { &whole } else { scope }, &records);
-            if settled && roll_up {
-                keep(store, period, &fresh, now).await?;
-            }
-            fresh
+            (summarize(golive, period, now, if keeps { &whole } else { scope }, &records), false)
         }
     };
+    if keeps && !was_kept {
+        keep(store, period, &summary, now).await?;
+    }
     if let Some(f) = &scope.facility
         && summary.sections.len() > 1
     {

@@ -571,6 +571,18 @@ async fn a_trainer_has_the_tablet_but_no_queues_and_reports_as_themselves() {
     assert_eq!(hers.issues.len(), 1);
     let sent = &hers.issues[0].report;
     assert_eq!((sent.reporter.as_str(), sent.facility.as_str(), sent.module.as_str()), ("ana.diaz", "sjh", "willow"));
+
+    // Her own summary, of the shift she is working: what she hands the lead.
+    tablet.click(".topbar nav a[href='/summary']").await;
+    tablet.find_text(".summary-page h1", "My floor support summary").await;
+    tablet
+        .wait_until(
+            "const s = document.querySelector(\"select[name='shift']\").value; \
+         return (s === '07:00' || s === '19:00') \
+         && document.querySelector('.summary-section .summary-figures dd').textContent === '1';",
+        )
+        .await;
+    assert!(!shows(&tablet, ".curve-panel").await, "no board's curve for a trainer");
 }
 
 /// An account of `roles` named `name`, at `facility`, working `modules`.

@@ -60,10 +60,10 @@ pub fn SummaryPage() -> impl IntoView {
     let me = expect_context::<Arc<Principal>>();
     let catalog = expect_context::<Catalog>();
     let roll_up = reads_roll_up(&me);
-    let today =
-        catalog.0.with_untracked(|g| g.as_ref().map(|g| Period::current(g, OffsetDateTime::now_utc(), false).key()));
-    let date = RwSignal::new(today.unwrap_or_default());
-    let shift = RwSignal::new(String::new());
+    // A lead starts on today; a trainer on the shift they are working, what they hand over.
+    let now = catalog.0.with_untracked(|g| g.as_ref().map(|g| Period::current(g, OffsetDateTime::now_utc(), !roll_up)));
+    let date = RwSignal::new(now.as_ref().map(|p| p.key().chars().take(10).collect()).unwrap_or_default());
+    let shift = RwSignal::new(now.and_then(|p| p.shift).map(clock).unwrap_or_default());
     let facility = RwSignal::new(String::new());
     let reporter = (!roll_up).then(|| me.login.to_string());
     let query = move || {
@@ -97,9 +97,10 @@ pub fn SummaryPage() -> impl IntoView {
                 <label>"Date" <input type="date" name="date" prop:value=move || date.get() on:change=move |ev| date.set(event_target_value(&ev))/></label>
                 <label>"Shift"
                     <select name="shift" on:change=move |ev| shift.set(event_target_value(&ev))>
-                        <option value="" selected>"Whole day"</option>
-                        {move || shifts().unwrap_or_default().into_iter().map(|s| view! {
-                            <option value=s.clone()>{format!("Shift from {s}")}</option>
+                        <option value="" prop:selected=move || shift.get().is_empty()>"Whole day"</option>
+                        {move || shifts().unwrap_or_default().into_iter().map(|s| {
+                            let chosen = s.clone();
+                            view! { <option value=s.clone() prop:selected=move || shift.get() == chosen>{format!("Shift from {s}")}</option> }
                         }).collect_view()}
                     </select>
                 </label>
