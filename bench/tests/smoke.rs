@@ -20,7 +20,7 @@ fn a_quick_run_delivers_everything() {
     assert!(status.success(), "the smoke run failed: see the FAIL lines above");
     let results = std::fs::read_to_string(out.path().join("results.json")).expect("results.json written");
     let run: serde_json::Value = serde_json::from_str(&results).expect("results.json is JSON");
-    assert_eq!(run["scenarios"].as_array().map(Vec::len), Some(7), "every scenario reported");
+    assert_eq!(run["scenarios"].as_array().map(Vec::len), Some(8), "every scenario reported (S1-S7, S9)");
     assert!(out.path().join("results.md").is_file());
 }
 

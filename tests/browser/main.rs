@@ -945,7 +945,11 @@ async fn a_wall_puts_the_hottest_units_first_in_text_readable_across_the_room_at
          return u.length === 2 && u[0] === 'rmc-ed' && u[1] === 'sjh-icu';",
     )
     .await;
-    wall.find_text(".wall-safety-list", "Emergency Department").await;
+    wall.wait_until(
+        "const l = document.querySelector('.wall-safety-list'); \
+         return l !== null && l.textContent.includes('Emergency Department');",
+    )
+    .await;
     wall.find(".wall-curve figure.curve svg").await;
     assert_eq!(
         wall.client.execute("return document.querySelectorAll('.wall-facility').length", vec![]).await.unwrap(),
@@ -958,4 +962,51 @@ async fn a_wall_puts_the_hottest_units_first_in_text_readable_across_the_room_at
         assert!(smallest >= least, "at {width}x{height} the smallest name or number is {smallest} px");
         wall.screenshot(&format!("wall-{height}p")).await;
     }
+}
+
+#[tokio::test]
+async fn a_note_being_typed_keeps_its_text_focus_and_the_open_issue_while_other_issues_change_live() {
+    let server = server().await;
+    let base = format!("http://{}", server.addr);
+    let first = draft("rmc-4w", Kind::Access, Severity::High);
+    assert_eq!(server.http().post_json("/api/v1/reports", &first).await.status(), 201);
+    let driver = Chromedriver::start().await;
+    let queues = driver.browser().await;
+    queues.set_size(1280, 900).await;
+    sign_in_as_tester(&queues, &base).await;
+    watch_queue(&queues, &base, "it-access").await;
+    queues.find_text(".queue-list h1", "Open issues: 1").await;
+    queues.click(".issues .issue-open").await;
+    let typed = "Asked IT to re-pair the badge reader; waiting on the vendor";
+    queues.type_into(".detail textarea", typed).await;
+
+    // Other issues arrive and change in the same queue while the note is being written.
+    let mut others = Vec::new();
+    for unit in ["rmc-2n", "rmc-icu", "sjh-ed", "lch-picu", "rmc-ed"] {
+        let d = draft(unit, Kind::Access, Severity::Medium);
+        assert_eq!(server.http().post_json("/api/v1/reports", &d).await.status(), 201);
+        others.push(d);
+    }
+    let change = floorboard_shared::protocol::StatusChange { status: Status::Acknowledged, note: None };
+    let moved = server.http().post_json(&format!("/api/v1/reports/{}/status", others[0].id), &change).await;
+    assert_eq!(moved.status(), 200);
+    queues.find_text(".queue-list h1", "Open issues: 6").await;
+    queues.find_text(".issues .issue-row .status-badge", "Acknowledged").await;
+
+    let kept = queues
+        .client
+        .execute(
+            "const t = document.querySelector('.detail textarea'); \
+             return [t.value, document.activeElement === t, document.querySelector('#detail-title').textContent];",
+            vec![],
+        )
+        .await
+        .expect("reads the panel");
+    assert_eq!(kept, json!([typed, true, first.summary]), "the note, its focus and the open issue survive");
+
+    // A change to the open issue itself reaches the panel, and leaves the note alone too.
+    let moved = server.http().post_json(&format!("/api/v1/reports/{}/status", first.id), &change).await;
+    assert_eq!(moved.status(), 200);
+    queues.find_text(".detail dd", "Acknowledged").await;
+    assert_eq!(value(&queues, ".detail textarea").await.as_deref(), Some(typed));
 }

@@ -122,6 +122,10 @@ pub fn QueuesPage() -> impl IntoView {
         issues.sort_by_key(|i| (i.report.severity, i.received_at, i.reported_seq));
         issues
     };
+    let opened = Memo::new(move |_| {
+        let id = selected.get()?;
+        open.with(|o| o.values().find_map(|l| l.get(&id).cloned()))
+    });
     let safety =
         move || list().into_iter().filter(|i| i.report.severity == Severity::PatientSafety).collect::<Vec<_>>();
     let others =
@@ -177,30 +181,40 @@ pub fn QueuesPage() -> impl IntoView {
                     <h1>{move || format!("Open issues: {}", list().len())}</h1>
                     <Show when=move || !safety().is_empty()>
                         <h2 class="pinned-title">"Patient safety"</h2>
-                        <ul class="issues pinned">{move || safety().into_iter().map(row).collect_view()}</ul>
+                        <ul class="issues pinned"><For each=safety key=|i| (i.report.id, i.seq) children=row/></ul>
                     </Show>
-                    <ul class="issues">{move || others().into_iter().map(row).collect_view()}</ul>
+                    // Keyed: a live change redraws its own row only, so the rest keep their
+                    // place, their focus and the scroll.
+                    <ul class="issues"><For each=others key=|i| (i.report.id, i.seq) children=row/></ul>
                     <Show when=move || list().is_empty()><p class="empty">"Nothing open. "</p></Show>
                 </Show>
             </div>
-            {move || selected.get().and_then(|id| list().into_iter().find(|i| i.report.id == id)).map(|issue| view! {
-                <IssueDetail issue on_close=move || selected.set(None)/>
+            // Made again only when another issue is opened: live changes reach it through
+            // `opened`, and leave what is being typed in it alone.
+            {move || selected.get().map(|id| view! {
+                <IssueDetail id issue=opened on_close=move || selected.set(None)/>
             })}
         </section>
     }
 }
 
-/// Every field of one issue, and its status changes.
+/// Every field of one issue, and its status changes. The issue is followed live (`issue`),
+/// while the panel itself, with the note being typed and the focus, stays as it is: only
+/// the fields and the offered moves are redrawn when the issue changes.
 #[component]
-fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn IssueDetail(
+    id: ReportId,
+    issue: Memo<Option<Issue>>,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let names = expect_context::<Catalog>();
     let me = expect_context::<Arc<Principal>>();
-    let may_change = decide(&me, Action::ChangeStatus { issue: &issue }).is_ok();
+    let may_change = Memo::new(move |_| {
+        issue.with(|i| i.as_ref().is_some_and(|i| decide(&me, Action::ChangeStatus { issue: i }).is_ok()))
+    });
     let note = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let id = issue.report.id;
-    let current = issue.status;
     let close = on_close.clone();
     let change = move |to: Status| {
         busy.set(true);
@@ -217,11 +231,17 @@ fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static
             busy.set(false);
         });
     };
-    let r = &issue.report;
-    let field = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
-    view! {
-        <aside class="card detail" role="dialog" aria-labelledby="detail-title">
-            <button type="button" class="close" aria-label="Close" on:click=move |_| close()>"×"</button>
+    let fields = move || {
+        let Some(issue) = issue.get() else {
+            return view! {
+                <h2 id="detail-title">"No longer open here"</h2>
+                <p class="notice" role="status">"This issue was resolved, closed or moved out of the queues you watch."</p>
+            }
+            .into_any();
+        };
+        let r = &issue.report;
+        let field = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+        view! {
             <h2 id="detail-title">{r.summary.clone()}</h2>
             <dl>
                 {field("Severity", severity_label(r.severity).into())}
@@ -238,21 +258,30 @@ fn IssueDetail(issue: Issue, on_close: impl Fn() + Clone + Send + Sync + 'static
                 {r.details.clone().map(|d| field("Details", d))}
                 {issue.note.clone().map(|n| field("Note", n))}
             </dl>
-            {may_change.then(|| view! {
+        }
+        .into_any()
+    };
+    let moves = move || {
+        let current = issue.with(|i| i.as_ref().map(|i| i.status))?;
+        Some(Status::ALL.into_iter().filter(move |to| current.can_move_to(*to)).map(|to| view! {
+            <button type="button" data-status=to.as_str() disabled=move || busy.get() on:click=move |_| change(to)>
+                {status_label(to)}
+            </button>
+        }).collect_view())
+    };
+    view! {
+        <aside class="card detail" role="dialog" aria-labelledby="detail-title">
+            <button type="button" class="close" aria-label="Close" on:click=move |_| close()>"×"</button>
+            {fields}
+            <Show when=move || may_change.get()>
                 <label class="wide">"Note (required to resolve or close)"
                     <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>
-                <div class="status-actions" role="group" aria-label="Change status">
-                    {Status::ALL.into_iter().filter(|to| current.can_move_to(*to)).map(|to| view! {
-                        <button type="button" data-status=to.as_str() disabled=move || busy.get() on:click=move |_| change(to)>
-                            {status_label(to)}
-                        </button>
-                    }).collect_view()}
-                </div>
+                <div class="status-actions" role="group" aria-label="Change status">{moves}</div>
                 <Show when=move || problem.get().is_some()>
                     <p class="problem" role="alert">{move || problem.get()}</p>
                 </Show>
-            })}
+            </Show>
         </aside>
     }
 }
