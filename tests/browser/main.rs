@@ -209,15 +209,19 @@ async fn every_control_on_every_screen_has_a_label() {
     browser.find("form.signin").await;
     let found = browser.client.execute(unlabelled, vec![]).await.unwrap();
     assert_eq!(found, serde_json::json!([]), "unlabelled controls on /signin");
+    assert_eq!(browser.client.title().await.expect("a title"), "Sign in · Floorboard");
     sign_in_as_tester(&browser, &base).await;
     check_in(&browser, &base).await;
+    let mut titles = std::collections::BTreeSet::new();
     for screen in ["/report", "/queues", "/board", "/summary"] {
         browser.goto(&format!("{base}{screen}")).await;
         browser.find(".conn").await;
         browser.find_text(".conn", "Live").await;
         let found = browser.client.execute(unlabelled, vec![]).await.unwrap();
         assert_eq!(found, serde_json::json!([]), "unlabelled controls on {screen}");
+        titles.insert(browser.client.title().await.expect("a title"));
     }
+    assert_eq!(titles.len(), 4, "each screen has its own page title: {titles:?}");
 }
 
 /// The reports the server holds for trainer-07.

@@ -69,6 +69,11 @@ impl Catalog {
     }
 }
 
+/// Names the page in its title.
+pub fn set_title(title: &str) {
+    document().set_title(title);
+}
+
 /// Resolves after `ms` milliseconds.
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -111,6 +116,17 @@ impl Screen {
         }
     }
 
+    /// The page's title, which names the screen (a tab, a screen reader, the history).
+    fn title(self) -> &'static str {
+        match self {
+            Screen::Report => "Report a problem · Floorboard",
+            Screen::Queues => "Queues · Floorboard",
+            Screen::Board => "Board · Floorboard",
+            Screen::Summary => "Daily summary · Floorboard",
+            Screen::Accounts => "Accounts · Floorboard",
+        }
+    }
+
     fn purpose(self) -> &'static str {
         match self {
             Screen::Report => "At the elbow: report a problem in three taps, even offline.",
@@ -134,6 +150,7 @@ impl Screen {
     /// The screen, or why this account has none here (a link kept from another account).
     fn page(self) -> AnyView {
         let me = expect_context::<Arc<Principal>>();
+        set_title(self.title());
         if let Err(Denied(why)) = self.allowed(&me) {
             return view! { <p class="empty" role="status">{format!("Not open to this account: {why}.")}</p> }
                 .into_any();
@@ -238,6 +255,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Home() -> impl IntoView {
     let me = expect_context::<Arc<Principal>>();
+    set_title("Floorboard");
     view! {
         <section class="home">
             <h1>"Floorboard"</h1>

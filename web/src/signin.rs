@@ -19,6 +19,7 @@ pub fn SignInPage(
     ended: bool,
 ) -> impl IntoView {
     let auth = expect_context::<Auth>();
+    crate::app::set_title("Sign in · Floorboard");
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let refusal = RwSignal::new(None::<String>);

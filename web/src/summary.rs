@@ -117,7 +117,8 @@ pub fn SummaryPage() -> impl IntoView {
                 <button type="button" on:click=print>"Print"</button>
                 <a class="button" href=csv download>"Download CSV"</a>
             </div>
-            {(roll_up).then(|| view! { <crate::curve::CurvePanel facility=me.facility.clone() every=None/> })}
+            // The curve is the board's: shown to whoever sees a board (not to an administrator).
+            {crate::board::scope(&me).ok().map(|shown| view! { <crate::curve::CurvePanel facility=shown every=None/> })}
             {move || match answer.get() {
                 None => view! { <p class="empty" role="status">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="problem" role="alert">{e.message}</p> }.into_any(),
