@@ -3,7 +3,7 @@
 //! cache, since every board and wall asks for it every minute and it reads the whole go-live.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use floorboard_shared::access::{Action, Principal};
@@ -18,10 +18,11 @@ use crate::state::AppState;
 /// minute, and its last point moves by the hour.
 pub const FRESH_FOR: Duration = Duration::from_secs(30);
 
-/// The latest curves made, by breakdown: made by the first reader after they went stale.
+/// The latest curves made, by breakdown: made again by the first reader after they went
+/// stale, while readers arriving meanwhile wait for those (one scan, not one per board).
 #[derive(Default)]
 pub struct CurveCache {
-    made: Mutex<HashMap<Breakdown, (Instant, Arc<Curves>)>>,
+    made: tokio::sync::Mutex<HashMap<Breakdown, (Instant, Arc<Curves>)>>,
 }
 
 /// The curves `who` may see: every facility's and the whole go-live's, or their board's one
@@ -51,16 +52,16 @@ pub async fn read(
 }
 
 async fn made(state: &AppState, by: Breakdown) -> Result<Arc<Curves>, crate::store::StoreError> {
-    let fresh = |made: &HashMap<Breakdown, (Instant, Arc<Curves>)>| {
-        made.get(&by).filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, c)| c.clone())
-    };
-    if let Some(c) = fresh(&state.curves.made.lock().unwrap_or_else(|p| p.into_inner())) {
-        return Ok(c);
+    let mut made = state.curves.made.lock().await;
+    if let Some((at, curves)) = made.get(&by)
+        && at.elapsed() < FRESH_FOR
+    {
+        return Ok(curves.clone());
     }
     let now = OffsetDateTime::now_utc();
     let golive = &state.config.golive;
     let records = state.store.summary_records(golive.starts_at().min(now), now).await?;
-    let made = Arc::new(curves(golive, &records, now, by));
-    state.curves.made.lock().unwrap_or_else(|p| p.into_inner()).insert(by, (Instant::now(), made.clone()));
-    Ok(made)
+    let fresh = Arc::new(curves(golive, &records, now, by));
+    made.insert(by, (Instant::now(), fresh.clone()));
+    Ok(fresh)
 }

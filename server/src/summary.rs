@@ -158,8 +158,7 @@ pub async fn reteach(
 /// Writes the re-teach list as CSV (as the summary's: RFC 4180, CRLF, UTF-8 with a BOM):
 /// one workflow a row, its units and its reports per day separated by spaces.
 pub fn write_reteach_csv(out: &mut Vec<u8>, list: &Reteach) -> Result<(), csv::Error> {
-    out.extend_from_slice("\u{feff}".as_bytes());
-    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut csv = spreadsheet(out);
     csv.write_record(["module", "workflow", "units", "reports", "reporters", "affected_users", "trend", "per_day"])?;
     for w in &list.workflows {
         let units: Vec<&str> = w.units.iter().map(|u| u.as_str()).collect();
@@ -301,8 +300,7 @@ fn next_wake(golive: &GoLive, now: OffsetDateTime) -> OffsetDateTime {
 /// the whole go-live), `table`, `key` (an id, a status...), `name` (the catalog's name, or an
 /// issue's summary), `kind` (for units and listed issues), `value`. Minutes to one decimal.
 pub fn write_csv(out: &mut Vec<u8>, golive: &GoLive, summary: &Summary) -> Result<(), csv::Error> {
-    out.extend_from_slice("\u{feff}".as_bytes());
-    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut csv = spreadsheet(out);
     csv.write_record(["facility", "table", "key", "name", "kind", "value"])?;
     for section in &summary.sections {
         let facility = section.facility.as_ref().map_or("all", FacilityId::as_str);
@@ -357,6 +355,13 @@ pub fn write_csv(out: &mut Vec<u8>, golive: &GoLive, summary: &Summary) -> Resul
     }
     csv.flush()?;
     Ok(())
+}
+
+/// A CSV writer for a spreadsheet: RFC 4180's CRLF, after a UTF-8 byte-order mark, which
+/// Excel needs to read the file as UTF-8.
+fn spreadsheet(out: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
+    out.extend_from_slice("\u{feff}".as_bytes());
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out)
 }
 
 fn unit_name<'a>(golive: &'a GoLive, unit: &str) -> &'a str {

@@ -76,22 +76,13 @@ pub async fn get_summary(
     let ask = Ask { date, shift, facility, reporter };
     let summary = summary::read(&state, signed.principal(), ask, OffsetDateTime::now_utc()).await?;
     let target = target(&summary);
-    match format {
-        Format::Json => {
-            crate::reads::audit_read(&state, &signed.session, signed.source, target).await;
-            Ok(Json(summary).into_response())
-        }
-        Format::Csv => {
-            state.audit.record_durably(signed.entry("summary_export", Some(target))).await?;
-            let mut body = Vec::new();
-            summary::write_csv(&mut body, &state.config.golive, &summary).map_err(|e| {
-                tracing::error!(error = %e, "cannot write a summary as CSV");
-                AppError::new(ErrorCode::Internal, "internal error")
-            })?;
-            let shift = summary.shift.as_deref().map_or(String::new(), |s| format!("-{}", s.replace(':', "")));
-            Ok(csv_answer(body, &format!("floorboard-summary-{}{shift}.csv", summary.date)))
-        }
-    }
+    let shift = summary.shift.as_deref().map_or(String::new(), |s| format!("-{}", s.replace(':', "")));
+    let file = format!("floorboard-summary-{}{shift}.csv", summary.date);
+    let golive = state.config.golive.clone();
+    answer(&state, &signed, format, Export { action: "summary_export", target, file }, summary, |out, s| {
+        summary::write_csv(out, &golive, s)
+    })
+    .await
 }
 
 /// What the audit trail names a summary by: `summary:DATE[Tshift]:FACILITY[:reports_of:LOGIN]`.
@@ -148,19 +139,44 @@ pub async fn get_reteach(
     let list = summary::reteach(&state, signed.principal(), date, days.unwrap_or(7), facility, now).await?;
     let day = state.config.golive.local(list.to - time::Duration::nanoseconds(1)).date();
     let target = format!("reteach:{day}:{}", list.facility.as_ref().map_or("all", FacilityId::as_str));
+    let file = format!("floorboard-reteach-{day}.csv");
+    answer(&state, &signed, format, Export { action: "reteach_export", target, file }, list, summary::write_reteach_csv)
+        .await
+}
+
+/// How a read is named in the audit trail, and exported.
+struct Export {
+    /// The audit action of an export (a JSON read is a `read`).
+    action: &'static str,
+    target: String,
+    /// The CSV's file name.
+    file: String,
+}
+
+/// `value` as JSON (its read audited once per session), or as a CSV download written by
+/// `write` (its export audited durably first).
+async fn answer<T: serde::Serialize>(
+    state: &AppState,
+    signed: &Signed,
+    format: Format,
+    export: Export,
+    value: T,
+    write: impl FnOnce(&mut Vec<u8>, &T) -> Result<(), csv::Error>,
+) -> Result<Response, AppError> {
+    let Export { action, target, file } = export;
     match format {
         Format::Json => {
-            crate::reads::audit_read(&state, &signed.session, signed.source, target).await;
-            Ok(Json(list).into_response())
+            crate::reads::audit_read(state, &signed.session, signed.source, target).await;
+            Ok(Json(value).into_response())
         }
         Format::Csv => {
-            state.audit.record_durably(signed.entry("reteach_export", Some(target))).await?;
+            state.audit.record_durably(signed.entry(action, Some(target))).await?;
             let mut body = Vec::new();
-            summary::write_reteach_csv(&mut body, &list).map_err(|e| {
-                tracing::error!(error = %e, "cannot write the re-teach list as CSV");
+            write(&mut body, &value).map_err(|e| {
+                tracing::error!(error = %e, export = action, "cannot write a CSV export");
                 AppError::new(ErrorCode::Internal, "internal error")
             })?;
-            Ok(csv_answer(body, &format!("floorboard-reteach-{day}.csv")))
+            Ok(csv_answer(body, &file))
         }
     }
 }
