@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration as StdDuration;
 
+use floorboard_server::store::audit::{AuditEntry, AuditStore};
 use floorboard_server::store::{Applied, Command, PgStore, SqliteStore, Store};
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Change, Event, IssuesAt};
@@ -58,6 +59,7 @@ conformance!(
     rows_stored_before_the_text_rule_are_repaired_once,
     a_redaction_reaches_the_row_and_every_earlier_copy_in_the_log,
     the_summary_equals_direct_counts_over_the_stored_issues,
+    audit_links_wait_for_the_committer_instead_of_failing,
 );
 
 mod properties;
@@ -1128,4 +1130,54 @@ async fn a_database_made_before_reports_were_keyed_by_seq_upgrades_intact(db: Db
         event.actor = None;
     }
     assert_eq!(Everything::read(&*upgraded).await, today);
+}
+
+// ---------------------------------------------------------------------------------------
+// Writers beside the committer
+
+/// An audit link reads the chain's head and the log's before it writes. It must wait for
+/// the committer rather than fail: on SQLite a transaction begun deferred that read before a
+/// commit of the committer's fails at once with SQLITE_BUSY (a sign-in answered 503).
+async fn audit_links_wait_for_the_committer_instead_of_failing(db: Db) {
+    match db.backend {
+        Backend::Sqlite => {
+            let store = SqliteStore::open(db.storage.data_dir()).await.expect("open the SQLite store");
+            audit_beside_the_committer(Arc::new(store)).await
+        }
+        Backend::Postgres => audit_beside_the_committer(Arc::new(db.open_pg().await)).await,
+    }
+}
+
+async fn audit_beside_the_committer<S: Store + AuditStore>(store: Arc<S>) {
+    const COMMITS: usize = 150;
+    // The committer's own thread, as in the server (SQLite's `apply` blocks its caller).
+    let committer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                for minute in 0..COMMITS {
+                    let report = report("rmc-4w", Kind::Access, Severity::Medium);
+                    apply(store.as_ref(), &[submit(&report)], at(minute as i64)).await;
+                }
+            })
+        })
+    };
+    let mut appended = 0u64;
+    while !committer.is_finished() {
+        let entry = AuditEntry {
+            actor: Some("trainer-07".into()),
+            action: "sign_in",
+            target: None,
+            source: None,
+            outcome: "ok".into(),
+        };
+        store.append_audit(&[entry], &[], OffsetDateTime::now_utc()).await.expect("the link waits its turn");
+        appended += 1;
+    }
+    committer.join().expect("the committer");
+    store.append_audit(&[], &[], OffsetDateTime::now_utc()).await.expect("the last events chained");
+    let verified = store.verify_audit().await.expect("the chain verifies");
+    assert_eq!(verified.entries, appended);
+    assert_eq!(verified.events, COMMITS as u64, "every commit is chained once");
 }

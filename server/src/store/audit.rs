@@ -214,7 +214,7 @@ pub(super) fn check_link(
 }
 
 /// Implements `AuditStore` for `$store` (with `pool: sqlx::Pool<$db>` and a
-/// `lock_out_writers(conn)` of its own).
+/// `begin_writing()` of its own).
 macro_rules! sql_audit {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -263,9 +263,8 @@ macro_rules! sql_audit {
                 at: time::OffsetDateTime,
             ) -> Result<i64, $crate::store::StoreError> {
                 use $crate::store::audit::*;
-                let mut tx = self.pool.begin().await?;
                 // The writers' lock orders links with the events they cover.
-                Self::lock_out_writers(&mut tx).await?;
+                let mut tx = self.begin_writing().await?;
                 let previous = Self::last_link(&mut tx).await?;
                 let head = Self::head(&mut tx).await? as i64;
                 let until = head.min(previous.last_event + EVENTS_PER_LINK);

@@ -83,6 +83,14 @@ impl PgStore {
         Ok(())
     }
 
+    /// A transaction holding the writers' lock (`lock_out_writers`), for one that reads
+    /// before it writes what the committers' writes must come after.
+    async fn begin_writing(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        Self::lock_out_writers(&mut tx).await?;
+        Ok(tx)
+    }
+
     /// Takes the writers' lock for the rest of the transaction: the nodes' committers wait.
     async fn lock_out_writers(conn: &mut PgConnection) -> Result<(), StoreError> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(conn).await?;

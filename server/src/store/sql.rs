@@ -389,7 +389,8 @@ pub(super) fn records_of(
 }
 
 /// Implements `Store` for `$store`, a struct with `pool: sqlx::Pool<$db>` (for reads), whose
-/// `write(&self, batch, at)` applies a batch (`Store::apply`).
+/// `write(&self, batch, at)` applies a batch (`Store::apply`) and whose `begin_writing()`
+/// begins a transaction that may read before it writes without racing the committer.
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -454,8 +455,7 @@ macro_rules! sql_store {
             pub(super) async fn repair_stored_rows(&self) -> Result<u64, $crate::store::StoreError> {
                 use $crate::store::repair;
                 use $crate::store::sql::IssueRow;
-                let mut tx = self.pool.begin().await?;
-                Self::lock_out_writers(&mut tx).await?;
+                let mut tx = self.begin_writing().await?;
                 let mut done = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM repair_runs WHERE version = ");
                 done.push_bind(repair::VERSION);
                 let done: i64 = done.build_query_scalar().fetch_one(&mut *tx).await?;

@@ -100,10 +100,12 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Nothing to do: this process is the only writer (the data directory is locked), and
-    /// it writes nothing before the store is open.
-    async fn lock_out_writers(_: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
-        Ok(())
+    /// A transaction holding the write lock from its first statement (`BEGIN IMMEDIATE`), for
+    /// one that reads before it writes. Begun deferred, it would fail at once with
+    /// SQLITE_BUSY, not wait out the busy timeout, if the committer's connection (or another
+    /// of the pool's) wrote between its first read and its first write.
+    async fn begin_writing(&self) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Nothing to announce: one node, which polls the account-change log (`auth`) for what
