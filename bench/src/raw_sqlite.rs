@@ -59,6 +59,7 @@ fn issue(golive: &GoLive, units: &[(String, String)], seq: u64, tablets: u64) ->
         queues: route_report(&report, golive),
         status: Status::New,
         report,
+        assignee: None,
         note: None,
         received_at: now,
         updated_at: now,

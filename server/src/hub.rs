@@ -456,7 +456,7 @@ pub fn fact_of(event: &Event) -> Option<Fact> {
             from,
             to: event.issue.status,
         },
-        Change::Redacted { .. } => return None,
+        Change::Assigned { .. } | Change::Redacted { .. } => return None,
     })
 }
 
@@ -493,6 +493,7 @@ pub(crate) mod testing {
             queues: route_report(&report, &golive),
             status: report.initial_status(),
             report,
+            assignee: None,
             note: None,
             received_at: now,
             updated_at: now,

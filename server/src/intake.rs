@@ -7,6 +7,7 @@ use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{Event, Receipt, StatusChange};
 use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
+use floorboard_shared::workflow::Work;
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, TextField};
 
 use crate::state::AppState;
@@ -69,7 +70,9 @@ pub async fn change_status(
     change: StatusChange,
 ) -> Result<Issue, ErrorBody> {
     let note = validate_note(change.note, change.status).map_err(|e| e.with_id(id))?;
-    let event = committed(state.committer.apply(Command::SetStatus { id, to: change.status, note, by }).await?)?;
+    let event = committed(
+        state.committer.apply(Command::Work { id, work: Work::SetStatus { to: change.status, note }, by }).await?,
+    )?;
     tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
     Ok(Arc::unwrap_or_clone(event).issue)
 }
@@ -77,7 +80,7 @@ pub async fn change_status(
 /// Replaces an issue's free-text `field` with `[redacted]` everywhere it is served, by `by`
 /// if the access policy lets `by` (an administrator).
 pub async fn redact(state: &AppState, by: Arc<Principal>, id: ReportId, field: TextField) -> Result<Issue, ErrorBody> {
-    let event = committed(state.committer.apply(Command::Redact { id, field, by }).await?)?;
+    let event = committed(state.committer.apply(Command::Work { id, work: Work::Redact { field }, by }).await?)?;
     tracing::info!(report.id = %id, seq = event.seq, field = field.as_str(), "text redacted");
     Ok(Arc::unwrap_or_clone(event).issue)
 }

@@ -19,6 +19,7 @@ pub mod reteach;
 pub mod routing;
 pub mod summary;
 pub mod text;
+pub mod workflow;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use golive::GoLive;

@@ -99,6 +99,11 @@ pub enum Change {
     Reported,
     /// The issue's status changed from `from` to the issue's current status.
     StatusChanged { from: Status },
+    /// The issue was handed to its current `assignee` (or to nobody) from `from`.
+    Assigned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<ReporterId>,
+    },
     /// An administrator replaced the issue's `field` with `[redacted]`, here and in every
     /// earlier copy the server serves (reads, snapshots, the replay window). A client holding
     /// the issue replaces its copy with this one.

@@ -227,6 +227,9 @@ pub struct Issue {
     /// The queues the routing rules sent it to, in rule order.
     pub queues: Vec<QueueId>,
     pub status: Status,
+    /// Who owns the work: one who may work the issue's queues (`workflow::Work::Assign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<ReporterId>,
     /// The latest note given with a status change (the resolution, once resolved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -292,6 +295,7 @@ impl Issue {
     pub fn reported(report: Report, queues: Vec<QueueId>, at: OffsetDateTime, seq: u64) -> Issue {
         Issue {
             status: report.initial_status(),
+            assignee: None,
             skew_secs: Issue::skew_of(report.reported_at, at),
             note: None,
             received_at: at,

@@ -16,6 +16,7 @@ use floorboard_server::store::{Applied, Command, PgStore, SqliteStore, Store};
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Change, Event, IssuesAt};
 use floorboard_shared::routing::route_report;
+use floorboard_shared::workflow::Work;
 use floorboard_shared::{
     ErrorBody, ErrorCode, GoLive, Issue, Kind, QueueId, REDACTED, Report, ReportDraft, ReportId, ReporterId, Severity,
     Status, TextField, UnitId,
@@ -156,7 +157,8 @@ fn submit(report: &Report) -> Command {
 }
 
 fn set(id: ReportId, to: Status, note: Option<&str>) -> Command {
-    Command::SetStatus { id, to, note: note.map(str::to_owned), by: floorboard_tests::lead() }
+    let work = Work::SetStatus { to, note: note.map(str::to_owned) };
+    Command::Work { id, work, by: floorboard_tests::lead() }
 }
 
 fn unknown_id() -> ReportId {
@@ -473,7 +475,7 @@ fn ids_of(reports: &[Report]) -> Vec<ReportId> {
 
 fn redact(id: ReportId, field: TextField) -> Command {
     let admin = floorboard_tests::principal("admin", &[floorboard_shared::access::Role::Admin]);
-    Command::Redact { id, field, by: admin }
+    Command::Work { id, work: Work::Redact { field }, by: admin }
 }
 
 /// A redaction is an event of its own; the issue's row and every earlier copy of it in the
@@ -533,7 +535,8 @@ async fn a_redaction_reaches_the_row_and_every_earlier_copy_in_the_log(db: Db) {
     // administrator, an unknown id.
     let before = Everything::read(store).await;
     let stranger = unknown_id();
-    let not_admin = Command::Redact { id: a.id, field: TextField::Details, by: floorboard_tests::lead() };
+    let not_admin =
+        Command::Work { id: a.id, work: Work::Redact { field: TextField::Details }, by: floorboard_tests::lead() };
     let outcomes =
         apply(store, &[redact(a.id, TextField::Summary), not_admin, redact(stranger, TextField::Note)], at(4)).await;
     assert_refused(&outcomes[0], ErrorCode::InvalidValue, a.id);
@@ -1082,7 +1085,9 @@ fn rows_before_seq_keys(issues: &[Issue], log: &[Event]) -> String {
         let (change, from) = match e.change {
             Change::Reported => ("reported", None),
             Change::StatusChanged { from } => ("status_changed", Some(from.as_str())),
-            Change::Redacted { .. } => panic!("that schema's log holds no redactions"),
+            Change::Assigned { .. } | Change::Redacted { .. } => {
+                panic!("that schema's log holds only reports and moves")
+            }
         };
         let copy = (from.is_some() || e.seq % 2 == 1).then(|| serde_json::to_string(&e.issue).expect("issue"));
         sql += &format!(

@@ -19,6 +19,7 @@ use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Change, Event, IssuesAt, ServerMsg, SnapshotReason, StatusChange, Topic};
 use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
+use floorboard_shared::workflow::Work;
 use floorboard_shared::{Issue, Report, ReportDraft, ReportId, Status};
 use floorboard_tests::arbitrary::{report_draft, status_changes};
 use proptest::collection::vec;
@@ -220,7 +221,11 @@ async fn serialise_and_move(store: &dyn Store, cases: Vec<(ReportDraft, Vec<Stat
             let id = issue.report.id;
             let outcomes = apply(
                 store,
-                vec![Command::SetStatus { id, to: change.status, note: note.clone(), by: floorboard_tests::lead() }],
+                vec![Command::Work {
+                    id,
+                    work: Work::SetStatus { to: change.status, note: note.clone() },
+                    by: floorboard_tests::lead(),
+                }],
             )
             .await?;
             let moved = committed(&outcomes[0], id)?;

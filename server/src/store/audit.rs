@@ -95,15 +95,17 @@ pub struct ChainedEvent {
     pub change: String,
     pub from_status: Option<String>,
     pub actor: Option<String>,
+    pub from_assignee: Option<String>,
 }
 
 impl ChainedEvent {
     /// What an event's row holds of these columns (`sql::event_row` writes them).
     pub fn of(event: &floorboard_shared::protocol::Event) -> ChainedEvent {
         use floorboard_shared::protocol::Change;
-        let from_status = match event.change {
-            Change::StatusChanged { from } => Some(from.as_str().to_owned()),
-            Change::Reported | Change::Redacted { .. } => None,
+        let (from_status, from_assignee) = match &event.change {
+            Change::StatusChanged { from } => (Some(from.as_str().to_owned()), None),
+            Change::Assigned { from } => (None, from.as_ref().map(ToString::to_string)),
+            Change::Reported | Change::Redacted { .. } => (None, None),
         };
         let change = super::sql::change_column(&event.change);
         ChainedEvent {
@@ -113,6 +115,7 @@ impl ChainedEvent {
             change: change.to_owned(),
             from_status,
             actor: event.actor.as_ref().map(|a| a.to_string()),
+            from_assignee,
         }
     }
 }
@@ -176,6 +179,11 @@ pub(super) fn link_hash(previous: &str, entries: &[AuditRow], events: &[ChainedE
         for value in [Some(e.change.as_str()), e.from_status.as_deref(), e.actor.as_deref()] {
             field(&mut hasher, value);
         }
+        // Hashed only where there is one, so links made before assignments verify as made.
+        if let Some(from) = e.from_assignee.as_deref() {
+            hasher.update(b"f");
+            field(&mut hasher, Some(from));
+        }
     }
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -235,7 +243,7 @@ macro_rules! sql_audit {
                 until: i64,
             ) -> Result<Vec<$crate::store::audit::ChainedEvent>, $crate::store::StoreError> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, report_seq, change, from_status, actor FROM events WHERE seq > ",
+                    "SELECT seq, at, report_seq, change, from_status, actor, from_assignee FROM events WHERE seq > ",
                 );
                 q.push_bind(after).push(" AND seq <= ").push_bind(until).push(" ORDER BY seq");
                 Ok(q.build_query_as().fetch_all(&mut *conn).await?)
@@ -381,7 +389,15 @@ mod tests {
     use super::*;
 
     fn event(seq: i64) -> ChainedEvent {
-        ChainedEvent { seq, at: seq * 10, report_seq: seq, change: "reported".into(), from_status: None, actor: None }
+        ChainedEvent {
+            seq,
+            at: seq * 10,
+            report_seq: seq,
+            change: "reported".into(),
+            from_status: None,
+            actor: None,
+            from_assignee: None,
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use floorboard_shared::access::{Action, decide};
 use floorboard_shared::protocol::{Change, Event};
+use floorboard_shared::workflow::{self, Decided};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportId, TextField};
 use time::OffsetDateTime;
 
@@ -127,7 +127,7 @@ pub fn reads(batch: &[Command], reads: Reads) -> Vec<ReportId> {
         .iter()
         .filter_map(|c| match c {
             Command::Submit { report, .. } => (reads == Reads::Touched).then_some(report.id),
-            Command::SetStatus { id, .. } | Command::Redact { id, .. } => Some(*id),
+            Command::Work { id, .. } => Some(*id),
         })
         .collect()
 }
@@ -194,67 +194,31 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                     Applied::Committed(Arc::new(Event { seq: next_seq, at, change: Change::Reported, actor, issue }))
                 }
             },
-            Command::SetStatus { id, to, note, by } => {
-                let outcome = match issue_mut(&mut stored, &mut plan, current.get(&id).copied()) {
-                    None => not_found(id),
-                    Some(issue) if let Err(denied) = decide(&by, Action::ChangeStatus { issue }) => {
-                        Applied::Refused(ErrorBody::from(denied).with_id(id))
-                    }
-                    Some(issue) if !issue.status.can_move_to(to) => Applied::Refused(
-                        ErrorBody::new(
-                            ErrorCode::InvalidTransition,
-                            format!("an issue cannot move from {} to {}", issue.status.as_str(), to.as_str()),
-                        )
-                        .with_id(id),
-                    ),
-                    Some(issue) => {
-                        let from = issue.status;
-                        issue.status = to;
-                        if note.is_some() {
-                            issue.note = note.clone();
-                        }
-                        issue.updated_at = at;
-                        issue.seq = next_seq;
-                        let change = Change::StatusChanged { from };
-                        Applied::Committed(Arc::new(Event {
-                            seq: next_seq,
-                            at,
-                            change,
-                            actor: Some(by.login.clone()),
-                            issue: issue.clone(),
-                        }))
-                    }
-                };
-                plan.kept.push((position, Command::SetStatus { id, to, note, by }));
-                outcome
-            }
-            Command::Redact { id, field, by } => {
+            Command::Work { id, work, by } => {
                 let mut redacted = None;
                 let outcome = match issue_mut(&mut stored, &mut plan, current.get(&id).copied()) {
                     None => not_found(id),
-                    Some(issue) if let Err(denied) = decide(&by, Action::Redact { issue }) => {
-                        Applied::Refused(ErrorBody::from(denied).with_id(id))
-                    }
-                    Some(issue) => match issue.redact(field) {
-                        Err(refused) => Applied::Refused(refused.with_id(id)),
-                        Ok(()) => {
-                            // The time of the issue's last change of work stays as it was.
+                    Some(issue) => match workflow::decide(issue, &work, &by, at) {
+                        Err(refused) => Applied::Refused(refused),
+                        Ok(Decided { change, issue: decided }) => {
+                            *issue = decided;
                             issue.seq = next_seq;
-                            let change = Change::Redacted { field };
-                            let event = Event {
+                            if let Change::Redacted { field } = change {
+                                redacted = Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
+                            }
+                            let actor = Some(by.login.clone());
+                            Applied::Committed(Arc::new(Event {
                                 seq: next_seq,
                                 at,
                                 change,
-                                actor: Some(by.login.clone()),
+                                actor,
                                 issue: issue.clone(),
-                            };
-                            redacted = Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
-                            Applied::Committed(Arc::new(event))
+                            }))
                         }
                     },
                 };
                 plan.redactions.extend(redacted);
-                plan.kept.push((position, Command::Redact { id, field, by }));
+                plan.kept.push((position, Command::Work { id, work, by }));
                 outcome
             }
         };
@@ -324,6 +288,7 @@ fn issue_at(plan: &Plan, index: usize) -> &Issue {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use floorboard_shared::workflow::Work;
     use floorboard_shared::{GoLive, Kind, ReportDraft, Severity, Status};
 
     use super::*;
@@ -365,12 +330,13 @@ pub(crate) mod tests {
 
     fn set(n: u128, to: Status) -> Command {
         let by = principal("lead", floorboard_shared::access::Role::Lead);
-        Command::SetStatus { id: ReportId(uuid::Uuid::from_u128(n)), to, note: Some("done".into()), by }
+        let work = Work::SetStatus { to, note: Some("done".into()) };
+        Command::Work { id: ReportId(uuid::Uuid::from_u128(n)), work, by }
     }
 
     fn redact(n: u128, field: TextField) -> Command {
         let by = principal("admin", floorboard_shared::access::Role::Admin);
-        Command::Redact { id: ReportId(uuid::Uuid::from_u128(n)), field, by }
+        Command::Work { id: ReportId(uuid::Uuid::from_u128(n)), work: Work::Redact { field }, by }
     }
 
     #[test]

@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use floorboard_shared::access::Principal;
 use floorboard_shared::heatmap::Fact;
 use floorboard_shared::protocol::{Event, IssuesAt};
-use floorboard_shared::{ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, Status, TextField, UnitId};
+use floorboard_shared::workflow::Work;
+use floorboard_shared::{ErrorBody, Issue, Kind, QueueId, Report, ReportId, ReporterId, UnitId};
 use time::OffsetDateTime;
 
 pub use postgres::PgStore;
@@ -30,19 +31,12 @@ pub enum Command {
         report: Report,
         queues: Vec<QueueId>,
     },
-    /// A status change, by `by`: the access policy decides it against the issue as it
-    /// stands when the batch is applied (`ChangeStatus`), not as it stood when asked.
-    SetStatus {
+    /// Work on an issue that exists, by `by`: decided (`workflow::decide`: the access policy
+    /// and the workflow's rules) against the issue as it stands when the batch is applied,
+    /// not as it stood when asked.
+    Work {
         id: ReportId,
-        to: Status,
-        note: Option<String>,
-        by: Arc<Principal>,
-    },
-    /// Redacting a free-text field, by `by` (the policy's `Redact`): the issue's row and
-    /// every earlier copy of it in the log.
-    Redact {
-        id: ReportId,
-        field: TextField,
+        work: Work,
         by: Arc<Principal>,
     },
 }
@@ -52,7 +46,7 @@ impl Command {
     pub fn issue_id(&self) -> ReportId {
         match self {
             Command::Submit { report, .. } => report.id,
-            Command::SetStatus { id, .. } | Command::Redact { id, .. } => *id,
+            Command::Work { id, .. } => *id,
         }
     }
 }

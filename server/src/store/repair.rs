@@ -174,6 +174,7 @@ mod tests {
             received_at: 1_763_712_060_000_000,
             queues: "[\"cc-lead\"]".into(),
             status: "new".into(),
+            assignee: None,
             note: None,
             updated_at: 1_763_712_060_000_000,
             reported_seq: 1,

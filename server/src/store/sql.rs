@@ -25,7 +25,8 @@ pub(super) const SEVERITY_ORDER: &str =
     "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
 pub(super) const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, \
-     affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, note, updated_at, reported_seq, seq";
+     affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, assignee, note, updated_at, \
+     reported_seq, seq";
 
 /// The latest sequence number of the log (0 before the first event).
 pub(super) const HEAD: &str = "SELECT COALESCE(MAX(seq), 0) FROM events";
@@ -63,6 +64,7 @@ pub(super) struct IssueRow {
     pub received_at: i64,
     pub queues: String,
     pub status: String,
+    pub assignee: Option<String>,
     pub note: Option<String>,
     pub updated_at: i64,
     pub reported_seq: i64,
@@ -92,6 +94,7 @@ impl TryFrom<IssueRow> for Issue {
             },
             queues: serde_json::from_str(&r.queues)?,
             status: wire(r.status)?,
+            assignee: r.assignee.map(wire).transpose()?,
             note: r.note,
             received_at,
             updated_at: from_micros(r.updated_at)?,
@@ -114,6 +117,7 @@ pub(super) struct EventRow {
     from_status: Option<String>,
     issue: Option<String>,
     actor: Option<String>,
+    from_assignee: Option<String>,
 }
 
 impl EventRow {
@@ -126,7 +130,7 @@ impl EventRow {
     /// The event, given the stored issues its `issue_by_reference` names, by `reported_seq`.
     pub(super) fn into_event(self, stored: &HashMap<u64, Issue>) -> Result<Event, StoreError> {
         let (seq, at) = (self.seq as u64, from_micros(self.at)?);
-        let change = change_of_row(&self.change, self.from_status)
+        let change = change_of_row(&self.change, self.from_status, self.from_assignee)
             .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: an unknown change")))??;
         let issue = match (self.issue, &change) {
             (Some(issue), _) => {
@@ -141,7 +145,7 @@ impl EventRow {
                     .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report numbered {report}")))?;
                 as_reported(stored, seq, at)?
             }
-            (None, Change::StatusChanged { .. } | Change::Redacted { .. }) => {
+            (None, Change::StatusChanged { .. } | Change::Assigned { .. } | Change::Redacted { .. }) => {
                 return Err(StoreError::Corrupt(format!("event {seq}: a change without its issue")));
             }
         };
@@ -155,20 +159,26 @@ pub(crate) fn change_column(change: &Change) -> &'static str {
     match change {
         Change::Reported => "reported",
         Change::StatusChanged { .. } => "status_changed",
+        Change::Assigned { .. } => "assigned",
         Change::Redacted { field: TextField::Summary } => "redacted_summary",
         Change::Redacted { field: TextField::Details } => "redacted_details",
         Change::Redacted { field: TextField::Note } => "redacted_note",
     }
 }
 
-/// The change an event's `change` and `from_status` columns hold; `None` for a kind this
-/// server does not know.
-fn change_of_row(change: &str, from_status: Option<String>) -> Option<Result<Change, StoreError>> {
+/// The change an event's `change`, `from_status` and `from_assignee` columns hold; `None`
+/// for a kind this server does not know.
+fn change_of_row(
+    change: &str,
+    from_status: Option<String>,
+    from_assignee: Option<String>,
+) -> Option<Result<Change, StoreError>> {
     let redacted = |field| Some(Ok(Change::Redacted { field }));
     match (change, from_status) {
         ("reported", _) => Some(Ok(Change::Reported)),
         ("status_changed", Some(from)) => Some(wire(from).map(|from| Change::StatusChanged { from })),
         ("status_changed", None) => Some(Err(StoreError::Corrupt("a status change without its former status".into()))),
+        ("assigned", _) => Some(from_assignee.map(wire).transpose().map(|from| Change::Assigned { from })),
         ("redacted_summary", _) => redacted(TextField::Summary),
         ("redacted_details", _) => redacted(TextField::Details),
         ("redacted_note", _) => redacted(TextField::Note),
@@ -176,15 +186,17 @@ fn change_of_row(change: &str, from_status: Option<String>) -> Option<Result<Cha
     }
 }
 
-/// The issue as event `seq` reported it, from its row as it stands now. Only status, note,
-/// update time and seq of a row change (and redacted text), and at its report they were the
-/// report's initial status, no note, the receipt time and the report's own seq.
+/// The issue as event `seq` reported it, from its row as it stands now. Only status,
+/// assignee, note, update time and seq of a row change (and redacted text), and at its report
+/// they were the report's initial status, nobody, no note, the receipt time and the report's
+/// own seq.
 fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, StoreError> {
     if (stored.reported_seq, stored.received_at) != (seq, at) {
         return Err(StoreError::Corrupt(format!("event {seq} does not match its report's seq and receipt time")));
     }
     Ok(Issue {
         status: stored.report.initial_status(),
+        assignee: None,
         note: None,
         updated_at: stored.received_at,
         seq: stored.reported_seq,
@@ -225,12 +237,12 @@ pub(super) const fn count_columns(list: &str) -> usize {
 }
 
 /// The columns of `events`, in the order of `event_row`.
-pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue, actor";
+pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue, actor, from_assignee";
 /// The columns of `report_queues`, in the order of `queue_rows`.
 pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
 /// What a change to a stored issue sets, in the order of `status_row` (whose last value is
 /// the `reported_seq` of the row to change): its work, and its redactable text.
-pub(super) const STATUS_COLUMNS: [&str; 6] = ["status", "note", "summary", "details", "updated_at", "seq"];
+pub(super) const STATUS_COLUMNS: [&str; 7] = ["status", "assignee", "note", "summary", "details", "updated_at", "seq"];
 
 /// A new issue's row of `reports`, in `ISSUE_COLUMNS` order.
 pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_COLUMNS)], StoreError> {
@@ -252,6 +264,7 @@ pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_CO
         Value::Int(micros(i.received_at)),
         text(serde_json::to_string(&i.queues).map_err(|e| StoreError::Rejected(e.to_string()))?),
         text(i.status.as_str()),
+        optional(i.assignee.as_ref().map(|a| a.as_str())),
         optional(i.note.as_deref()),
         Value::Int(micros(i.updated_at)),
         Value::Int(i.reported_seq as i64),
@@ -268,10 +281,11 @@ pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; count_co
 /// its status); a report's is in its row, which later changes leave as it was.
 pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COLUMNS)], StoreError> {
     let copy = || serde_json::to_string(&e.issue).map_err(|e| StoreError::Rejected(e.to_string()));
-    let (from, issue) = match e.change {
-        Change::Reported => (None, None),
-        Change::StatusChanged { from } => (Some(from.as_str()), Some(copy()?)),
-        Change::Redacted { .. } => (None, Some(copy()?)),
+    let (from, from_assignee, issue) = match &e.change {
+        Change::Reported => (None, None, None),
+        Change::StatusChanged { from } => (Some(from.as_str()), None, Some(copy()?)),
+        Change::Assigned { from } => (None, from.as_ref().map(|a| a.as_str()), Some(copy()?)),
+        Change::Redacted { .. } => (None, None, Some(copy()?)),
     };
     let change = change_column(&e.change);
     Ok([
@@ -282,6 +296,7 @@ pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COL
         optional(from),
         Value::Text(issue.map(Cow::Owned)),
         optional(e.actor.as_ref().map(|a| a.as_str())),
+        optional(from_assignee),
     ])
 }
 
@@ -303,6 +318,7 @@ pub(super) fn scrubbed(copy: &str, field: TextField) -> Result<String, StoreErro
 pub(super) fn status_row(i: &Issue) -> [Value<'_>; STATUS_COLUMNS.len() + 1] {
     [
         text(i.status.as_str()),
+        optional(i.assignee.as_ref().map(|a| a.as_str())),
         optional(i.note.as_deref()),
         text(i.report.summary.as_str()),
         optional(i.report.details.as_deref()),
@@ -615,9 +631,7 @@ macro_rules! sql_store {
             ) -> Result<Vec<floorboard_shared::protocol::Event>, $crate::store::StoreError> {
                 use $crate::store::sql::EventRow;
                 let mut conn = self.pool.acquire().await?;
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, report_seq, change, from_status, issue, actor FROM events WHERE seq > ",
-                );
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > "));
                 q.push_bind(seq as i64).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
                 let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *conn).await?;
                 // Reports' immutable columns never change once committed: no need to read

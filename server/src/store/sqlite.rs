@@ -218,6 +218,7 @@ fn issue_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IssueRow> {
         received_at: row.get("received_at")?,
         queues: row.get("queues")?,
         status: row.get("status")?,
+        assignee: row.get("assignee")?,
         note: row.get("note")?,
         updated_at: row.get("updated_at")?,
         reported_seq: row.get("reported_seq")?,

@@ -1,0 +1,293 @@
+//! The rules of working an issue: what a piece of work does to an issue as it stands, asked
+//! by someone, at a time. Pure: the storage planner hands each command of a batch to
+//! `decide` against the issue as the batch has left it, and stores what it decided, or the
+//! refusal. Who may do what is the access policy's (`access::decide`); which moves the
+//! work allows is here.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::access::{Action, Principal, decide as allowed};
+use crate::protocol::Change;
+use crate::{ErrorBody, ErrorCode, Issue, Status, TextField};
+
+/// What someone asks of an issue that exists. Its text is valid already (`validate_note`);
+/// an assignee is the principal of their account as it stands, found by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Move the issue to `to`, with a note (required to resolve or close).
+    SetStatus { to: Status, note: Option<String> },
+    /// Hand the issue to someone who may work it (oneself: "assign to me"), or to nobody.
+    Assign { to: Option<Arc<Principal>> },
+    /// Replace a free-text field with `[redacted]`.
+    Redact { field: TextField },
+}
+
+/// What a piece of work decided: the change to log, and the issue right after it (its `seq`
+/// is the storage's to number).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    pub change: Change,
+    pub issue: Issue,
+}
+
+/// What `work` by `by` at `at` does to `issue`, or why it is refused (the issue unchanged).
+pub fn decide(issue: &Issue, work: &Work, by: &Principal, at: OffsetDateTime) -> Result<Decided, ErrorBody> {
+    let id = issue.report.id;
+    decide_unnamed(issue, work, by, at).map_err(|refused| refused.with_id(id))
+}
+
+fn decide_unnamed(issue: &Issue, work: &Work, by: &Principal, at: OffsetDateTime) -> Result<Decided, ErrorBody> {
+    match work {
+        Work::SetStatus { to, note } => {
+            allowed(by, Action::ChangeStatus { issue })?;
+            let from = issue.status;
+            if !from.can_move_to(*to) {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidTransition,
+                    format!("an issue cannot move from {} to {}", from.as_str(), to.as_str()),
+                ));
+            }
+            let mut issue = issue.clone();
+            issue.status = *to;
+            if note.is_some() {
+                issue.note.clone_from(note);
+            }
+            issue.updated_at = at;
+            Ok(Decided { change: Change::StatusChanged { from }, issue })
+        }
+        Work::Assign { to } => {
+            allowed(by, Action::ChangeStatus { issue })?;
+            let from = issue.assignee.clone();
+            if !issue.status.is_open() {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidTransition,
+                    format!("a {} issue is not assigned; reopen it first", issue.status.as_str()),
+                ));
+            }
+            match (to, &from) {
+                (None, None) => {
+                    return Err(ErrorBody::new(ErrorCode::InvalidTransition, "the issue is not assigned"));
+                }
+                (Some(to), Some(from)) if to.login == *from => {
+                    return Err(ErrorBody::new(
+                        ErrorCode::InvalidTransition,
+                        format!("the issue is assigned to {from} already"),
+                    ));
+                }
+                (Some(to), _) if allowed(to, Action::ChangeStatus { issue }).is_err() => {
+                    return Err(ErrorBody::new(
+                        ErrorCode::InvalidValue,
+                        format!("{} does not work any of this issue's queues", to.login),
+                    )
+                    .with_field("assignee"));
+                }
+                _ => {}
+            }
+            let mut issue = issue.clone();
+            issue.assignee = to.as_ref().map(|to| to.login.clone());
+            issue.updated_at = at;
+            Ok(Decided { change: Change::Assigned { from }, issue })
+        }
+        Work::Redact { field } => {
+            allowed(by, Action::Redact { issue })?;
+            let mut issue = issue.clone();
+            issue.redact(*field)?;
+            // The time of the issue's last change of work stays as it was.
+            Ok(Decided { change: Change::Redacted { field: *field }, issue })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::access::{AccountSpec, Reach, Role};
+    use crate::{GoLive, Kind, ReportDraft, ReportId, ReporterId, Severity};
+
+    const AT: OffsetDateTime = datetime!(2026-11-02 14:00 UTC);
+
+    fn issue(status: Status) -> Issue {
+        let golive = GoLive::example();
+        let draft = ReportDraft {
+            id: ReportId(uuid::Uuid::from_u128(1)),
+            facility: "rmc".into(),
+            unit: "rmc-4w".into(),
+            module: "clindoc".into(),
+            kind: Kind::Access,
+            severity: Severity::High,
+            summary: "Badge tap login fails on the workstation".into(),
+            details: None,
+            reporter: "trainer-07".into(),
+            affected_users: 2,
+            affected_role: None,
+            resolved_at_elbow: false,
+            reported_at: datetime!(2026-11-02 13:00 UTC),
+        };
+        let report = draft.validate(&golive).expect("a valid report");
+        let queues = crate::routing::route_report(&report, &golive);
+        let mut issue = Issue::reported(report, queues, datetime!(2026-11-02 13:00 UTC), 1);
+        issue.status = status;
+        issue
+    }
+
+    fn person(login: &str, roles: &[Role], queues: &[&str]) -> Principal {
+        let spec = AccountSpec {
+            name: "Test Account".into(),
+            roles: roles.to_vec(),
+            queues: queues.iter().map(|q| (*q).into()).collect(),
+            facility: None,
+            modules: vec![],
+            disabled: false,
+        };
+        spec.account(ReporterId::parse(login).expect("a login")).principal(Reach::Session)
+    }
+
+    /// Staff of the queue the test issue is routed to.
+    fn staff(login: &str) -> Principal {
+        person(login, &[Role::Staff], &["it-access"])
+    }
+
+    fn assign(to: Option<&Principal>) -> Work {
+        Work::Assign { to: to.map(|p| Arc::new(p.clone())) }
+    }
+
+    #[test]
+    fn the_test_issue_goes_to_the_access_queue() {
+        assert_eq!(issue(Status::New).queues, vec!["it-access".into()]);
+    }
+
+    #[test]
+    fn every_status_move_is_decided_by_the_transition_table() {
+        let by = staff("cc-ana");
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let before = issue(from);
+                let work = Work::SetStatus { to, note: Some("Re-paired the badge reader".into()) };
+                match decide(&before, &work, &by, AT) {
+                    Ok(decided) => {
+                        assert!(from.can_move_to(to), "{from:?} -> {to:?}");
+                        assert_eq!(decided.change, Change::StatusChanged { from });
+                        assert_eq!(decided.issue.status, to);
+                        assert_eq!(decided.issue.note.as_deref(), Some("Re-paired the badge reader"));
+                        assert_eq!(decided.issue.updated_at, AT);
+                        let unchanged =
+                            Issue { status: from, note: None, updated_at: before.updated_at, ..decided.issue };
+                        assert_eq!(unchanged, before, "nothing else moves");
+                    }
+                    Err(refused) => {
+                        assert!(!from.can_move_to(to), "{from:?} -> {to:?}");
+                        assert_eq!(refused.code, ErrorCode::InvalidTransition);
+                        assert_eq!(refused.id, Some(before.report.id));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_status_change_without_a_note_keeps_the_last_note() {
+        let mut before = issue(Status::Acknowledged);
+        before.note = Some("Looking at the reader".into());
+        let decided =
+            decide(&before, &Work::SetStatus { to: Status::InProgress, note: None }, &staff("cc-ana"), AT).unwrap();
+        assert_eq!(decided.issue.note.as_deref(), Some("Looking at the reader"));
+    }
+
+    #[test]
+    fn only_who_works_the_issue_changes_or_assigns_it_and_only_an_administrator_redacts() {
+        let before = issue(Status::New);
+        let other_queue = person("cc-bo", &[Role::Staff], &["analysts-clindoc"]);
+        let trainer = person("trainer-07", &[Role::Trainer], &[]);
+        let admin = person("admin", &[Role::Admin], &[]);
+        let lead = person("lead-1", &[Role::Lead], &[]);
+        let works = [
+            Work::SetStatus { to: Status::Acknowledged, note: None },
+            assign(Some(&staff("cc-ana"))),
+            Work::Redact { field: TextField::Summary },
+        ];
+        for (by, may) in [
+            (&staff("cc-ana"), [true, true, false]),
+            (&lead, [true, true, false]),
+            (&other_queue, [false, false, false]),
+            (&trainer, [false, false, false]),
+            (&admin, [false, false, true]),
+        ] {
+            for (work, may) in works.iter().zip(may) {
+                let decided = decide(&before, work, by, AT);
+                assert_eq!(decided.is_ok(), may, "{} {work:?}: {decided:?}", by.login);
+                if let Err(refused) = decided {
+                    assert_eq!(refused.code, ErrorCode::Forbidden);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn claiming_handing_over_and_unassigning_log_the_previous_assignee() {
+        let (ana, bo) = (staff("cc-ana"), staff("cc-bo"));
+        let claimed = decide(&issue(Status::New), &assign(Some(&ana)), &ana, AT).unwrap();
+        assert_eq!(claimed.change, Change::Assigned { from: None });
+        assert_eq!(claimed.issue.assignee, Some(ana.login.clone()));
+        assert_eq!(claimed.issue.updated_at, AT);
+        assert_eq!(claimed.issue.status, Status::New, "assigning moves no status");
+
+        let handed = decide(&claimed.issue, &assign(Some(&bo)), &ana, AT).unwrap();
+        assert_eq!(handed.change, Change::Assigned { from: Some(ana.login.clone()) });
+        assert_eq!(handed.issue.assignee, Some(bo.login.clone()));
+
+        let dropped = decide(&handed.issue, &assign(None), &ana, AT).unwrap();
+        assert_eq!(dropped.change, Change::Assigned { from: Some(bo.login.clone()) });
+        assert_eq!(dropped.issue.assignee, None);
+    }
+
+    #[test]
+    fn an_assignment_that_changes_nothing_or_goes_to_someone_who_cannot_work_it_is_refused() {
+        let ana = staff("cc-ana");
+        let claimed = decide(&issue(Status::New), &assign(Some(&ana)), &ana, AT).unwrap().issue;
+        let again = decide(&claimed, &assign(Some(&ana)), &staff("cc-bo"), AT).unwrap_err();
+        assert_eq!(again.code, ErrorCode::InvalidTransition);
+        assert!(again.message.contains("cc-ana"), "names who has it: {}", again.message);
+
+        let nobody = decide(&issue(Status::New), &assign(None), &ana, AT).unwrap_err();
+        assert_eq!(nobody.code, ErrorCode::InvalidTransition);
+
+        for cannot in [
+            person("cc-cy", &[Role::Staff], &["analysts-clindoc"]),
+            person("trainer-07", &[Role::Trainer], &[]),
+            person("viewer-1", &[Role::Viewer], &[]),
+        ] {
+            let refused = decide(&issue(Status::New), &assign(Some(&cannot)), &ana, AT).unwrap_err();
+            assert_eq!((refused.code, refused.field.as_deref()), (ErrorCode::InvalidValue, Some("assignee")));
+        }
+        // A lead may be handed any issue of the facilities they lead.
+        let lead = person("lead-1", &[Role::Lead], &[]);
+        assert!(decide(&issue(Status::New), &assign(Some(&lead)), &ana, AT).is_ok());
+    }
+
+    #[test]
+    fn only_an_open_issue_is_assigned() {
+        let ana = staff("cc-ana");
+        for status in Status::ALL {
+            let decided = decide(&issue(status), &assign(Some(&ana)), &ana, AT);
+            assert_eq!(decided.is_ok(), status.is_open(), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn a_redaction_replaces_the_text_and_keeps_the_time_of_the_last_change() {
+        let before = issue(Status::New);
+        let admin = person("admin", &[Role::Admin], &[]);
+        let decided = decide(&before, &Work::Redact { field: TextField::Summary }, &admin, AT).unwrap();
+        assert_eq!(decided.change, Change::Redacted { field: TextField::Summary });
+        assert_eq!(decided.issue.report.summary, crate::REDACTED);
+        assert_eq!(decided.issue.updated_at, before.updated_at);
+        let twice = decide(&decided.issue, &Work::Redact { field: TextField::Summary }, &admin, AT).unwrap_err();
+        assert_eq!(twice.code, ErrorCode::InvalidValue);
+        let absent = decide(&before, &Work::Redact { field: TextField::Details }, &admin, AT).unwrap_err();
+        assert_eq!(absent.field.as_deref(), Some("field"));
+    }
+}
