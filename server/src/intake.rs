@@ -1,14 +1,15 @@
 //! The writes a client can make, shared by the HTTP API and the websocket: submitting a
-//! report (validate, route, commit), changing an issue's status, and redacting its text.
+//! report (validate, route, commit), changing an issue's status or its assignee, and
+//! redacting its text.
 
 use std::sync::Arc;
 
-use floorboard_shared::access::{Action, Principal, decide};
+use floorboard_shared::access::{Action, Principal, Reach, decide};
 use floorboard_shared::protocol::{Event, Receipt, StatusChange};
 use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
 use floorboard_shared::workflow::Work;
-use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, TextField};
+use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId, TextField};
 
 use crate::state::AppState;
 use crate::store::{Applied, Command};
@@ -74,6 +75,38 @@ pub async fn change_status(
         state.committer.apply(Command::Work { id, work: Work::SetStatus { to: change.status, note }, by }).await?,
     )?;
     tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
+    Ok(Arc::unwrap_or_clone(event).issue)
+}
+
+/// Hands an issue to `assignee` (or to nobody), by `by`, if the access policy lets `by` work
+/// the issue and `assignee` (an account that is not disabled) may work it too, as the issue
+/// stands when the change is applied.
+pub async fn assign(
+    state: &AppState,
+    by: Arc<Principal>,
+    id: ReportId,
+    assignee: Option<ReporterId>,
+) -> Result<Issue, ErrorBody> {
+    let to = match assignee {
+        None => None,
+        Some(login) if login == by.login => Some(by.clone()),
+        Some(login) => {
+            let unknown = || {
+                ErrorBody::new(ErrorCode::InvalidValue, format!("no account `{login}` that may be assigned work"))
+                    .with_field("assignee")
+                    .with_id(id)
+            };
+            let user = state.auth.store().user(login.as_str()).await;
+            let user = user.map_err(|e| crate::error::store_error_body(&e))?.ok_or_else(unknown)?;
+            if user.account.disabled {
+                return Err(unknown());
+            }
+            Some(Arc::new(user.account.principal(Reach::Session)))
+        }
+    };
+    let assignee = to.as_ref().map(|to| to.login.to_string());
+    let event = committed(state.committer.apply(Command::Work { id, work: Work::Assign { to }, by }).await?)?;
+    tracing::info!(report.id = %id, seq = event.seq, assignee, "issue assigned");
     Ok(Arc::unwrap_or_clone(event).issue)
 }
 

@@ -161,6 +161,15 @@ pub struct Redaction {
     pub field: TextField,
 }
 
+/// A request to hand an issue to someone who may work it (one's own login to claim it: "assign
+/// to me"), or to nobody (`null`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    pub assignee: Option<ReporterId>,
+}
+
 /// Issues as of one sequence number (HTTP: a queue's open issues, a reporter's reports).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1014,3 +1014,38 @@ async fn a_note_being_typed_keeps_its_text_focus_and_the_open_issue_while_other_
     queues.find_text(".detail dd", "Acknowledged").await;
     assert_eq!(value(&queues, ".detail textarea").await.as_deref(), Some(typed));
 }
+
+#[tokio::test]
+async fn staff_claim_an_issue_from_its_panel_and_let_it_go_and_every_watcher_sees_who_has_it() {
+    let server = server().await;
+    let base = format!("http://{}", server.addr);
+    let issue = draft("rmc-4w", Kind::Access, Severity::High);
+    assert_eq!(server.http().post_json("/api/v1/reports", &issue).await.status(), 201);
+    let driver = Chromedriver::start().await;
+    let (mine, theirs) = (driver.browser().await, driver.browser().await);
+    for queues in [&mine, &theirs] {
+        sign_in_as_tester(queues, &base).await;
+        watch_queue(queues, &base, "it-access").await;
+    }
+    mine.click(".issues .issue-open").await;
+    let typed = "Called the badge vendor";
+    mine.type_into(".detail textarea", typed).await;
+    mine.click(".detail .assign-me").await;
+
+    let assigned = format!("· {TESTER}");
+    theirs.find_text(".issues .issue-row .meta", &assigned).await;
+    mine.find_text(".issues .issue-row .meta", &assigned).await;
+    mine.find(".detail .unassign").await;
+    assert_eq!(value(&mine, ".detail textarea").await.as_deref(), Some(typed), "the note stays");
+    let stored: floorboard_shared::Issue = server.http().get_json(&format!("/api/v1/reports/{}", issue.id)).await;
+    assert_eq!(stored.assignee.as_ref().map(|a| a.as_str()), Some(TESTER));
+
+    // Handing it to someone who cannot work it is refused, in words, and changes nothing.
+    mine.type_into(".detail .hand-to input", "no-such-colleague").await;
+    mine.click(".detail .hand-to button").await;
+    mine.find_text(".detail .problem", "no-such-colleague").await;
+
+    mine.click(".detail .unassign").await;
+    theirs.wait_gone(".issues .issue-row .meta", &assigned).await;
+    mine.find(".detail .assign-me").await;
+}

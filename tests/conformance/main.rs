@@ -61,6 +61,7 @@ conformance!(
     a_redaction_reaches_the_row_and_every_earlier_copy_in_the_log,
     the_summary_equals_direct_counts_over_the_stored_issues,
     audit_links_wait_for_the_committer_instead_of_failing,
+    assignments_read_back_with_the_previous_assignee,
 );
 
 mod properties;
@@ -802,6 +803,40 @@ async fn data_survives_reopening(db: Db) {
     let n = live.len() as u64;
     assert_eq!(seqs(&events(&outcomes)), [n + 1, n + 2]);
     assert_eq!(head(store).await, n + 2);
+}
+
+fn assign(id: ReportId, to: Option<&str>) -> Command {
+    let to = to.map(|login| floorboard_tests::principal(login, &[floorboard_shared::access::Role::Lead]));
+    Command::Work { id, work: Work::Assign { to }, by: floorboard_tests::lead() }
+}
+
+/// Each assignment is an event of its own kind naming the previous assignee; the issue's row
+/// keeps the current one; a refused assignment writes nothing; all of it survives reopening.
+async fn assignments_read_back_with_the_previous_assignee(db: Db) {
+    let store = db.open().await;
+    let a = report("rmc-4w", Kind::Access, Severity::High);
+    let batch = [submit(&a), assign(a.id, Some("lead-1")), assign(a.id, Some("lead-1")), assign(a.id, Some("lead-2"))];
+    let outcomes = apply(&*store, &batch, at(1)).await;
+    assert_refused(&outcomes[2], ErrorCode::InvalidTransition, a.id);
+    let outcomes = [outcomes, apply(&*store, &[assign(a.id, None)], at(2)).await].concat();
+    let committed = events(&outcomes);
+    let changes: Vec<_> = committed.iter().map(|e| (e.change.clone(), e.issue.assignee.clone())).collect();
+    let login = |s: &str| Some(ReporterId::parse(s).expect("a login"));
+    assert_eq!(
+        changes,
+        [
+            (Change::Reported, None),
+            (Change::Assigned { from: None }, login("lead-1")),
+            (Change::Assigned { from: login("lead-1") }, login("lead-2")),
+            (Change::Assigned { from: login("lead-2") }, None),
+        ]
+    );
+    assert_eq!(log(&*store).await, committed);
+    assert_eq!(issue(&*store, a.id).await, committed[3].issue);
+    let before = Everything::read(&*store).await;
+    drop(store);
+    let store = db.open().await;
+    assert_eq!(Everything::read(&*store).await, before);
 }
 
 /// The committer stamps batches with `OffsetDateTime::now_utc()`, which carries nanoseconds;

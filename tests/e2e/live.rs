@@ -15,7 +15,7 @@ fn board() -> Topic {
 }
 
 /// The next event, skipping board updates.
-async fn next_event(client: &mut WsClient) -> floorboard_shared::protocol::Event {
+pub(crate) async fn next_event(client: &mut WsClient) -> floorboard_shared::protocol::Event {
     match client.recv_until(|m| matches!(m, ServerMsg::Event(_))).await {
         ServerMsg::Event(e) => e,
         _ => unreachable!(),

@@ -15,3 +15,4 @@ mod slow_clients;
 mod submit;
 mod summary;
 mod tls;
+mod workflow;

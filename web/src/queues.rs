@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{Change, ServerMsg, StatusChange, Topic};
-use floorboard_shared::{Issue, QueueId, ReportId, Severity, Status};
+use floorboard_shared::{Issue, QueueId, ReportId, ReporterId, Severity, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -144,6 +144,7 @@ pub fn QueuesPage() -> impl IntoView {
                     <span class="meta">
                         {names.unit_label(&issue.report.unit)}" · "{issue.report.kind.label()}" · "{names.module_label(&issue.report.module)}
                         " · "{queues}
+                        {issue.assignee.as_ref().map(|a| format!(" · {a}"))}
                     </span>
                     <span class="status-badge" data-status=issue.status.as_str()>{status_label(issue.status)}</span>
                     <span class="age" title=clock_time(at)>{move || age(at, now.get())}</span>
@@ -209,6 +210,8 @@ fn IssueDetail(
 ) -> impl IntoView {
     let names = expect_context::<Catalog>();
     let me = expect_context::<Arc<Principal>>();
+    // Copy, for the controls' closures.
+    let login = StoredValue::new(me.login.clone());
     let may_change = Memo::new(move |_| {
         issue.with(|i| i.as_ref().is_some_and(|i| decide(&me, Action::ChangeStatus { issue: i }).is_ok()))
     });
@@ -216,19 +219,34 @@ fn IssueDetail(
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let close = on_close.clone();
+    let done = move |result: Result<Issue, floorboard_shared::ErrorBody>| {
+        problem.set(result.err().map(|e| e.message));
+        busy.set(false);
+    };
+    let hand_to = RwSignal::new(String::new());
+    let assign = move |to: Option<ReporterId>| {
+        busy.set(true);
+        spawn_local(async move {
+            let assigned = api::assign(id, to).await;
+            if assigned.is_ok() {
+                hand_to.set(String::new());
+            }
+            done(assigned);
+        });
+    };
+    let mine =
+        Memo::new(move |_| issue.with(|i| i.as_ref().and_then(|i| i.assignee.clone())) == Some(login.get_value()));
+    let assigned = Memo::new(move |_| issue.with(|i| i.as_ref().is_some_and(|i| i.assignee.is_some())));
     let change = move |to: Status| {
         busy.set(true);
         let text = note.get_untracked();
         spawn_local(async move {
             let request = StatusChange { status: to, note: Some(text).filter(|n| !n.trim().is_empty()) };
-            match api::change_status(id, &request).await {
-                Ok(_) => {
-                    problem.set(None);
-                    note.set(String::new());
-                }
-                Err(e) => problem.set(Some(e.message)),
+            let changed = api::change_status(id, &request).await;
+            if changed.is_ok() {
+                note.set(String::new());
             }
-            busy.set(false);
+            done(changed);
         });
     };
     let fields = move || {
@@ -250,6 +268,7 @@ fn IssueDetail(
                 {field("Unit", names.unit_label(&r.unit))}
                 {field("Module", names.module_label(&r.module))}
                 {field("Queues", issue.queues.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))}
+                {field("Assigned to", issue.assignee.as_ref().map_or_else(|| "nobody".to_owned(), ToString::to_string))}
                 {field("Affected", format!("{} × {}", r.affected_users, r.affected_role.clone().unwrap_or_else(|| "users".into())))}
                 {field("Reporter", r.reporter.to_string())}
                 {field("Issue id", id.to_string())}
@@ -274,6 +293,28 @@ fn IssueDetail(
             <button type="button" class="close" aria-label="Close" on:click=move |_| close()>"×"</button>
             {fields}
             <Show when=move || may_change.get()>
+                <div class="assign-actions" role="group" aria-label="Assignment">
+                    <Show when=move || !mine.get()>
+                        <button type="button" class="assign-me" disabled=move || busy.get()
+                            on:click=move |_| assign(Some(login.get_value()))>"Assign to me"</button>
+                    </Show>
+                    <Show when=move || assigned.get()>
+                        <button type="button" class="unassign" disabled=move || busy.get() on:click=move |_| assign(None)>"Unassign"</button>
+                    </Show>
+                    <form class="hand-to" on:submit=move |ev| {
+                        ev.prevent_default();
+                        match ReporterId::parse(&hand_to.get_untracked()) {
+                            Some(to) => assign(Some(to)),
+                            None => problem.set(Some("Type the login of a colleague who works this queue.".into())),
+                        }
+                    }>
+                        <label>"Hand to (login)"
+                            <input type="text" autocomplete="off" maxlength="64" prop:value=move || hand_to.get()
+                                on:input=move |ev| hand_to.set(event_target_value(&ev))/>
+                        </label>
+                        <button type="submit" disabled=move || busy.get()>"Hand over"</button>
+                    </form>
+                </div>
                 <label class="wide">"Note (required to resolve or close)"
                     <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>

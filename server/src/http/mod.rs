@@ -53,6 +53,7 @@ use crate::ws;
         reports::submit,
         reports::get_report,
         reports::change_status,
+        reports::assign,
         reports::redact,
         reports::reporter_reports,
         queues::list_queues,

@@ -1,10 +1,11 @@
-//! `/api/v1/reports`: submit a report, read one, change its status; a reporter's reports.
+//! `/api/v1/reports`: submit a report, read one, change its status or assignee; a reporter's
+//! reports.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use floorboard_shared::protocol::{IssuesAt, Receipt, Redaction, StatusChange};
+use floorboard_shared::protocol::{Assignment, IssuesAt, Receipt, Redaction, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId};
 
 use super::{ApiJson, ApiPath, Signed, report_id};
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports", post(submit))
         .route("/api/v1/reports/{id}", get(get_report))
         .route("/api/v1/reports/{id}/status", post(change_status))
+        .route("/api/v1/reports/{id}/assignment", post(assign))
         .route("/api/v1/reports/{id}/redactions", post(redact))
         .route("/api/v1/reporters/{reporter}/reports", get(reporter_reports))
 }
@@ -103,6 +105,36 @@ pub async fn change_status(
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
     Ok(Json(intake::change_status(&state, signed.session.principal.clone(), id, change).await?))
+}
+
+/// Hand an open issue to someone who may work it (one's own login: "assign to me"), or to
+/// nobody. Watchers of its queues get an `assigned` event naming the previous assignee.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/assignment", request_body = Assignment, tag = "reports",
+    params(("id" = ReportId, Path)),
+    responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account does not work this issue's queues (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
+        (status = 200, description = "The issue after the change", body = Issue),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
+        (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: the issue is resolved or closed, assigned to this person already, or (unassigning) assigned to nobody", body = ErrorBody),
+        (status = 413, description = "`frame_too_large`: the body is over the size limit (16 KiB)", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "`invalid_value`: the id is not a UUID, JSON of the wrong shape; and what \
+            this document cannot say: `assignee` names no account that may be assigned work, or one who does \
+            not work any of the issue's queues", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
+pub async fn assign(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<Assignment>,
+) -> Result<Json<Issue>, AppError> {
+    let id = report_id(&id)?;
+    Ok(Json(intake::assign(&state, signed.session.principal.clone(), id, request.assignee).await?))
 }
 
 /// Redact an issue's free text that let patient data through (administrators): the field
