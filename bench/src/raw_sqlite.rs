@@ -60,6 +60,7 @@ fn issue(golive: &GoLive, units: &[(String, String)], seq: u64, tablets: u64) ->
         status: Status::New,
         report,
         assignee: None,
+        resolution: None,
         note: None,
         received_at: now,
         updated_at: now,

@@ -369,9 +369,11 @@ pub fn draft_of(report: &Report) -> ReportDraft {
     }
 }
 
-/// Checks a status change as the HTTP handler takes it: decoded, then its note checked.
+/// Checks a status change as the HTTP handler takes it: decoded, then its note checked. Its
+/// resolution, an id, is looked up in the go-live's list, and the move itself is the
+/// workflow's (`workflow::decide`, tested over every move).
 pub fn check_status_change(change: StatusChange) {
-    let StatusChange { status, note } = change;
+    let StatusChange { status, note, resolution: _ } = change;
     match validate_note(note.clone(), status) {
         Ok(Some(kept)) => {
             assert_eq!(

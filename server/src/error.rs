@@ -66,7 +66,9 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownFacility | UnknownUnit | UnitNotInFacility | UnknownModule | UnknownQueue | EmptySummary
-        | FieldTooLong | InvalidValue | PhiSuspected | NoteRequired | CannotStore => StatusCode::UNPROCESSABLE_ENTITY,
+        | FieldTooLong | InvalidValue | PhiSuspected | NoteRequired | ResolutionRequired | CannotStore => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

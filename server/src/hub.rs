@@ -494,6 +494,7 @@ pub(crate) mod testing {
             status: report.initial_status(),
             report,
             assignee: None,
+            resolution: None,
             note: None,
             received_at: now,
             updated_at: now,

@@ -71,9 +71,14 @@ pub async fn change_status(
     change: StatusChange,
 ) -> Result<Issue, ErrorBody> {
     let note = validate_note(change.note, change.status).map_err(|e| e.with_id(id))?;
-    let event = committed(
-        state.committer.apply(Command::Work { id, work: Work::SetStatus { to: change.status, note }, by }).await?,
-    )?;
+    if let Some(resolution) = &change.resolution
+        && state.config.golive.resolution(resolution).is_none()
+    {
+        let unknown = format!("no resolution `{resolution}` in this go-live");
+        return Err(ErrorBody::new(ErrorCode::InvalidValue, unknown).with_field("resolution").with_id(id));
+    }
+    let work = Work::SetStatus { to: change.status, note, resolution: change.resolution };
+    let event = committed(state.committer.apply(Command::Work { id, work, by }).await?)?;
     tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
     Ok(Arc::unwrap_or_clone(event).issue)
 }

@@ -37,8 +37,10 @@ pub enum ErrorCode {
     NotFound,
     /// The status change is not allowed from the current status.
     InvalidTransition,
-    /// Resolving or closing needs a resolution note.
+    /// Resolving or closing needs a note saying what was done; reopening, one saying why.
     NoteRequired,
+    /// Resolving needs a resolution code from the go-live's list (`resolutions`).
+    ResolutionRequired,
     /// Too many subscriptions on one connection.
     TooManySubscriptions,
     /// No valid session: sign in (`POST /api/v1/sessions`) and send its cookie or token.
@@ -86,6 +88,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::InvalidTransition => "invalid_transition",
             Self::NoteRequired => "note_required",
+            Self::ResolutionRequired => "resolution_required",
             Self::TooManySubscriptions => "too_many_subscriptions",
             Self::Unauthenticated => "unauthenticated",
             Self::SessionLocked => "session_locked",

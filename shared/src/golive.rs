@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use crate::ids::{FacilityId, ModuleId, QueueId, UnitId, is_slug};
+use crate::ids::{FacilityId, ModuleId, QueueId, ResolutionId, UnitId, is_slug};
 use crate::report::{Kind, Severity};
 use crate::routing::Rule;
 
@@ -44,6 +44,31 @@ pub struct Queue {
     pub name: String,
 }
 
+/// A way an issue is resolved, which the summary counts and the reporter sees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    pub id: ResolutionId,
+    pub name: String,
+}
+
+/// The resolution codes of a go-live that lists none.
+pub const DEFAULT_RESOLUTIONS: [(&str, &str); 8] = [
+    ("trained-at-elbow", "Trained at the elbow"),
+    ("workaround", "Workaround given"),
+    ("build-fixed", "Build fixed and migrated"),
+    ("access-granted", "Access granted"),
+    ("device-fixed", "Device fixed"),
+    ("deferred", "Enhancement deferred to optimisation"),
+    ("duplicate", "Duplicate"),
+    ("not-an-issue", "Not an issue"),
+];
+
+fn default_resolutions() -> Vec<Resolution> {
+    DEFAULT_RESOLUTIONS.iter().map(|&(id, name)| Resolution { id: id.into(), name: name.into() }).collect()
+}
+
 /// The go-live as written in its TOML file (and sent to clients), before its references
 /// are checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +99,9 @@ pub struct GoLiveSpec {
     pub queues: Vec<Queue>,
     /// Ordered routing rules; the first match without `continue` ends routing.
     pub rules: Vec<Rule>,
+    /// How issues may be resolved (`DEFAULT_RESOLUTIONS` when left out).
+    #[serde(default = "default_resolutions")]
+    pub resolutions: Vec<Resolution>,
 }
 
 /// From `from` (RFC 3339) on, the hospitals' clocks are `offset` (`±HH:MM`) from UTC.
@@ -200,8 +228,11 @@ impl TryFrom<GoLiveSpec> for GoLive {
         let modules = distinct("module", spec.modules.iter().map(|m| m.id.as_str()))?;
         let queues = distinct("queue", spec.queues.iter().map(|q| q.id.as_str()))?;
         let facilities = distinct("facility", spec.facilities.iter().map(|f| f.id.as_str()))?;
+        let resolutions = distinct("resolution", spec.resolutions.iter().map(|r| r.id.as_str()))?;
         distinct("unit", spec.facilities.iter().flat_map(|f| f.units.iter().map(|u| u.id.as_str())))?;
-        for (what, set) in [("module", &modules), ("facility", &facilities), ("queue", &queues)] {
+        for (what, set) in
+            [("module", &modules), ("facility", &facilities), ("queue", &queues), ("resolution", &resolutions)]
+        {
             if set.is_empty() {
                 return Err(GoLiveError::Empty(what));
             }
@@ -273,6 +304,14 @@ impl GoLive {
 
     pub fn queues(&self) -> &[Queue] {
         &self.spec.queues
+    }
+
+    pub fn resolutions(&self) -> &[Resolution] {
+        &self.spec.resolutions
+    }
+
+    pub fn resolution(&self, id: &ResolutionId) -> Option<&Resolution> {
+        self.spec.resolutions.iter().find(|r| r.id == *id)
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -555,6 +594,7 @@ mod example {
             facilities,
             queues,
             rules,
+            resolutions: default_resolutions(),
         }
     }
 }
@@ -572,6 +612,24 @@ mod tests {
         assert!((90..=110).contains(&units), "{units}");
         assert_eq!(g.unit_facility("rmc-4w").map(|f| f.as_str()), Some("rmc"));
         assert!(g.queue("analysts-clindoc").is_some());
+    }
+
+    #[test]
+    fn a_go_live_that_lists_no_resolutions_gets_the_defaults_and_a_repeated_one_is_refused() {
+        let mut json = serde_json::to_value(example::spec()).unwrap();
+        json.as_object_mut().unwrap().remove("resolutions");
+        let g: GoLive = serde_json::from_value(json).unwrap();
+        let ids: Vec<&str> = g.resolutions().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, DEFAULT_RESOLUTIONS.map(|(id, _)| id));
+        assert_eq!(g.resolution(&"build-fixed".into()).map(|r| r.name.as_str()), Some("Build fixed and migrated"));
+        assert!(g.resolution(&"fixed-by-magic".into()).is_none());
+
+        let mut spec = example::spec();
+        spec.resolutions.push(spec.resolutions[0].clone());
+        assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::Duplicate { what: "resolution", .. })));
+        let mut spec = example::spec();
+        spec.resolutions.clear();
+        assert!(matches!(GoLive::try_from(spec), Err(GoLiveError::Empty("resolution"))));
     }
 
     #[test]

@@ -83,6 +83,10 @@ slug_id!(
     /// A command-center queue, e.g. `analysts-clindoc`.
     QueueId
 );
+slug_id!(
+    /// How an issue was resolved, one of the go-live's resolution codes, e.g. `workaround`.
+    ResolutionId
+);
 
 /// Who reported: the trainer's login or badge name (never a patient's anything).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

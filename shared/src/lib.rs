@@ -23,5 +23,5 @@ pub mod workflow;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use golive::GoLive;
-pub use ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, UnitId};
+pub use ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, ResolutionId, UnitId};
 pub use report::{Issue, Kind, REDACTED, Report, ReportDraft, Severity, Status, TextField};

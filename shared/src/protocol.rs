@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::error::ErrorBody;
 use crate::heatmap::{BoardDigest, Cell};
-use crate::ids::{FacilityId, QueueId, ReportId, ReporterId};
+use crate::ids::{FacilityId, QueueId, ReportId, ReporterId, ResolutionId};
 use crate::report::{Issue, ReportDraft, Status, TextField};
 
 /// The version of this protocol, sent in `welcome`. Raised whenever what a client must send
@@ -151,6 +151,10 @@ pub struct StatusChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::note))]
     pub note: Option<String>,
+    /// How it was resolved: required when moving to `resolved`, and only then; one of the
+    /// go-live's `resolutions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ResolutionId>,
 }
 
 /// A request to redact an issue's free-text field (administrators).

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::error::{ErrorBody, ErrorCode};
 use crate::golive::GoLive;
-use crate::ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, UnitId};
+use crate::ids::{FacilityId, ModuleId, QueueId, ReportId, ReporterId, ResolutionId, UnitId};
 use crate::phi;
 use crate::text::{self, Lines};
 
@@ -90,22 +90,36 @@ pub enum Status {
     New,
     Acknowledged,
     InProgress,
+    /// Waiting on the reporter for information.
+    AwaitingInfo,
     /// Handed to the vendor or to project leadership.
     Escalated,
+    /// Fixed in build, waiting for the move to production.
+    PendingMigration,
     Resolved,
     Closed,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::New, Status::Acknowledged, Status::InProgress, Status::Escalated, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 8] = [
+        Status::New,
+        Status::Acknowledged,
+        Status::InProgress,
+        Status::AwaitingInfo,
+        Status::Escalated,
+        Status::PendingMigration,
+        Status::Resolved,
+        Status::Closed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Status::New => "new",
             Status::Acknowledged => "acknowledged",
             Status::InProgress => "in_progress",
+            Status::AwaitingInfo => "awaiting_info",
             Status::Escalated => "escalated",
+            Status::PendingMigration => "pending_migration",
             Status::Resolved => "resolved",
             Status::Closed => "closed",
         }
@@ -123,6 +137,12 @@ impl Status {
     /// Whether moving to `to` needs a resolution note (closing the loop with the reporter).
     pub fn needs_note(to: Status) -> bool {
         matches!(to, Status::Resolved | Status::Closed)
+    }
+
+    /// Whether moving from here to `to` reopens the issue: a fix that did not hold, which
+    /// needs a note saying why.
+    pub fn reopens(self, to: Status) -> bool {
+        !self.is_open() && to.is_open()
     }
 
     /// Allowed moves. Open issues move freely between the working states and may be
@@ -230,6 +250,10 @@ pub struct Issue {
     /// Who owns the work: one who may work the issue's queues (`workflow::Work::Assign`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<ReporterId>,
+    /// How it was resolved, one of the go-live's codes: set when resolved, kept when closed,
+    /// cleared when reopened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ResolutionId>,
     /// The latest note given with a status change (the resolution, once resolved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -296,6 +320,7 @@ impl Issue {
         Issue {
             status: report.initial_status(),
             assignee: None,
+            resolution: None,
             skew_secs: Issue::skew_of(report.reported_at, at),
             note: None,
             received_at: at,

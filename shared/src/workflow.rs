@@ -10,14 +10,15 @@ use time::OffsetDateTime;
 
 use crate::access::{Action, Principal, decide as allowed};
 use crate::protocol::Change;
-use crate::{ErrorBody, ErrorCode, Issue, Status, TextField};
+use crate::{ErrorBody, ErrorCode, Issue, ResolutionId, Status, TextField};
 
 /// What someone asks of an issue that exists. Its text is valid already (`validate_note`);
 /// an assignee is the principal of their account as it stands, found by the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Work {
-    /// Move the issue to `to`, with a note (required to resolve or close).
-    SetStatus { to: Status, note: Option<String> },
+    /// Move the issue to `to`, with a note (required to resolve, close or reopen) and, to
+    /// resolve it, a resolution code of the go-live (checked against its list by the caller).
+    SetStatus { to: Status, note: Option<String>, resolution: Option<ResolutionId> },
     /// Hand the issue to someone who may work it (oneself: "assign to me"), or to nobody.
     Assign { to: Option<Arc<Principal>> },
     /// Replace a free-text field with `[redacted]`.
@@ -40,7 +41,7 @@ pub fn decide(issue: &Issue, work: &Work, by: &Principal, at: OffsetDateTime) ->
 
 fn decide_unnamed(issue: &Issue, work: &Work, by: &Principal, at: OffsetDateTime) -> Result<Decided, ErrorBody> {
     match work {
-        Work::SetStatus { to, note } => {
+        Work::SetStatus { to, note, resolution } => {
             allowed(by, Action::ChangeStatus { issue })?;
             let from = issue.status;
             if !from.can_move_to(*to) {
@@ -49,10 +50,36 @@ fn decide_unnamed(issue: &Issue, work: &Work, by: &Principal, at: OffsetDateTime
                     format!("an issue cannot move from {} to {}", from.as_str(), to.as_str()),
                 ));
             }
+            let resolving = *to == Status::Resolved;
+            match (resolving, resolution) {
+                (true, None) => {
+                    return Err(ErrorBody::new(
+                        ErrorCode::ResolutionRequired,
+                        "resolving needs a resolution code from the go-live's list",
+                    )
+                    .with_field("resolution"));
+                }
+                (false, Some(_)) => {
+                    return Err(ErrorBody::new(ErrorCode::InvalidValue, "a resolution is given only when resolving")
+                        .with_field("resolution"));
+                }
+                _ => {}
+            }
+            let why = if from.reopens(*to) {
+                Some("reopening needs a note saying why the fix did not hold")
+            } else {
+                Status::needs_note(*to).then_some("resolving or closing needs a note saying what was done")
+            };
+            if let (Some(why), None) = (why, note) {
+                return Err(ErrorBody::new(ErrorCode::NoteRequired, why).with_field("note"));
+            }
             let mut issue = issue.clone();
             issue.status = *to;
             if note.is_some() {
                 issue.note.clone_from(note);
+            }
+            if resolving || to.is_open() {
+                issue.resolution.clone_from(resolution);
             }
             issue.updated_at = at;
             Ok(Decided { change: Change::StatusChanged { from }, issue })
@@ -165,8 +192,10 @@ mod tests {
         let by = staff("cc-ana");
         for from in Status::ALL {
             for to in Status::ALL {
-                let before = issue(from);
-                let work = Work::SetStatus { to, note: Some("Re-paired the badge reader".into()) };
+                let mut before = issue(from);
+                before.resolution = (!from.is_open()).then(|| "workaround".into());
+                let resolution = (to == Status::Resolved).then(|| ResolutionId::new("device-fixed"));
+                let work = Work::SetStatus { to, note: Some("Re-paired the badge reader".into()), resolution };
                 match decide(&before, &work, &by, AT) {
                     Ok(decided) => {
                         assert!(from.can_move_to(to), "{from:?} -> {to:?}");
@@ -174,8 +203,19 @@ mod tests {
                         assert_eq!(decided.issue.status, to);
                         assert_eq!(decided.issue.note.as_deref(), Some("Re-paired the badge reader"));
                         assert_eq!(decided.issue.updated_at, AT);
-                        let unchanged =
-                            Issue { status: from, note: None, updated_at: before.updated_at, ..decided.issue };
+                        let resolution = match to {
+                            Status::Resolved => Some("device-fixed"),
+                            Status::Closed => Some("workaround"),
+                            _ => None,
+                        };
+                        assert_eq!(decided.issue.resolution.as_ref().map(ResolutionId::as_str), resolution);
+                        let unchanged = Issue {
+                            status: from,
+                            note: None,
+                            resolution: before.resolution.clone(),
+                            updated_at: before.updated_at,
+                            ..decided.issue
+                        };
                         assert_eq!(unchanged, before, "nothing else moves");
                     }
                     Err(refused) => {
@@ -192,9 +232,45 @@ mod tests {
     fn a_status_change_without_a_note_keeps_the_last_note() {
         let mut before = issue(Status::Acknowledged);
         before.note = Some("Looking at the reader".into());
-        let decided =
-            decide(&before, &Work::SetStatus { to: Status::InProgress, note: None }, &staff("cc-ana"), AT).unwrap();
+        let work = Work::SetStatus { to: Status::InProgress, note: None, resolution: None };
+        let decided = decide(&before, &work, &staff("cc-ana"), AT).unwrap();
         assert_eq!(decided.issue.note.as_deref(), Some("Looking at the reader"));
+    }
+
+    fn refusal(from: Status, to: Status, note: Option<&str>, resolution: Option<&str>) -> (ErrorCode, Option<String>) {
+        let mut before = issue(from);
+        before.resolution = (!from.is_open()).then(|| "workaround".into());
+        let work = Work::SetStatus { to, note: note.map(str::to_owned), resolution: resolution.map(ResolutionId::new) };
+        let refused = decide(&before, &work, &staff("cc-ana"), AT).unwrap_err();
+        (refused.code, refused.field)
+    }
+
+    #[test]
+    fn resolving_takes_a_resolution_and_a_note_and_reopening_a_note_saying_why() {
+        let field = |f: &str| Some(f.to_owned());
+        for from in [Status::New, Status::InProgress, Status::AwaitingInfo, Status::PendingMigration] {
+            let missing = refusal(from, Status::Resolved, Some("Trained the charge nurse"), None);
+            assert_eq!(missing, (ErrorCode::ResolutionRequired, field("resolution")));
+            let unnoted = refusal(from, Status::Resolved, None, Some("trained-at-elbow"));
+            assert_eq!(unnoted, (ErrorCode::NoteRequired, field("note")));
+            let stray = refusal(from, Status::Escalated, None, Some("trained-at-elbow"));
+            assert_eq!(stray, (ErrorCode::InvalidValue, field("resolution")));
+        }
+        assert_eq!(refusal(Status::Resolved, Status::Closed, None, None), (ErrorCode::NoteRequired, field("note")));
+        for from in [Status::Resolved, Status::Closed] {
+            assert_eq!(refusal(from, Status::InProgress, None, None), (ErrorCode::NoteRequired, field("note")));
+        }
+    }
+
+    #[test]
+    fn the_new_working_states_sit_between_the_others_and_are_open() {
+        for waiting in [Status::AwaitingInfo, Status::PendingMigration] {
+            assert!(waiting.is_open());
+            for other in [Status::Acknowledged, Status::InProgress, Status::Escalated, Status::Resolved] {
+                assert!(waiting.can_move_to(other) && (other == Status::Resolved || other.can_move_to(waiting)));
+            }
+            assert!(!waiting.can_move_to(Status::New) && !waiting.can_move_to(Status::Closed));
+        }
     }
 
     #[test]
@@ -205,7 +281,7 @@ mod tests {
         let admin = person("admin", &[Role::Admin], &[]);
         let lead = person("lead-1", &[Role::Lead], &[]);
         let works = [
-            Work::SetStatus { to: Status::Acknowledged, note: None },
+            Work::SetStatus { to: Status::Acknowledged, note: None, resolution: None },
             assign(Some(&staff("cc-ana"))),
             Work::Redact { field: TextField::Summary },
         ];

@@ -178,11 +178,13 @@ async fn a_status_change_on_the_queues_shows_under_my_reports() {
     queues.find_text(".issues.pinned .issue-row", "Badge tap login fails").await;
     queues.click(".issues.pinned .issue-open").await;
     queues.type_into(".detail textarea", "Badge reader re-paired with the workstation").await;
+    queues.select(".detail select[name='resolution']", "device-fixed").await;
     queues.screenshot("queues-detail").await;
     queues.click(&format!(".status-actions button[data-status='{}']", Status::Resolved.as_str())).await;
 
     tablet.find_text(".mine .issue .status-badge", "Resolved").await;
     tablet.find_text(".mine .issue .note", "Badge reader re-paired").await;
+    tablet.find_text(".mine .issue .resolution", "Device fixed").await;
     // Found after the live updates: a row found before them is re-rendered under the handle.
     let mine = tablet.find_text(".mine .issue", "Badge tap login fails").await;
     assert!(mine.text().await.unwrap().contains("Resolved"));
@@ -991,7 +993,8 @@ async fn a_note_being_typed_keeps_its_text_focus_and_the_open_issue_while_other_
         assert_eq!(server.http().post_json("/api/v1/reports", &d).await.status(), 201);
         others.push(d);
     }
-    let change = floorboard_shared::protocol::StatusChange { status: Status::Acknowledged, note: None };
+    let change =
+        floorboard_shared::protocol::StatusChange { status: Status::Acknowledged, note: None, resolution: None };
     let moved = server.http().post_json(&format!("/api/v1/reports/{}/status", others[0].id), &change).await;
     assert_eq!(moved.status(), 200);
     queues.find_text(".queue-list h1", "Open issues: 6").await;

@@ -21,6 +21,7 @@ use floorboard_shared::{
     ErrorBody, ErrorCode, GoLive, Issue, Kind, QueueId, REDACTED, Report, ReportDraft, ReportId, ReporterId, Severity,
     Status, TextField, UnitId,
 };
+use floorboard_tests::arbitrary::resolution_for;
 use floorboard_tests::{TestStore, draft};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -158,7 +159,7 @@ fn submit(report: &Report) -> Command {
 }
 
 fn set(id: ReportId, to: Status, note: Option<&str>) -> Command {
-    let work = Work::SetStatus { to, note: note.map(str::to_owned) };
+    let work = Work::SetStatus { to, note: note.map(str::to_owned), resolution: resolution_for(to) };
     Command::Work { id, work, by: floorboard_tests::lead() }
 }
 
@@ -313,6 +314,19 @@ impl Everything {
     }
 }
 
+impl Everything {
+    /// As a database made before resolution codes holds it: every issue last changed at or
+    /// before `seq` without one, in the log and in every list.
+    fn before_resolutions(mut self, seq: u64) -> Everything {
+        let lists = self.queues.iter_mut().chain(&mut self.reporters).chain(&mut self.units);
+        let issues = self.log.iter_mut().map(|e| &mut e.issue).chain(&mut self.issues);
+        for issue in issues.chain(lists.flat_map(|l| l.issues.iter_mut())).filter(|i| i.seq <= seq) {
+            issue.resolution = None;
+        }
+        self
+    }
+}
+
 fn sorted<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut v: Vec<T> = items.collect();
     v.sort();
@@ -359,7 +373,10 @@ async fn morning(store: &dyn Store) -> (Vec<Report>, Vec<Event>) {
                 set(r[3].id, Status::Escalated, Some("Vendor ticket opened with Epic TS")),
             ],
         ),
-        (at(12), vec![set(r[0].id, Status::Closed, None), set(r[2].id, Status::Acknowledged, None), submit(&r[6])]),
+        (
+            at(12),
+            vec![set(r[0].id, Status::Closed, Some(FIX)), set(r[2].id, Status::Acknowledged, None), submit(&r[6])],
+        ),
     ];
     let mut all = Vec::new();
     for (when, batch) in batches {
@@ -562,11 +579,17 @@ async fn status_changes_commit_and_bad_moves_change_nothing(db: Db) {
 
     // Two moves of one issue in one batch; a move without a note keeps the last note.
     let outcomes =
-        apply(store, &[set(a.id, Status::Resolved, Some(FIX)), set(a.id, Status::Closed, None)], at(2)).await;
+        apply(store, &[set(a.id, Status::Resolved, Some(FIX)), set(a.id, Status::Closed, Some(FIX))], at(2)).await;
     let (resolved, closed) = (committed(&outcomes[0]), committed(&outcomes[1]));
     assert_eq!(resolved.change, Change::StatusChanged { from: Status::Acknowledged });
-    let resolved_issue =
-        Issue { status: Status::Resolved, note: Some(FIX.into()), updated_at: at(2), seq: 3, ..reported.clone() };
+    let resolved_issue = Issue {
+        status: Status::Resolved,
+        resolution: resolution_for(Status::Resolved),
+        note: Some(FIX.into()),
+        updated_at: at(2),
+        seq: 3,
+        ..reported.clone()
+    };
     assert_eq!(resolved.issue, resolved_issue);
     assert_eq!(closed.change, Change::StatusChanged { from: Status::Resolved });
     assert_eq!(closed.issue, Issue { status: Status::Closed, seq: 4, ..resolved_issue });
@@ -1145,7 +1168,8 @@ async fn a_database_made_before_reports_were_keyed_by_seq_upgrades_intact(db: Db
     let today = Db::fresh(db.backend).await;
     let written = today.open().await;
     let (reports, _) = morning(&*written).await;
-    let mut expected = Everything::read(&*written).await;
+    let head = head(&*written).await;
+    let mut expected = Everything::read(&*written).await.before_resolutions(head);
     // Events written before accounts name no actor.
     for event in &mut expected.log {
         event.actor = None;
@@ -1159,13 +1183,15 @@ async fn a_database_made_before_reports_were_keyed_by_seq_upgrades_intact(db: Db
     let next = report("lch-picu", Kind::Access, Severity::High);
     let batch = [submit(&reports[0]), submit(&reused), submit(&next), set(reports[4].id, Status::Acknowledged, None)];
     let outcomes = apply(&*upgraded, &batch, at(40)).await;
-    assert_eq!(duplicate(&outcomes[0]), &issue(&*written, reports[0].id).await);
+    // Resolved before resolution codes: none is stored.
+    let before = Issue { resolution: None, ..issue(&*written, reports[0].id).await };
+    assert_eq!(duplicate(&outcomes[0]), &before);
     assert_refused(&outcomes[1], ErrorCode::IdConflict, reports[2].id);
     let n = expected.head;
     assert_eq!(seqs(&events(&outcomes)), [n + 1, n + 2]);
     assert_eq!(events(&outcomes), events(&apply(&*written, &batch, at(40)).await));
-    let mut today = Everything::read(&*written).await;
-    // Only the events written before the upgrade lack their actor.
+    let mut today = Everything::read(&*written).await.before_resolutions(n);
+    // Only the events written before the upgrade lack their actor (and resolutions).
     for event in today.log.iter_mut().filter(|e| e.seq <= n) {
         event.actor = None;
     }

@@ -21,7 +21,7 @@ use floorboard_shared::report::validate_note;
 use floorboard_shared::routing::route_report;
 use floorboard_shared::workflow::Work;
 use floorboard_shared::{Issue, Report, ReportDraft, ReportId, Status};
-use floorboard_tests::arbitrary::{report_draft, status_changes};
+use floorboard_tests::arbitrary::{report_draft, resolution_for, status_changes};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseResult, TestRunner};
@@ -208,8 +208,12 @@ async fn serialise_and_move(store: &dyn Store, cases: Vec<(ReportDraft, Vec<Stat
         read_paths(store, &event).await?.assert_everywhere(&event)?;
         let mut issue = event.issue;
         let closing = [
-            StatusChange { status: Status::Resolved, note: Some(RESOLVING_NOTE.into()) },
-            StatusChange { status: Status::Closed, note: Some(CLOSING_NOTE.into()) },
+            StatusChange {
+                status: Status::Resolved,
+                note: Some(RESOLVING_NOTE.into()),
+                resolution: Some("workaround".into()),
+            },
+            StatusChange { status: Status::Closed, note: Some(CLOSING_NOTE.into()), resolution: None },
         ];
         for change in moves.iter().chain(&closing) {
             if !issue.status.can_move_to(change.status) {
@@ -218,12 +222,19 @@ async fn serialise_and_move(store: &dyn Store, cases: Vec<(ReportDraft, Vec<Stat
             let Ok(note) = validate_note(change.note.clone(), change.status) else {
                 continue;
             };
+            if issue.status.reopens(change.status) && note.is_none() {
+                continue;
+            }
             let id = issue.report.id;
             let outcomes = apply(
                 store,
                 vec![Command::Work {
                     id,
-                    work: Work::SetStatus { to: change.status, note: note.clone() },
+                    work: Work::SetStatus {
+                        to: change.status,
+                        note: note.clone(),
+                        resolution: change.resolution.clone(),
+                    },
                     by: floorboard_tests::lead(),
                 }],
             )
@@ -233,6 +244,13 @@ async fn serialise_and_move(store: &dyn Store, cases: Vec<(ReportDraft, Vec<Stat
             prop_assert_eq!(moved.issue.status, change.status);
             prop_assert_eq!(&moved.issue.note, &note.or(issue.note.clone()), "a move without a note keeps the last");
             prop_assert_eq!(&moved.issue.report, &issue.report, "a move leaves the report as it was");
+            let resolution =
+                if change.status.is_open() { None } else { change.resolution.clone().or(issue.resolution) };
+            prop_assert_eq!(
+                &moved.issue.resolution,
+                &resolution,
+                "set when resolved, kept when closed, cleared when reopened"
+            );
             read_paths(store, &moved).await?.assert_everywhere(&moved)?;
             issue = moved.issue;
         }
@@ -490,7 +508,10 @@ async fn assert_the_rule_holds(store: &dyn Store, cases: Vec<(ReportDraft, Vec<S
 }
 
 fn moves(changes: &[(Status, &str)]) -> Vec<StatusChange> {
-    changes.iter().map(|&(status, note)| StatusChange { status, note: Some(note.to_owned()) }).collect()
+    changes
+        .iter()
+        .map(|&(status, note)| StatusChange { resolution: resolution_for(status), status, note: Some(note.to_owned()) })
+        .collect()
 }
 
 mod regressions {

@@ -80,7 +80,7 @@ async fn generate(store: &dyn floorboard_server::store::Store) -> Vec<Applied> {
                 continue;
             }
             let to = choices[rng.random_range(0..choices.len())];
-            batch.push(set(issues[i].id, to, Status::needs_note(to).then_some(FIX)));
+            batch.push(set(issues[i].id, to, (Status::needs_note(to) || from.reopens(to)).then_some(FIX)));
             issues[i].moves.push((at, from, to));
             issues[i].status = to;
         }

@@ -37,7 +37,7 @@ async fn http_action(column: usize, http: &Http, login: &str, issue: &str) -> re
         0 => http.post_json("/api/v1/reports", &draft("rmc-4w", Kind::Access, Severity::Low)).await,
         1 => http.get(&format!("/api/v1/reports/{issue}")).await,
         2 => {
-            let change = StatusChange { status: Status::Acknowledged, note: None };
+            let change = StatusChange { status: Status::Acknowledged, note: None, resolution: None };
             http.post_json(&format!("/api/v1/reports/{issue}/status"), &change).await
         }
         3 => http.get("/api/v1/queues").await,
@@ -199,7 +199,7 @@ async fn the_reporter_is_the_signed_in_account_and_staff_act_only_on_their_queue
 
     // A process report goes to operations: staff of it-access may not move it, a lead may,
     // and the live event names who did.
-    let change = StatusChange { status: Status::Acknowledged, note: None };
+    let change = StatusChange { status: Status::Acknowledged, note: None, resolution: None };
     let path = format!("/api/v1/reports/{}/status", receipt.id);
     let response = bo.http().post_json(&path, &change).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);

@@ -116,7 +116,11 @@ async fn my_reports_follow_their_status() {
     let ServerMsg::Snapshot { issues, .. } = tablet.subscribe(me, None).await else { panic!("snapshot") };
     assert_eq!(issues.len(), 1);
 
-    let change = StatusChange { status: Status::Resolved, note: Some("Order set rebuilt in PRD".into()) };
+    let change = StatusChange {
+        status: Status::Resolved,
+        note: Some("Order set rebuilt in PRD".into()),
+        resolution: Some("workaround".into()),
+    };
     let path = format!("/api/v1/reports/{}/status", report.id);
     assert_eq!(server.http().post_json(&path, &change).await.status(), 200);
 
@@ -139,7 +143,7 @@ async fn a_dropped_watcher_resumes_with_exactly_the_events_it_missed() {
     let missed_a = tablet.submit(&draft("rmc-2n", Kind::Process, Severity::Low)).await.unwrap();
     tablet.submit(&draft("rmc-2n", Kind::Access, Severity::Low)).await.unwrap();
     let missed_b = tablet.submit(&draft("rmc-3s", Kind::Process, Severity::High)).await.unwrap();
-    let change = StatusChange { status: Status::Acknowledged, note: None };
+    let change = StatusChange { status: Status::Acknowledged, note: None, resolution: None };
     server.http().post_json(&format!("/api/v1/reports/{}/status", missed_a.id), &change).await;
 
     let mut watcher = server.client().await;

@@ -25,7 +25,7 @@ async fn an_administrators_redaction_reaches_every_read_snapshot_replay_and_watc
     let original = report.summary.clone();
     let receipt = server.client().await.submit(&report).await.unwrap();
     let status = format!("/api/v1/reports/{}/status", report.id);
-    let change = StatusChange { status: Status::Acknowledged, note: Some(NOTE.into()) };
+    let change = StatusChange { status: Status::Acknowledged, note: Some(NOTE.into()), resolution: None };
     assert_eq!(server.http().post_json(&status, &change).await.status(), StatusCode::OK);
     let queue = Topic::Queue { queue: receipt.queues[0].clone() };
     let mut watcher = server.client().await;

@@ -62,7 +62,7 @@ async fn a_database_poisoned_by_the_old_build_is_repaired_and_every_path_reads_i
     let moved = http
         .post_json(
             &format!("/api/v1/reports/{}/status", id(1)),
-            &StatusChange { status: Status::Acknowledged, note: None },
+            &StatusChange { status: Status::Acknowledged, note: None, resolution: None },
         )
         .await;
     assert_eq!(moved.status(), 200);

@@ -141,10 +141,30 @@ async fn status_changes_follow_the_workflow() {
     assert_eq!(response.status(), 409);
     assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::InvalidTransition);
 
-    let response =
-        http.post_json(&path, &serde_json::json!({"status": "resolved", "note": "Role mapped to SmartSet"})).await;
-    let issue: Issue = response.json().await.unwrap();
-    assert_eq!((issue.status, issue.note.as_deref()), (Status::Resolved, Some("Role mapped to SmartSet")));
+    // Resolving takes one of the go-live's resolution codes as well as the note.
+    let note = "Role mapped to SmartSet";
+    for (resolution, code) in [(None, ErrorCode::ResolutionRequired), (Some("fixed-by-magic"), ErrorCode::InvalidValue)]
+    {
+        let body = serde_json::json!({"status": "resolved", "note": note, "resolution": resolution});
+        let response = http.post_json(&path, &body).await;
+        assert_eq!(response.status(), 422);
+        let refused = response.json::<ErrorBody>().await.unwrap();
+        assert_eq!((refused.code, refused.field.as_deref()), (code, Some("resolution")));
+    }
+    let body = serde_json::json!({"status": "resolved", "note": note, "resolution": "build-fixed"});
+    let issue: Issue = http.post_json(&path, &body).await.json().await.unwrap();
+    assert_eq!((issue.status, issue.note.as_deref()), (Status::Resolved, Some(note)));
+    assert_eq!(issue.resolution.as_ref().map(|r| r.as_str()), Some("build-fixed"));
+
+    // Reopening says why, and the resolution goes with the fix that did not hold.
+    let reopen = serde_json::json!({"status": "in_progress"});
+    let response = http.post_json(&path, &reopen).await;
+    assert_eq!(response.json::<ErrorBody>().await.unwrap().code, ErrorCode::NoteRequired);
+    let reopen = serde_json::json!({"status": "in_progress", "note": "Back on 4 West after the 14:00 migration"});
+    let issue: Issue = http.post_json(&path, &reopen).await.json().await.unwrap();
+    assert_eq!((issue.status, issue.resolution), (Status::InProgress, None));
+    let waiting = serde_json::json!({"status": "pending_migration"});
+    assert_eq!(http.post_json(&path, &waiting).await.json::<Issue>().await.unwrap().status, Status::PendingMigration);
 
     let missing = format!("/api/v1/reports/{}/status", uuid::Uuid::new_v4());
     assert_eq!(http.post_json(&missing, &serde_json::json!({"status": "acknowledged"})).await.status(), 404);

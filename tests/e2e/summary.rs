@@ -46,7 +46,7 @@ async fn todays_summary_counts_what_was_reported_and_its_csv_says_the_same() {
     for d in [&safety, &many, &elbow] {
         tablet.submit(d).await.expect("accepted");
     }
-    let change = StatusChange { status: Status::Acknowledged, note: None };
+    let change = StatusChange { status: Status::Acknowledged, note: None, resolution: None };
     let moved = server.http().post_json(&format!("/api/v1/reports/{}/status", many.id), &change).await;
     assert_eq!(moved.status(), StatusCode::OK);
 

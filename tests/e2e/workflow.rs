@@ -87,7 +87,11 @@ async fn staff_claim_hand_over_and_let_go_of_an_issue_live_and_only_to_who_may_w
     );
 
     // A resolved issue is not assigned.
-    let resolve = StatusChange { status: Status::Resolved, note: Some("Badge reader re-paired".into()) };
+    let resolve = StatusChange {
+        status: Status::Resolved,
+        note: Some("Badge reader re-paired".into()),
+        resolution: Some("workaround".into()),
+    };
     assert!(bo.http().post_json(&format!("/api/v1/reports/{id}/status"), &resolve).await.status().is_success());
     let body = refused(assign(&bo.http(), &id, Some("bo")).await, StatusCode::CONFLICT).await;
     assert_eq!(body.code, ErrorCode::InvalidTransition);

@@ -166,10 +166,16 @@ pub fn status() -> impl Strategy<Value = Status> {
 /// A status change as a client sends it: any status, with or without a note of any text.
 pub fn status_change() -> impl Strategy<Value = StatusChange> {
     (status(), prop_oneof![1 => Just(None), 3 => free_text(NOTE_MAX).prop_map(Some)])
-        .prop_map(|(status, note)| StatusChange { status, note })
+        .prop_map(|(status, note)| StatusChange { resolution: resolution_for(status), status, note })
 }
 
 /// Up to `max` status changes in a row.
+/// The resolution a move to `status` takes: one of the built-in go-live's when resolving,
+/// none otherwise.
+pub fn resolution_for(status: Status) -> Option<floorboard_shared::ResolutionId> {
+    (status == Status::Resolved).then(|| floorboard_shared::ResolutionId::new("workaround"))
+}
+
 pub fn status_changes(max: usize) -> impl Strategy<Value = Vec<StatusChange>> {
     vec(status_change(), 0..=max)
 }

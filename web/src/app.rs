@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Denied, Principal, decide};
 use floorboard_shared::protocol::PROTOCOL_VERSION;
-use floorboard_shared::{ErrorCode, GoLive, ModuleId, UnitId};
+use floorboard_shared::{ErrorCode, GoLive, ModuleId, ResolutionId, UnitId};
 use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -59,6 +59,13 @@ impl Catalog {
                 .and_then(|g| g.units().find(|(_, u)| u.id == *unit).map(|(f, u)| format!("{}, {}", u.name, f.name)))
                 .unwrap_or_else(|| unit.to_string())
         })
+    }
+
+    /// A resolution code's name; the id until the catalog is loaded.
+    pub fn resolution_label(&self, resolution: &ResolutionId) -> String {
+        self.0
+            .with_untracked(|g| g.as_ref().and_then(|g| g.resolution(resolution)).map(|r| r.name.clone()))
+            .unwrap_or_else(|| resolution.to_string())
     }
 
     /// A module's name; the id until the catalog is loaded.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Principal, decide};
 use floorboard_shared::protocol::{Change, ServerMsg, StatusChange, Topic};
-use floorboard_shared::{Issue, QueueId, ReportId, ReporterId, Severity, Status};
+use floorboard_shared::{Issue, QueueId, ReportId, ReporterId, ResolutionId, Severity, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -216,6 +216,7 @@ fn IssueDetail(
         issue.with(|i| i.as_ref().is_some_and(|i| decide(&me, Action::ChangeStatus { issue: i }).is_ok()))
     });
     let note = RwSignal::new(String::new());
+    let resolution = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let close = on_close.clone();
@@ -241,7 +242,9 @@ fn IssueDetail(
         busy.set(true);
         let text = note.get_untracked();
         spawn_local(async move {
-            let request = StatusChange { status: to, note: Some(text).filter(|n| !n.trim().is_empty()) };
+            let resolution = (to == Status::Resolved).then(|| ResolutionId::new(resolution.get_untracked()));
+            let resolution = resolution.filter(|r| !r.as_str().is_empty());
+            let request = StatusChange { status: to, note: Some(text).filter(|n| !n.trim().is_empty()), resolution };
             let changed = api::change_status(id, &request).await;
             if changed.is_ok() {
                 note.set(String::new());
@@ -264,6 +267,7 @@ fn IssueDetail(
             <dl>
                 {field("Severity", severity_label(r.severity).into())}
                 {field("Status", status_label(issue.status).into())}
+                {issue.resolution.as_ref().map(|r| field("Resolution", names.resolution_label(r)))}
                 {field("Kind", r.kind.label().into())}
                 {field("Unit", names.unit_label(&r.unit))}
                 {field("Module", names.module_label(&r.module))}
@@ -315,7 +319,15 @@ fn IssueDetail(
                         <button type="submit" disabled=move || busy.get()>"Hand over"</button>
                     </form>
                 </div>
-                <label class="wide">"Note (required to resolve or close)"
+                <label class="wide">"Resolution (required to resolve)"
+                    <select name="resolution" prop:value=move || resolution.get() on:change=move |ev| resolution.set(event_target_value(&ev))>
+                        <option value="">"Choose how it was resolved"</option>
+                        {move || names.0.with(|g| g.as_ref().map(|g| g.resolutions().iter().map(|r| view! {
+                            <option value=r.id.to_string()>{r.name.clone()}</option>
+                        }).collect_view()))}
+                    </select>
+                </label>
+                <label class="wide">"Note (required to resolve, close or reopen)"
                     <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>
                 <div class="status-actions" role="group" aria-label="Change status">{moves}</div>

@@ -539,7 +539,9 @@ pub fn status_label(status: Status) -> &'static str {
         Status::New => "New",
         Status::Acknowledged => "Acknowledged",
         Status::InProgress => "In progress",
+        Status::AwaitingInfo => "Awaiting information",
         Status::Escalated => "Escalated",
+        Status::PendingMigration => "Pending migration",
         Status::Resolved => "Resolved",
         Status::Closed => "Closed",
     }
@@ -678,6 +680,7 @@ fn MyReports(reporter: ReporterId) -> impl IntoView {
                                 {clock_time(issue.received_at)}" · "
                                 {let at = issue.received_at; move || age(at, now.get())}
                             </span>
+                            {issue.resolution.as_ref().map(|r| view! { <span class="resolution">{names.resolution_label(r)}</span> })}
                             {issue.note.clone().map(|note| view! { <span class="note">{note}</span> })}
                         </li>
                     </For>

@@ -62,8 +62,12 @@ async fn measure(
     let worked = open.issues.len();
     // Acknowledgements first, all of them, then the resolutions: a resolution sent beside its
     // issue's acknowledgement could be applied first, and the acknowledgement then refused.
-    let fix = StatusChange { status: Status::Resolved, note: Some("Workflow re-taught at the elbow.".into()) };
-    let ack = StatusChange { status: Status::Acknowledged, note: None };
+    let fix = StatusChange {
+        status: Status::Resolved,
+        note: Some("Workflow re-taught at the elbow.".into()),
+        resolution: Some("trained-at-elbow".into()),
+    };
+    let ack = StatusChange { status: Status::Acknowledged, note: None, resolution: None };
     let mut changed = 0;
     let mut moved = 0;
     for (change, every) in [(ack, 1), (fix, 2)] {

@@ -330,7 +330,8 @@ pub(crate) mod tests {
 
     fn set(n: u128, to: Status) -> Command {
         let by = principal("lead", floorboard_shared::access::Role::Lead);
-        let work = Work::SetStatus { to, note: Some("done".into()) };
+        let resolution = (to == Status::Resolved).then(|| "workaround".into());
+        let work = Work::SetStatus { to, note: Some("done".into()), resolution };
         Command::Work { id: ReportId(uuid::Uuid::from_u128(n)), work, by }
     }
 

@@ -175,6 +175,7 @@ mod tests {
             queues: "[\"cc-lead\"]".into(),
             status: "new".into(),
             assignee: None,
+            resolution: None,
             note: None,
             updated_at: 1_763_712_060_000_000,
             reported_seq: 1,

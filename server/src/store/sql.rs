@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use floorboard_shared::protocol::{Change, Event};
-use floorboard_shared::{Issue, Report, TextField};
+use floorboard_shared::{Issue, Report, ResolutionId, TextField};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
@@ -25,7 +25,8 @@ pub(super) const SEVERITY_ORDER: &str =
     "CASE r.severity WHEN 'patient_safety' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
 pub(super) const ISSUE_COLUMNS: &str = "id, facility, unit, module, kind, severity, summary, details, affected_role, \
-     affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, assignee, note, updated_at, \
+     affected_users, resolved_at_elbow, reporter, reported_at, received_at, queues, status, assignee, resolution, note, \
+     updated_at, \
      reported_seq, seq";
 
 /// The latest sequence number of the log (0 before the first event).
@@ -65,6 +66,7 @@ pub(super) struct IssueRow {
     pub queues: String,
     pub status: String,
     pub assignee: Option<String>,
+    pub resolution: Option<String>,
     pub note: Option<String>,
     pub updated_at: i64,
     pub reported_seq: i64,
@@ -95,6 +97,7 @@ impl TryFrom<IssueRow> for Issue {
             queues: serde_json::from_str(&r.queues)?,
             status: wire(r.status)?,
             assignee: r.assignee.map(wire).transpose()?,
+            resolution: r.resolution.map(ResolutionId::new),
             note: r.note,
             received_at,
             updated_at: from_micros(r.updated_at)?,
@@ -197,6 +200,7 @@ fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, St
     Ok(Issue {
         status: stored.report.initial_status(),
         assignee: None,
+        resolution: None,
         note: None,
         updated_at: stored.received_at,
         seq: stored.reported_seq,
@@ -242,7 +246,8 @@ pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status
 pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
 /// What a change to a stored issue sets, in the order of `status_row` (whose last value is
 /// the `reported_seq` of the row to change): its work, and its redactable text.
-pub(super) const STATUS_COLUMNS: [&str; 7] = ["status", "assignee", "note", "summary", "details", "updated_at", "seq"];
+pub(super) const STATUS_COLUMNS: [&str; 8] =
+    ["status", "assignee", "resolution", "note", "summary", "details", "updated_at", "seq"];
 
 /// A new issue's row of `reports`, in `ISSUE_COLUMNS` order.
 pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_COLUMNS)], StoreError> {
@@ -265,6 +270,7 @@ pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_CO
         text(serde_json::to_string(&i.queues).map_err(|e| StoreError::Rejected(e.to_string()))?),
         text(i.status.as_str()),
         optional(i.assignee.as_ref().map(|a| a.as_str())),
+        optional(i.resolution.as_ref().map(|r| r.as_str())),
         optional(i.note.as_deref()),
         Value::Int(micros(i.updated_at)),
         Value::Int(i.reported_seq as i64),
@@ -319,6 +325,7 @@ pub(super) fn status_row(i: &Issue) -> [Value<'_>; STATUS_COLUMNS.len() + 1] {
     [
         text(i.status.as_str()),
         optional(i.assignee.as_ref().map(|a| a.as_str())),
+        optional(i.resolution.as_ref().map(|r| r.as_str())),
         optional(i.note.as_deref()),
         text(i.report.summary.as_str()),
         optional(i.report.details.as_deref()),

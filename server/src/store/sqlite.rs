@@ -219,6 +219,7 @@ fn issue_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IssueRow> {
         queues: row.get("queues")?,
         status: row.get("status")?,
         assignee: row.get("assignee")?,
+        resolution: row.get("resolution")?,
         note: row.get("note")?,
         updated_at: row.get("updated_at")?,
         reported_seq: row.get("reported_seq")?,
