@@ -366,4 +366,64 @@ mod tests {
         let absent = decide(&before, &Work::Redact { field: TextField::Details }, &admin, AT).unwrap_err();
         assert_eq!(absent.field.as_deref(), Some("field"));
     }
+
+    /// One piece of work of a generated sequence: a move (with or without a note, with a
+    /// resolution code, none, or one given where it does not belong), or an assignment.
+    fn step() -> impl proptest::strategy::Strategy<Value = (Option<Status>, bool, bool, Option<usize>)> {
+        use proptest::prelude::*;
+        (
+            proptest::option::of(proptest::sample::select(Status::ALL.to_vec())),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(0..3usize),
+        )
+    }
+
+    proptest::proptest! {
+        /// Whatever work arrives in whatever order, a refusal changes nothing, and what is
+        /// accepted keeps the issue whole: its report as filed, a resolution exactly while it
+        /// is resolved or closed, an assignee only given while it was open, and the change
+        /// logged naming what came before.
+        #[test]
+        fn any_sequence_of_work_keeps_the_issue_coherent(steps in proptest::collection::vec(step(), 0..40)) {
+            let people = [staff("cc-ana"), staff("cc-bo"), person("lead-1", &[Role::Lead], &[])];
+            let mut current = issue(Status::New);
+            for (at, (status, noted, resolved, assignee)) in steps.into_iter().enumerate() {
+                let at = AT + time::Duration::minutes(at as i64);
+                let work = match status {
+                    Some(to) => Work::SetStatus {
+                        to,
+                        note: noted.then(|| "Walked the charge nurse through it".to_owned()),
+                        resolution: resolved.then(|| ResolutionId::new("trained-at-elbow")),
+                    },
+                    None => Work::Assign { to: assignee.map(|i| Arc::new(people[i].clone())) },
+                };
+                let by = &people[at.minute() as usize % people.len()];
+                match decide(&current, &work, by, at) {
+                    Err(refused) => proptest::prop_assert_eq!(refused.id, Some(current.report.id)),
+                    Ok(Decided { change, issue }) => {
+                        proptest::prop_assert_eq!(&issue.report, &current.report);
+                        proptest::prop_assert_eq!((issue.seq, issue.received_at), (current.seq, current.received_at));
+                        proptest::prop_assert_eq!(issue.updated_at, at);
+                        proptest::prop_assert_eq!(issue.resolution.is_some(), !issue.status.is_open());
+                        match change {
+                            Change::StatusChanged { from } => {
+                                proptest::prop_assert_eq!(from, current.status);
+                                proptest::prop_assert!(from.can_move_to(issue.status));
+                                proptest::prop_assert_eq!(&issue.assignee, &current.assignee);
+                            }
+                            Change::Assigned { from } => {
+                                proptest::prop_assert!(current.status.is_open());
+                                proptest::prop_assert_eq!(&from, &current.assignee);
+                                proptest::prop_assert_ne!(&issue.assignee, &current.assignee);
+                                proptest::prop_assert_eq!(issue.status, current.status);
+                            }
+                            other => proptest::prop_assert!(false, "{other:?}"),
+                        }
+                        current = issue;
+                    }
+                }
+            }
+        }
+    }
 }
