@@ -1042,6 +1042,13 @@ async fn staff_claim_an_issue_from_its_panel_and_let_it_go_and_every_watcher_see
     assert_eq!(value(&mine, ".detail textarea").await.as_deref(), Some(typed), "the note stays");
     let stored: floorboard_shared::Issue = server.http().get_json(&format!("/api/v1/reports/{}", issue.id)).await;
     assert_eq!(stored.assignee.as_ref().map(|a| a.as_str()), Some(TESTER));
+    // The list shows everyone's, one's own or the unassigned; the panel stays open.
+    let owner = ".queue-list select[name='owner']";
+    mine.select(owner, "nobody").await;
+    mine.find_text(".queue-list h1", "Open issues: 0").await;
+    mine.select(owner, "me").await;
+    mine.find_text(".queue-list h1", "Open issues: 1").await;
+    mine.find(".detail .unassign").await;
 
     // Handing it to someone who cannot work it is refused, in words, and changes nothing.
     mine.type_into(".detail .hand-to input", "no-such-colleague").await;
@@ -1051,4 +1058,5 @@ async fn staff_claim_an_issue_from_its_panel_and_let_it_go_and_every_watcher_see
     mine.click(".detail .unassign").await;
     theirs.wait_gone(".issues .issue-row .meta", &assigned).await;
     mine.find(".detail .assign-me").await;
+    mine.find_text(".queue-list h1", "Open issues: 0").await;
 }

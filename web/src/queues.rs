@@ -18,6 +18,32 @@ use crate::report::{severity_label, status_label};
 use crate::{api, storage};
 
 const CHOSEN_KEY: &str = "floorboard.queues.v1";
+
+/// Whose open issues the list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    Anyone,
+    Me,
+    Nobody,
+}
+
+impl Owner {
+    fn parse(s: &str) -> Owner {
+        match s {
+            "me" => Owner::Me,
+            "nobody" => Owner::Nobody,
+            _ => Owner::Anyone,
+        }
+    }
+
+    fn shows(self, issue: &Issue, me: &ReporterId) -> bool {
+        match self {
+            Owner::Anyone => true,
+            Owner::Me => issue.assignee.as_ref() == Some(me),
+            Owner::Nobody => issue.assignee.is_none(),
+        }
+    }
+}
 /// How long a newly arrived issue stays highlighted.
 const FRESH_MS: u64 = 8_000;
 
@@ -27,6 +53,7 @@ pub fn QueuesPage() -> impl IntoView {
     let names = expect_context::<Catalog>();
     let catalog = names.0;
     let me = expect_context::<Arc<Principal>>();
+    let login = StoredValue::new(me.login.clone());
     let works = move |queue: &QueueId| decide(&me, Action::ReadQueue { queue }).is_ok();
     // The device remembers the queues last watched on it, perhaps by another account.
     let mut remembered = storage::load::<BTreeSet<QueueId>>(CHOSEN_KEY).unwrap_or_default();
@@ -36,6 +63,7 @@ pub fn QueuesPage() -> impl IntoView {
     let open = RwSignal::new(BTreeMap::<QueueId, HashMap<ReportId, Issue>>::new());
     let fresh = RwSignal::new(BTreeSet::<ReportId>::new());
     let selected = RwSignal::new(None::<ReportId>);
+    let owner = RwSignal::new(Owner::Anyone);
     let now = ticking_now();
 
     live.on_message(move |msg| match msg {
@@ -114,7 +142,8 @@ pub fn QueuesPage() -> impl IntoView {
     let list = move || {
         let mut issues: Vec<Issue> = open.with(|o| {
             let mut seen = HashMap::new();
-            for issue in o.values().flat_map(|l| l.values()) {
+            let (owner, me) = (owner.get(), login.get_value());
+            for issue in o.values().flat_map(|l| l.values()).filter(|i| owner.shows(i, &me)) {
                 seen.entry(issue.report.id).or_insert_with(|| issue.clone());
             }
             seen.into_values().collect()
@@ -179,7 +208,16 @@ pub fn QueuesPage() -> impl IntoView {
             </aside>
             <div class="queue-list">
                 <Show when=move || chosen.with(|c| !c.is_empty()) fallback=|| view! { <p class="empty">"Choose one or more queues to watch."</p> }>
-                    <h1>{move || format!("Open issues: {}", list().len())}</h1>
+                    <div class="list-head">
+                        <h1>{move || format!("Open issues: {}", list().len())}</h1>
+                        <label>"Show"
+                            <select name="owner" on:change=move |ev| owner.set(Owner::parse(&event_target_value(&ev)))>
+                                <option value="anyone">"Everyone's"</option>
+                                <option value="me">"Assigned to me"</option>
+                                <option value="nobody">"Unassigned"</option>
+                            </select>
+                        </label>
+                    </div>
                     <Show when=move || !safety().is_empty()>
                         <h2 class="pinned-title">"Patient safety"</h2>
                         <ul class="issues pinned"><For each=safety key=|i| (i.report.id, i.seq) children=row/></ul>
