@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use floorboard_shared::heatmap::{BoardDigest, Cell, Fact, Heatmap};
 use floorboard_shared::protocol::{Change, Event, ServerMsg, SnapshotReason, Topic};
-use floorboard_shared::{FacilityId, GoLive, Issue, ReportId, TextField};
+use floorboard_shared::{FacilityId, GoLive, ReportId, TextField};
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -271,13 +271,13 @@ impl Hub {
     }
 
     /// The events after `after` that `wants`, if the replay window still reaches back there.
-    pub fn replay(&self, after: u64, wants: impl Fn(&Issue) -> bool) -> Replay {
+    pub fn replay(&self, after: u64, wants: impl Fn(&Event) -> bool) -> Replay {
         let ring = self.ring.read_unpoisoned();
         if after < ring.floor || after > ring.head {
             return Replay::TooOld;
         }
         let start = ring.events.partition_point(|p| p.event.seq <= after);
-        let events = ring.events.range(start..).filter(|p| wants(&p.event.issue)).cloned().collect();
+        let events = ring.events.range(start..).filter(|p| wants(&p.event)).cloned().collect();
         Replay::Events { events, head: ring.head }
     }
 
@@ -456,7 +456,7 @@ pub fn fact_of(event: &Event) -> Option<Fact> {
             from,
             to: event.issue.status,
         },
-        Change::Assigned { .. } | Change::Redacted { .. } => return None,
+        Change::Assigned { .. } | Change::Rerouted { .. } | Change::Redacted { .. } => return None,
     })
 }
 
@@ -520,7 +520,7 @@ mod tests {
 
     impl Hub {
         fn replay_topic(&self, topic: &Topic, after: u64) -> Replay {
-            self.replay(after, |issue| topic.wants(issue))
+            self.replay(after, |event| topic.wants(event))
         }
     }
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Principal, Reach, decide};
-use floorboard_shared::protocol::{Event, Receipt, StatusChange};
-use floorboard_shared::report::validate_note;
+use floorboard_shared::protocol::{Event, Receipt, Reroute, StatusChange};
+use floorboard_shared::report::{validate_note, validate_reason};
 use floorboard_shared::routing::route_report;
 use floorboard_shared::workflow::Work;
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId, TextField};
@@ -80,6 +80,21 @@ pub async fn change_status(
     let work = Work::SetStatus { to: change.status, note, resolution: change.resolution };
     let event = committed(state.committer.apply(Command::Work { id, work, by }).await?)?;
     tracing::info!(report.id = %id, seq = event.seq, status = change.status.as_str(), "status changed");
+    Ok(Arc::unwrap_or_clone(event).issue)
+}
+
+/// Sends an issue to other queues of the catalog with a reason, by `by`, if the access
+/// policy lets `by` work the issue as it stands when the change is applied. Watchers of the
+/// queues it leaves see it leave.
+pub async fn reroute(state: &AppState, by: Arc<Principal>, id: ReportId, request: Reroute) -> Result<Issue, ErrorBody> {
+    let reason = validate_reason(request.reason).map_err(|e| e.with_id(id))?;
+    if let Some(unknown) = request.queues.iter().find(|q| state.config.golive.queue(q.as_str()).is_none()) {
+        let message = format!("no queue `{unknown}` in this go-live");
+        return Err(ErrorBody::new(ErrorCode::UnknownQueue, message).with_field("queues").with_id(id));
+    }
+    let work = Work::Reroute { to: request.queues, reason };
+    let event = committed(state.committer.apply(Command::Work { id, work, by }).await?)?;
+    tracing::info!(report.id = %id, seq = event.seq, "issue re-routed");
     Ok(Arc::unwrap_or_clone(event).issue)
 }
 

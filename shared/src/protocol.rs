@@ -71,11 +71,17 @@ pub enum Topic {
 }
 
 impl Topic {
-    /// Whether a change to `issue` belongs on this topic. Boards follow the heatmap instead.
-    pub fn wants(&self, issue: &Issue) -> bool {
+    /// Whether an event belongs on this topic: a queue's are its issues' and, so its
+    /// watchers see an issue leave, those re-routed away from it. Boards follow the heatmap
+    /// instead.
+    pub fn wants(&self, event: &Event) -> bool {
+        let issue = &event.issue;
         match self {
             Topic::Board { .. } => false,
-            Topic::Queue { queue } => issue.queues.contains(queue),
+            Topic::Queue { queue } => {
+                issue.queues.contains(queue)
+                    || matches!(&event.change, Change::Rerouted { from } if from.contains(queue))
+            }
             Topic::Mine { reporter } => issue.report.reporter == *reporter,
         }
     }
@@ -99,6 +105,9 @@ pub enum Change {
     Reported,
     /// The issue's status changed from `from` to the issue's current status.
     StatusChanged { from: Status },
+    /// The issue was sent to its current `queues` from `from`, with the reason in its note;
+    /// its assignee, if any, let go.
+    Rerouted { from: Vec<QueueId> },
     /// The issue was handed to its current `assignee` (or to nobody) from `from`.
     Assigned {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +172,16 @@ pub struct StatusChange {
 #[serde(deny_unknown_fields)]
 pub struct Redaction {
     pub field: TextField,
+}
+
+/// A request to send an issue to other queues, saying why (up to 2000 characters).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Reroute {
+    pub queues: Vec<QueueId>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::note))]
+    pub reason: String,
 }
 
 /// A request to hand an issue to someone who may work it (one's own login to claim it: "assign

@@ -545,6 +545,16 @@ pub fn validate_note(note: Option<String>, to: Status) -> Result<Option<String>,
     Ok(note)
 }
 
+/// A re-route's reason: the text rule, 1 to `NOTE_MAX` characters, and the patient-data
+/// screen, as a note.
+pub fn validate_reason(reason: String) -> Result<String, ErrorBody> {
+    let reason = check_text("reason", reason, Lines::Many, NOTE_MAX)?;
+    if reason.is_empty() {
+        return Err(ErrorBody::new(ErrorCode::NoteRequired, "a re-route needs a reason").with_field("reason"));
+    }
+    Ok(reason)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::access::{Action, Principal, decide as allowed};
 use crate::protocol::Change;
-use crate::{ErrorBody, ErrorCode, Issue, ResolutionId, Status, TextField};
+use crate::{ErrorBody, ErrorCode, Issue, QueueId, ResolutionId, Status, TextField};
 
 /// What someone asks of an issue that exists. Its text is valid already (`validate_note`);
 /// an assignee is the principal of their account as it stands, found by the caller.
@@ -19,6 +19,9 @@ pub enum Work {
     /// Move the issue to `to`, with a note (required to resolve, close or reopen) and, to
     /// resolve it, a resolution code of the go-live (checked against its list by the caller).
     SetStatus { to: Status, note: Option<String>, resolution: Option<ResolutionId> },
+    /// Send the issue to other queues (known to the catalog, checked by the caller), with a
+    /// reason (valid text).
+    Reroute { to: Vec<QueueId>, reason: String },
     /// Hand the issue to someone who may work it (oneself: "assign to me"), or to nobody.
     Assign { to: Option<Arc<Principal>> },
     /// Replace a free-text field with `[redacted]`.
@@ -116,6 +119,33 @@ fn decide_unnamed(issue: &Issue, work: &Work, by: &Principal, at: OffsetDateTime
             issue.assignee = to.as_ref().map(|to| to.login.clone());
             issue.updated_at = at;
             Ok(Decided { change: Change::Assigned { from }, issue })
+        }
+        Work::Reroute { to, reason } => {
+            allowed(by, Action::ChangeStatus { issue })?;
+            if !issue.status.is_open() {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidTransition,
+                    format!("a {} issue is not re-routed; reopen it first", issue.status.as_str()),
+                ));
+            }
+            let mut queues = to.clone();
+            queues.sort();
+            queues.dedup();
+            if queues.is_empty() {
+                return Err(ErrorBody::new(ErrorCode::InvalidValue, "name at least one queue").with_field("queues"));
+            }
+            let mut current = issue.queues.clone();
+            current.sort();
+            if queues == current {
+                return Err(ErrorBody::new(ErrorCode::InvalidTransition, "the issue is in these queues already"));
+            }
+            let mut issue = issue.clone();
+            let from = std::mem::replace(&mut issue.queues, queues);
+            // Its new queues' staff take it up: whoever had it may not work them.
+            issue.assignee = None;
+            issue.note = Some(reason.clone());
+            issue.updated_at = at;
+            Ok(Decided { change: Change::Rerouted { from }, issue })
         }
         Work::Redact { field } => {
             allowed(by, Action::Redact { issue })?;
@@ -351,6 +381,31 @@ mod tests {
             let decided = decide(&issue(status), &assign(Some(&ana)), &ana, AT);
             assert_eq!(decided.is_ok(), status.is_open(), "{status:?}");
         }
+    }
+
+    #[test]
+    fn a_reroute_moves_the_issue_to_other_queues_with_its_reason_and_lets_its_assignee_go() {
+        let ana = staff("cc-ana");
+        let claimed = decide(&issue(Status::InProgress), &assign(Some(&ana)), &ana, AT).unwrap().issue;
+        let to = vec!["operations".into(), "analysts-clindoc".into(), "operations".into()];
+        let work = Work::Reroute { to, reason: "A process question, not an access one".into() };
+        let routed = decide(&claimed, &work, &ana, AT).unwrap();
+        assert_eq!(routed.change, Change::Rerouted { from: vec!["it-access".into()] });
+        let queues: Vec<&str> = routed.issue.queues.iter().map(QueueId::as_str).collect();
+        assert_eq!(queues, ["analysts-clindoc", "operations"], "each queue once");
+        assert_eq!(routed.issue.assignee, None);
+        assert_eq!(routed.issue.note.as_deref(), Some("A process question, not an access one"));
+        assert_eq!((routed.issue.status, routed.issue.updated_at), (Status::InProgress, AT));
+        // Its former queue's staff no longer work it.
+        let back = Work::Reroute { to: vec!["it-access".into()], reason: "Back".into() };
+        assert_eq!(decide(&routed.issue, &back, &ana, AT).unwrap_err().code, ErrorCode::Forbidden);
+
+        let reroute =
+            |to: &[&str]| Work::Reroute { to: to.iter().map(|q| (*q).into()).collect(), reason: "Why".into() };
+        let refused = |issue: &Issue, to: &[&str]| decide(issue, &reroute(to), &ana, AT).unwrap_err().code;
+        assert_eq!(refused(&issue(Status::New), &["it-access"]), ErrorCode::InvalidTransition);
+        assert_eq!(refused(&issue(Status::New), &[]), ErrorCode::InvalidValue);
+        assert_eq!(refused(&issue(Status::Resolved), &["operations"]), ErrorCode::InvalidTransition);
     }
 
     #[test]

@@ -1059,4 +1059,12 @@ async fn staff_claim_an_issue_from_its_panel_and_let_it_go_and_every_watcher_see
     theirs.wait_gone(".issues .issue-row .meta", &assigned).await;
     mine.find(".detail .assign-me").await;
     mine.find_text(".queue-list h1", "Open issues: 0").await;
+
+    // Re-routed from the panel, the note saying why: it leaves the queue both watch.
+    mine.select(".detail select[name='route']", "operations").await;
+    mine.click(".detail .reroute button").await;
+    theirs.find_text(".queue-list h1", "Open issues: 0").await;
+    mine.find_text("#detail-title", "No longer open here").await;
+    let stored: floorboard_shared::Issue = server.http().get_json(&format!("/api/v1/reports/{}", issue.id)).await;
+    assert_eq!((stored.queues[0].as_str(), stored.note.as_deref()), ("operations", Some(typed)));
 }

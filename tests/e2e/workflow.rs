@@ -3,7 +3,7 @@
 //! rules themselves are `floorboard_shared::workflow`, tested there one by one.
 
 use floorboard_shared::access::{AccountSpec, Role};
-use floorboard_shared::protocol::{Assignment, Change, StatusChange, Topic};
+use floorboard_shared::protocol::{Assignment, Change, Reroute, ServerMsg, StatusChange, Topic};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, Kind, QueueId, ReporterId, Severity, Status};
 use floorboard_tests::{Http, TestServer, draft, spec};
 
@@ -98,4 +98,46 @@ async fn staff_claim_hand_over_and_let_go_of_an_issue_live_and_only_to_who_may_w
 
     let stored: Issue = server.http().get_json(&format!("/api/v1/reports/{id}")).await;
     assert_eq!((stored.assignee, stored.status), (None, Status::Resolved));
+}
+
+#[tokio::test]
+async fn a_rerouted_issue_leaves_its_queue_and_arrives_in_the_next_live_and_on_resume() {
+    let server = TestServer::spawn().await;
+    let ana = server.account("ana", staff_of("it-access")).await;
+    let receipt = server.client().await.submit(&draft("rmc-4w", Kind::Access, Severity::High)).await.unwrap();
+    let path = format!("/api/v1/reports/{}/route", receipt.id);
+    let (mut left, mut joined) = (server.client().await, server.client().await);
+    left.subscribe(Topic::Queue { queue: QueueId::new("it-access") }, None).await;
+    joined.subscribe(Topic::Queue { queue: QueueId::new("operations") }, None).await;
+
+    for (body, code) in [
+        (serde_json::json!({"queues": ["nowhere"], "reason": "Wrong team"}), ErrorCode::UnknownQueue),
+        (serde_json::json!({"queues": ["operations"], "reason": "  "}), ErrorCode::NoteRequired),
+        (serde_json::json!({"queues": [], "reason": "Wrong team"}), ErrorCode::InvalidValue),
+    ] {
+        assert_eq!(
+            refused(ana.http().post_json(&path, &body).await, StatusCode::UNPROCESSABLE_ENTITY).await.code,
+            code
+        );
+    }
+
+    assert_eq!(assign(&ana.http(), &receipt.id.to_string(), Some("ana")).await.status(), StatusCode::OK);
+    next_event(&mut left).await;
+    let reroute =
+        Reroute { queues: vec![QueueId::new("operations")], reason: "A process question for operations".into() };
+    let routed: Issue = ana.http().post_json(&path, &reroute).await.json().await.unwrap();
+    assert_eq!((routed.queues, routed.assignee), (vec![QueueId::new("operations")], None));
+    for watcher in [&mut left, &mut joined] {
+        let event = next_event(watcher).await;
+        assert_eq!(event.change, Change::Rerouted { from: vec![QueueId::new("it-access")] });
+        assert_eq!(event.issue.note.as_deref(), Some("A process question for operations"));
+    }
+
+    // A watcher of the queue it left, back from a drop, is told it left.
+    let mut back = server.client().await;
+    let first = back.subscribe(Topic::Queue { queue: QueueId::new("it-access") }, Some(receipt.seq)).await;
+    assert!(matches!(&first, ServerMsg::Event(e) if matches!(e.change, Change::Assigned { .. })), "{first:?}");
+    assert_eq!(next_event(&mut back).await.change, Change::Rerouted { from: vec![QueueId::new("it-access")] });
+    // Its former queue's staff no longer work it.
+    assert_eq!(assign(&ana.http(), &receipt.id.to_string(), Some("ana")).await.status(), StatusCode::FORBIDDEN);
 }

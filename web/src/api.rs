@@ -11,7 +11,7 @@ use floorboard_shared::access::{
 };
 use floorboard_shared::coverage::{CheckInRequest, Coverage};
 use floorboard_shared::golive::GoLiveSpec;
-use floorboard_shared::protocol::{Assignment, IssuesAt, QueueSummary, Redaction, StatusChange};
+use floorboard_shared::protocol::{Assignment, IssuesAt, QueueSummary, Redaction, Reroute, StatusChange};
 use floorboard_shared::{
     ErrorBody, ErrorCode, FacilityId, GoLive, Issue, Kind, ReportId, ReporterId, TextField, UnitId,
 };
@@ -231,4 +231,9 @@ pub async fn change_status(id: ReportId, change: &StatusChange) -> Result<Issue,
 /// Hands an issue to `assignee` (one's own login: "assign to me"), or to nobody.
 pub async fn assign(id: ReportId, assignee: Option<ReporterId>) -> Result<Issue, ErrorBody> {
     json(post(&format!("/api/v1/reports/{id}/assignment")).json(&Assignment { assignee })).await
+}
+
+/// Sends an issue to other queues, saying why.
+pub async fn reroute(id: ReportId, request: &Reroute) -> Result<Issue, ErrorBody> {
+    json(post(&format!("/api/v1/reports/{id}/route")).json(request)).await
 }

@@ -400,7 +400,7 @@ impl Live {
             }
             ServerMsg::Event(event) => {
                 let replaying = i.answering.front().cloned();
-                for h in i.held.iter_mut().filter(|h| h.topic.wants(&event.issue)) {
+                for h in i.held.iter_mut().filter(|h| h.topic.wants(event)) {
                     if replaying.as_ref().is_none_or(|t| *t == h.topic) {
                         h.covered = Some(h.covered.unwrap_or(0).max(event.seq));
                     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use floorboard_shared::access::{Action, Principal, decide};
-use floorboard_shared::protocol::{Change, ServerMsg, StatusChange, Topic};
+use floorboard_shared::protocol::{Change, Reroute, ServerMsg, StatusChange, Topic};
 use floorboard_shared::{Issue, QueueId, ReportId, ReporterId, ResolutionId, Severity, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -72,15 +72,13 @@ pub fn QueuesPage() -> impl IntoView {
         }),
         ServerMsg::Event(event) => {
             let issue = &event.issue;
+            // Every followed list: a re-routed issue leaves the queues it is no longer in.
             open.update(|o| {
-                for queue in &issue.queues {
-                    let Some(list) = o.get_mut(queue) else {
-                        continue;
-                    };
+                for (queue, list) in o.iter_mut() {
                     if list.get(&issue.report.id).is_some_and(|old| old.seq > issue.seq) {
                         continue;
                     }
-                    if issue.status.is_open() {
+                    if issue.status.is_open() && issue.queues.contains(queue) {
                         list.insert(issue.report.id, issue.clone());
                     } else {
                         list.remove(&issue.report.id);
@@ -263,6 +261,23 @@ fn IssueDetail(
         busy.set(false);
     };
     let hand_to = RwSignal::new(String::new());
+    let route_to = RwSignal::new(String::new());
+    let reroute = move || {
+        let Some(queue) = Some(route_to.get_untracked()).filter(|q| !q.is_empty()) else {
+            problem.set(Some("Choose the queue to send it to.".into()));
+            return;
+        };
+        busy.set(true);
+        let request = Reroute { queues: vec![QueueId::new(queue)], reason: note.get_untracked() };
+        spawn_local(async move {
+            let routed = api::reroute(id, &request).await;
+            if routed.is_ok() {
+                note.set(String::new());
+                route_to.set(String::new());
+            }
+            done(routed);
+        });
+    };
     let assign = move |to: Option<ReporterId>| {
         busy.set(true);
         spawn_local(async move {
@@ -369,6 +384,17 @@ fn IssueDetail(
                     <textarea rows="3" maxlength="2000" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>
                 <div class="status-actions" role="group" aria-label="Change status">{moves}</div>
+                <form class="reroute" on:submit=move |ev| { ev.prevent_default(); reroute(); }>
+                    <label>"Re-route to (the note says why)"
+                        <select name="route" prop:value=move || route_to.get() on:change=move |ev| route_to.set(event_target_value(&ev))>
+                            <option value="">"Choose a queue"</option>
+                            {move || names.0.with(|g| g.as_ref().map(|g| g.queues().iter().map(|q| view! {
+                                <option value=q.id.to_string()>{q.name.clone()}</option>
+                            }).collect_view()))}
+                        </select>
+                    </label>
+                    <button type="submit" disabled=move || busy.get()>"Re-route"</button>
+                </form>
                 <Show when=move || problem.get().is_some()>
                     <p class="problem" role="alert">{move || problem.get()}</p>
                 </Show>

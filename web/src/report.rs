@@ -646,7 +646,7 @@ fn MyReports(reporter: ReporterId) -> impl IntoView {
             mine.set(issues.iter().map(|i| (i.report.id, i.clone())).collect());
             confirmed.set(true);
         }
-        ServerMsg::Event(event) if wanted.wants(&event.issue) => mine.update(|m| {
+        ServerMsg::Event(event) if wanted.wants(event) => mine.update(|m| {
             let newer = m.get(&event.issue.report.id).is_none_or(|old| old.seq <= event.issue.seq);
             if newer {
                 m.insert(event.issue.report.id, event.issue.clone());

@@ -54,6 +54,7 @@ use crate::ws;
         reports::get_report,
         reports::change_status,
         reports::assign,
+        reports::reroute,
         reports::redact,
         reports::reporter_reports,
         queues::list_queues,

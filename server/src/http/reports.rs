@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use floorboard_shared::protocol::{Assignment, IssuesAt, Receipt, Redaction, StatusChange};
+use floorboard_shared::protocol::{Assignment, IssuesAt, Receipt, Redaction, Reroute, StatusChange};
 use floorboard_shared::{ErrorBody, ErrorCode, Issue, ReportDraft, ReportId, ReporterId};
 
 use super::{ApiJson, ApiPath, Signed, report_id};
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/{id}", get(get_report))
         .route("/api/v1/reports/{id}/status", post(change_status))
         .route("/api/v1/reports/{id}/assignment", post(assign))
+        .route("/api/v1/reports/{id}/route", post(reroute))
         .route("/api/v1/reports/{id}/redactions", post(redact))
         .route("/api/v1/reporters/{reporter}/reports", get(reporter_reports))
 }
@@ -135,6 +136,37 @@ pub async fn assign(
 ) -> Result<Json<Issue>, AppError> {
     let id = report_id(&id)?;
     Ok(Json(intake::assign(&state, signed.session.principal.clone(), id, request.assignee).await?))
+}
+
+/// Send an open issue to other queues, saying why (the reason becomes its note). Watchers of
+/// the queues it leaves get a `rerouted` event naming them, and so do watchers of its new
+/// queues; whoever had it lets it go.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/route", request_body = Reroute, tag = "reports",
+    params(("id" = ReportId, Path)),
+    responses(
+    (status = 401, description = "`unauthenticated`: no valid session: sign in with `POST /api/v1/sessions`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the signed-in account does not work this issue's queues (docs/protocol.md §8.3); `untrusted_origin`: a change made with the session cookie from another site's page", body = ErrorBody),
+        (status = 200, description = "The issue after the change", body = Issue),
+        (status = 400, description = "`malformed_json`: the body is not JSON", body = ErrorBody),
+        (status = 404, description = "`not_found`: no report with this id (or an empty id: no such endpoint)", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: the issue is resolved or closed, or in these queues already", body = ErrorBody),
+        (status = 413, description = "`frame_too_large`: the body is over the size limit (16 KiB)", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not sent as `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "`invalid_value`: the id is not a UUID, JSON of the wrong shape, no queue, a \
+            reason with a control or formatting character; and what this document cannot say: `unknown_queue`, \
+            `note_required` (an empty reason), `phi_suspected`, `field_too_long`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`unavailable`: retry shortly", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds"))),
+    ))]
+pub async fn reroute(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<Reroute>,
+) -> Result<Json<Issue>, AppError> {
+    let id = report_id(&id)?;
+    Ok(Json(intake::reroute(&state, signed.session.principal.clone(), id, request).await?))
 }
 
 /// Redact an issue's free text that let patient data through (administrators): the field

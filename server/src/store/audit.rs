@@ -95,19 +95,16 @@ pub struct ChainedEvent {
     pub change: String,
     pub from_status: Option<String>,
     pub actor: Option<String>,
-    pub from_assignee: Option<String>,
+    pub replaced: Option<String>,
 }
 
 impl ChainedEvent {
     /// What an event's row holds of these columns (`sql::event_row` writes them).
     pub fn of(event: &floorboard_shared::protocol::Event) -> ChainedEvent {
-        use floorboard_shared::protocol::Change;
-        let (from_status, from_assignee) = match &event.change {
-            Change::StatusChanged { from } => (Some(from.as_str().to_owned()), None),
-            Change::Assigned { from } => (None, from.as_ref().map(ToString::to_string)),
-            Change::Reported | Change::Redacted { .. } => (None, None),
-        };
         let change = super::sql::change_column(&event.change);
+        let from_status = super::sql::from_status(&event.change).map(str::to_owned);
+        // What `event_row` wrote: a re-route's queues serialise as they did there.
+        let replaced = super::sql::replaced(&event.change).ok().flatten();
         ChainedEvent {
             seq: event.seq as i64,
             at: super::sql::micros(event.at),
@@ -115,7 +112,7 @@ impl ChainedEvent {
             change: change.to_owned(),
             from_status,
             actor: event.actor.as_ref().map(|a| a.to_string()),
-            from_assignee,
+            replaced,
         }
     }
 }
@@ -180,7 +177,7 @@ pub(super) fn link_hash(previous: &str, entries: &[AuditRow], events: &[ChainedE
             field(&mut hasher, value);
         }
         // Hashed only where there is one, so links made before assignments verify as made.
-        if let Some(from) = e.from_assignee.as_deref() {
+        if let Some(from) = e.replaced.as_deref() {
             hasher.update(b"f");
             field(&mut hasher, Some(from));
         }
@@ -243,7 +240,7 @@ macro_rules! sql_audit {
                 until: i64,
             ) -> Result<Vec<$crate::store::audit::ChainedEvent>, $crate::store::StoreError> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, report_seq, change, from_status, actor, from_assignee FROM events WHERE seq > ",
+                    "SELECT seq, at, report_seq, change, from_status, actor, replaced FROM events WHERE seq > ",
                 );
                 q.push_bind(after).push(" AND seq <= ").push_bind(until).push(" ORDER BY seq");
                 Ok(q.build_query_as().fetch_all(&mut *conn).await?)
@@ -396,7 +393,7 @@ mod tests {
             change: "reported".into(),
             from_status: None,
             actor: None,
-            from_assignee: None,
+            replaced: None,
         }
     }
 

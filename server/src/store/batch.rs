@@ -24,6 +24,12 @@ pub struct Plan {
     pub changed: Vec<Issue>,
     /// Redactions committed: the earlier copies of each issue in the log are scrubbed.
     pub redactions: Vec<Redacted>,
+    /// The `reported_seq` of each stored issue re-routed, once: its queue rows are written
+    /// again from `changed`.
+    rerouted: Vec<u64>,
+    /// Each issue re-routed, once, as its report committed it (`sql::reported_copy`): its
+    /// reported event, which refers to the row, keeps this copy instead.
+    pub reported_copies: Vec<Issue>,
     /// The commands no outcome holds, by position (status changes, refused and duplicate
     /// submissions): with the reported events, the batch, to plan it again.
     kept: Vec<(usize, Command)>,
@@ -58,6 +64,11 @@ impl Plan {
     /// The last sequence number the batch takes, if it commits anything.
     pub fn last_seq(&self) -> Option<u64> {
         self.events().last().map(|e| e.seq)
+    }
+
+    /// Stored issues re-routed by this batch, in their final state.
+    pub fn rerouted(&self) -> impl Iterator<Item = &Issue> {
+        self.changed.iter().filter(|i| self.rerouted.contains(&i.reported_seq))
     }
 
     /// Issues new in this batch, in their final state, in commit order.
@@ -195,16 +206,26 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                 }
             },
             Command::Work { id, work, by } => {
-                let mut redacted = None;
+                let (mut redacted, mut rerouted) = (None, None);
+                let stored_before = matches!(current.get(&id), Some(Current::Stored(_)));
+                let mut copy = None;
                 let outcome = match issue_mut(&mut stored, &mut plan, current.get(&id).copied()) {
                     None => not_found(id),
                     Some(issue) => match workflow::decide(issue, &work, &by, at) {
                         Err(refused) => Applied::Refused(refused),
                         Ok(Decided { change, issue: decided }) => {
+                            if let Change::Rerouted { .. } = change {
+                                copy = Some(super::sql::reported_copy(issue));
+                            }
                             *issue = decided;
                             issue.seq = next_seq;
-                            if let Change::Redacted { field } = change {
-                                redacted = Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
+                            match change {
+                                Change::Redacted { field } => {
+                                    redacted =
+                                        Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
+                                }
+                                Change::Rerouted { .. } if stored_before => rerouted = Some(issue.reported_seq),
+                                _ => {}
                             }
                             let actor = Some(by.login.clone());
                             Applied::Committed(Arc::new(Event {
@@ -218,6 +239,14 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                     },
                 };
                 plan.redactions.extend(redacted);
+                if let Some(copy) =
+                    copy.filter(|c| !plan.reported_copies.iter().any(|p| p.reported_seq == c.reported_seq))
+                {
+                    plan.reported_copies.push(copy);
+                }
+                if let Some(seq) = rerouted.filter(|seq| !plan.rerouted.contains(seq)) {
+                    plan.rerouted.push(seq);
+                }
                 plan.kept.push((position, Command::Work { id, work, by }));
                 outcome
             }

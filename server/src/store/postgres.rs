@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 
 use super::batch::{self, Attempt, Plan, Reads};
 use super::sql::{
-    COPIES_BEFORE, EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS, REWRITE_COPY, STATUS_COLUMNS, Value,
-    event_row, queue_rows, report_row, scrubbed, sql_store, status_row,
+    COPIES_BEFORE, COPY_REPORTED, DELETE_QUEUES, EVENT_COLUMNS, INSERT_CHUNK, ISSUE_COLUMNS, QUEUE_COLUMNS,
+    REWRITE_COPY, STATUS_COLUMNS, Value, event_row, queue_rows, report_row, scrubbed, sql_store, status_row,
 };
 use super::{Announcements, Applied, Command, NotApplied, StoreError};
 
@@ -184,7 +184,7 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreE
         insert(conn, &format!("report_queues ({QUEUE_COLUMNS})"), chunk.iter().flat_map(|i| queue_rows(i)), "").await?;
     }
     for issue in &plan.changed {
-        let mut values = status_row(issue).into_iter();
+        let mut values = status_row(issue)?.into_iter();
         let mut q = QueryBuilder::<Postgres>::new("UPDATE reports SET ");
         let mut set = q.separated(", ");
         for (column, value) in STATUS_COLUMNS.iter().zip(values.by_ref()) {
@@ -196,10 +196,18 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<bool, StoreE
         q.push(" WHERE reported_seq = ").push_bind(key);
         q.build().execute(&mut *conn).await?;
     }
+    for issue in plan.rerouted() {
+        sqlx::query(DELETE_QUEUES).bind(issue.reported_seq as i64).execute(&mut *conn).await?;
+        insert(conn, &format!("report_queues ({QUEUE_COLUMNS})"), queue_rows(issue), "").await?;
+    }
     let events: Vec<_> = plan.events().collect();
     for chunk in events.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|e| event_row(e)).collect::<Result<Vec<_>, _>>()?;
         insert(conn, &format!("events ({EVENT_COLUMNS})"), rows, "").await?;
+    }
+    for issue in &plan.reported_copies {
+        let copy = serde_json::to_string(issue).map_err(|e| StoreError::Rejected(e.to_string()))?;
+        sqlx::query(COPY_REPORTED).bind(copy).bind(issue.reported_seq as i64).execute(&mut *conn).await?;
     }
     for redacted in &plan.redactions {
         let copies: Vec<(i64, String)> = sqlx::query_as(COPIES_BEFORE)

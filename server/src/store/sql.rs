@@ -120,7 +120,7 @@ pub(super) struct EventRow {
     from_status: Option<String>,
     issue: Option<String>,
     actor: Option<String>,
-    from_assignee: Option<String>,
+    replaced: Option<String>,
 }
 
 impl EventRow {
@@ -133,7 +133,7 @@ impl EventRow {
     /// The event, given the stored issues its `issue_by_reference` names, by `reported_seq`.
     pub(super) fn into_event(self, stored: &HashMap<u64, Issue>) -> Result<Event, StoreError> {
         let (seq, at) = (self.seq as u64, from_micros(self.at)?);
-        let change = change_of_row(&self.change, self.from_status, self.from_assignee)
+        let change = change_of_row(&self.change, self.from_status, self.replaced)
             .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: an unknown change")))??;
         let issue = match (self.issue, &change) {
             (Some(issue), _) => {
@@ -148,7 +148,7 @@ impl EventRow {
                     .ok_or_else(|| StoreError::Corrupt(format!("event {seq}: no report numbered {report}")))?;
                 as_reported(stored, seq, at)?
             }
-            (None, Change::StatusChanged { .. } | Change::Assigned { .. } | Change::Redacted { .. }) => {
+            (None, _) => {
                 return Err(StoreError::Corrupt(format!("event {seq}: a change without its issue")));
             }
         };
@@ -163,25 +163,50 @@ pub(crate) fn change_column(change: &Change) -> &'static str {
         Change::Reported => "reported",
         Change::StatusChanged { .. } => "status_changed",
         Change::Assigned { .. } => "assigned",
+        Change::Rerouted { .. } => "rerouted",
         Change::Redacted { field: TextField::Summary } => "redacted_summary",
         Change::Redacted { field: TextField::Details } => "redacted_details",
         Change::Redacted { field: TextField::Note } => "redacted_note",
     }
 }
 
-/// The change an event's `change`, `from_status` and `from_assignee` columns hold; `None`
+/// An event's `from_status` column: a status change's former status.
+pub(crate) fn from_status(change: &Change) -> Option<&'static str> {
+    match change {
+        Change::StatusChanged { from } => Some(from.as_str()),
+        _ => None,
+    }
+}
+
+/// An event's `replaced` column: what an assignment or a re-route replaced (the previous
+/// assignee's login; the previous queues, as a JSON array).
+pub(crate) fn replaced(change: &Change) -> Result<Option<String>, StoreError> {
+    Ok(match change {
+        Change::Assigned { from } => from.as_ref().map(ToString::to_string),
+        Change::Rerouted { from } => {
+            Some(serde_json::to_string(from).map_err(|e| StoreError::Rejected(e.to_string()))?)
+        }
+        _ => None,
+    })
+}
+
+/// The change an event's `change`, `from_status` and `replaced` columns hold; `None`
 /// for a kind this server does not know.
 fn change_of_row(
     change: &str,
     from_status: Option<String>,
-    from_assignee: Option<String>,
+    replaced: Option<String>,
 ) -> Option<Result<Change, StoreError>> {
     let redacted = |field| Some(Ok(Change::Redacted { field }));
     match (change, from_status) {
         ("reported", _) => Some(Ok(Change::Reported)),
         ("status_changed", Some(from)) => Some(wire(from).map(|from| Change::StatusChanged { from })),
         ("status_changed", None) => Some(Err(StoreError::Corrupt("a status change without its former status".into()))),
-        ("assigned", _) => Some(from_assignee.map(wire).transpose().map(|from| Change::Assigned { from })),
+        ("assigned", _) => Some(replaced.map(wire).transpose().map(|from| Change::Assigned { from })),
+        ("rerouted", _) => Some(match replaced {
+            Some(from) => serde_json::from_str(&from).map(|from| Change::Rerouted { from }).map_err(StoreError::from),
+            None => Err(StoreError::Corrupt("a re-route without its former queues".into())),
+        }),
         ("redacted_summary", _) => redacted(TextField::Summary),
         ("redacted_details", _) => redacted(TextField::Details),
         ("redacted_note", _) => redacted(TextField::Note),
@@ -190,23 +215,36 @@ fn change_of_row(
 }
 
 /// The issue as event `seq` reported it, from its row as it stands now. Only status,
-/// assignee, note, update time and seq of a row change (and redacted text), and at its report
-/// they were the report's initial status, nobody, no note, the receipt time and the report's
-/// own seq.
+/// assignee, resolution, note, update time and seq of a row change (and redacted text), and
+/// at its report they were the report's initial status, nobody, none, no note, the receipt
+/// time and the report's own seq. Its queues change too, by a re-route: the first re-route
+/// gives the reported event a copy of its own (`reported_copy`), so a reference means the
+/// row's queues are the reported ones.
 fn as_reported(stored: &Issue, seq: u64, at: OffsetDateTime) -> Result<Issue, StoreError> {
     if (stored.reported_seq, stored.received_at) != (seq, at) {
         return Err(StoreError::Corrupt(format!("event {seq} does not match its report's seq and receipt time")));
     }
-    Ok(Issue {
-        status: stored.report.initial_status(),
+    Ok(reported_copy(stored))
+}
+
+/// The issue as its report committed it, from the issue as it stands before its queues first
+/// change (as `as_reported` reads it back).
+pub(super) fn reported_copy(issue: &Issue) -> Issue {
+    Issue {
+        status: issue.report.initial_status(),
         assignee: None,
         resolution: None,
         note: None,
-        updated_at: stored.received_at,
-        seq: stored.reported_seq,
-        ..stored.clone()
-    })
+        updated_at: issue.received_at,
+        seq: issue.reported_seq,
+        ..issue.clone()
+    }
 }
+
+/// Gives report `$2`'s reported event the copy `$1` of its issue, unless it has one: written
+/// when the issue is first re-routed, as its row's queues then no longer say where it was
+/// reported to.
+pub(super) const COPY_REPORTED: &str = "UPDATE events SET issue = $1 WHERE seq = $2 AND issue IS NULL";
 
 /// One value of a row a batch writes, as both databases store it: times as microseconds,
 /// enums in their wire spelling, queues as a JSON array.
@@ -241,13 +279,15 @@ pub(super) const fn count_columns(list: &str) -> usize {
 }
 
 /// The columns of `events`, in the order of `event_row`.
-pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue, actor, from_assignee";
+pub(super) const EVENT_COLUMNS: &str = "seq, at, report_seq, change, from_status, issue, actor, replaced";
 /// The columns of `report_queues`, in the order of `queue_rows`.
 pub(super) const QUEUE_COLUMNS: &str = "queue, report_seq";
 /// What a change to a stored issue sets, in the order of `status_row` (whose last value is
 /// the `reported_seq` of the row to change): its work, and its redactable text.
-pub(super) const STATUS_COLUMNS: [&str; 8] =
-    ["status", "assignee", "resolution", "note", "summary", "details", "updated_at", "seq"];
+pub(super) const STATUS_COLUMNS: [&str; 9] =
+    ["status", "assignee", "resolution", "queues", "note", "summary", "details", "updated_at", "seq"];
+/// Removes the queue rows of report `$1`, for a re-route to write them again.
+pub(super) const DELETE_QUEUES: &str = "DELETE FROM report_queues WHERE report_seq = $1";
 
 /// A new issue's row of `reports`, in `ISSUE_COLUMNS` order.
 pub(super) fn report_row(i: &Issue) -> Result<[Value<'_>; count_columns(ISSUE_COLUMNS)], StoreError> {
@@ -287,13 +327,11 @@ pub(super) fn queue_rows(i: &Issue) -> impl Iterator<Item = [Value<'_>; count_co
 /// its status); a report's is in its row, which later changes leave as it was.
 pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COLUMNS)], StoreError> {
     let copy = || serde_json::to_string(&e.issue).map_err(|e| StoreError::Rejected(e.to_string()));
-    let (from, from_assignee, issue) = match &e.change {
-        Change::Reported => (None, None, None),
-        Change::StatusChanged { from } => (Some(from.as_str()), None, Some(copy()?)),
-        Change::Assigned { from } => (None, from.as_ref().map(|a| a.as_str()), Some(copy()?)),
-        Change::Redacted { .. } => (None, None, Some(copy()?)),
+    let issue = match e.change {
+        Change::Reported => None,
+        _ => Some(copy()?),
     };
-    let change = change_column(&e.change);
+    let (change, from, replaced) = (change_column(&e.change), from_status(&e.change), replaced(&e.change)?);
     Ok([
         Value::Int(e.seq as i64),
         Value::Int(micros(e.at)),
@@ -302,7 +340,7 @@ pub(super) fn event_row(e: &Event) -> Result<[Value<'_>; count_columns(EVENT_COL
         optional(from),
         Value::Text(issue.map(Cow::Owned)),
         optional(e.actor.as_ref().map(|a| a.as_str())),
-        optional(from_assignee),
+        Value::Text(replaced.map(Cow::Owned)),
     ])
 }
 
@@ -321,18 +359,19 @@ pub(super) fn scrubbed(copy: &str, field: TextField) -> Result<String, StoreErro
 }
 
 /// A stored issue's status change: `STATUS_COLUMNS`, then the `reported_seq` of its row.
-pub(super) fn status_row(i: &Issue) -> [Value<'_>; STATUS_COLUMNS.len() + 1] {
-    [
+pub(super) fn status_row(i: &Issue) -> Result<[Value<'_>; STATUS_COLUMNS.len() + 1], StoreError> {
+    Ok([
         text(i.status.as_str()),
         optional(i.assignee.as_ref().map(|a| a.as_str())),
         optional(i.resolution.as_ref().map(|r| r.as_str())),
+        text(serde_json::to_string(&i.queues).map_err(|e| StoreError::Rejected(e.to_string()))?),
         optional(i.note.as_deref()),
         text(i.report.summary.as_str()),
         optional(i.report.details.as_deref()),
         Value::Int(micros(i.updated_at)),
         Value::Int(i.seq as i64),
         Value::Int(i.reported_seq as i64),
-    ]
+    ])
 }
 
 /// A report's row as the summary reads it (`summary_records`): no details, no notes.

@@ -23,8 +23,9 @@ use time::OffsetDateTime;
 
 use super::batch::{self, Attempt, Plan, Reads};
 use super::sql::{
-    COPIES_BEFORE, EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS, REWRITE_COPY, STATUS_COLUMNS, Value,
-    count_columns, event_row, queue_rows, report_row, scrubbed, sql_store, status_row,
+    COPIES_BEFORE, COPY_REPORTED, DELETE_QUEUES, EVENT_COLUMNS, HEAD, ISSUE_COLUMNS, IssueRow, QUEUE_COLUMNS,
+    REWRITE_COPY, STATUS_COLUMNS, Value, count_columns, event_row, queue_rows, report_row, scrubbed, sql_store,
+    status_row,
 };
 use super::{Applied, Command, NotApplied, StoreError};
 use crate::sync::Unpoisoned;
@@ -264,11 +265,22 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan) -> Result<bool, StoreError> {
     }
     let mut change = tx.prepare_cached(&CHANGE)?;
     for issue in &plan.changed {
-        change.execute(rusqlite::params_from_iter(status_row(issue)))?;
+        change.execute(rusqlite::params_from_iter(status_row(issue)?))?;
+    }
+    let mut unqueue = tx.prepare_cached(DELETE_QUEUES)?;
+    for issue in plan.rerouted() {
+        unqueue.execute([issue.reported_seq as i64])?;
+        for row in queue_rows(issue) {
+            queue.execute(rusqlite::params_from_iter(row))?;
+        }
     }
     let mut event = tx.prepare_cached(&EVENT)?;
     for e in plan.events() {
         event.execute(rusqlite::params_from_iter(event_row(e)?))?;
+    }
+    for issue in &plan.reported_copies {
+        let copy = serde_json::to_string(issue).map_err(|e| StoreError::Rejected(e.to_string()))?;
+        tx.prepare_cached(COPY_REPORTED)?.execute((copy, issue.reported_seq as i64))?;
     }
     for redacted in &plan.redactions {
         let mut copies = tx.prepare_cached(COPIES_BEFORE)?;

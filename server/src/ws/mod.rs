@@ -395,7 +395,7 @@ impl Connection {
     async fn resume(&mut self, topics: Vec<Topic>, after: u64, fallback: SnapshotReason) -> Result<(), Ending> {
         self.ensure_events();
         catch_up_with_log(&self.state.clone(), after).await;
-        let replay = self.state.hub.replay(after, |issue| topics.iter().any(|t| t.wants(issue)));
+        let replay = self.state.hub.replay(after, |event| topics.iter().any(|t| t.wants(event)));
         let Replay::Events { events, head } = replay else {
             for topic in topics {
                 self.issues_snapshot(topic, fallback).await?;
@@ -415,7 +415,7 @@ impl Connection {
         }
         self.send_gathered(gathered).await?;
         for topic in topics {
-            let replayed = events.iter().filter(|p| topic.wants(&p.event.issue)).count() as u64;
+            let replayed = events.iter().filter(|p| topic.wants(&p.event)).count() as u64;
             self.send_msg(&ServerMsg::Resumed { topic, from: after, seq: head, replayed }).await?;
         }
         Ok(())
@@ -461,7 +461,7 @@ impl Connection {
     fn gather_event(&mut self, published: &Published, gathered: &mut BytesMut) {
         let seq = published.event.seq;
         self.handled = self.handled.max(seq);
-        if self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event.issue)) {
+        if self.subscriptions.iter().any(|s| s.since < seq && s.topic.wants(&published.event)) {
             telemetry::hot().commit_to_send.record(published.committed.elapsed().as_secs_f64());
             gather_frame(gathered, published.frame());
         }
