@@ -13,7 +13,9 @@ use crate::report::{Issue, ReportDraft, Status, TextField};
 /// or understand changes, so a front end cached on a tablet can tell it is older than the
 /// server it reached and offer to reload. 2: text rules at the trust boundary (NFC, no
 /// control or format characters, `reported_at` from 2000 to 2099), `skew_secs` on issues.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// 3: the `assigned` and `rerouted` events, the statuses `awaiting_info` and
+/// `pending_migration`, an issue's `assignee` and `resolution`.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// Most subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 32;
 /// Largest client frame the server reads as a message; larger ones get `frame_too_large`.
