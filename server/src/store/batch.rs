@@ -24,11 +24,9 @@ pub struct Plan {
     pub changed: Vec<Issue>,
     /// Redactions committed: the earlier copies of each issue in the log are scrubbed.
     pub redactions: Vec<Redacted>,
-    /// The `reported_seq` of each stored issue re-routed, once: its queue rows are written
-    /// again from `changed`.
-    rerouted: Vec<u64>,
     /// Each issue re-routed, once, as its report committed it (`sql::reported_copy`): its
-    /// reported event, which refers to the row, keeps this copy instead.
+    /// reported event, which refers to the row, keeps this copy instead; and a stored one's
+    /// queue rows are written again (`rerouted`).
     pub reported_copies: Vec<Issue>,
     /// The commands no outcome holds, by position (status changes, refused and duplicate
     /// submissions): with the reported events, the batch, to plan it again.
@@ -66,9 +64,10 @@ impl Plan {
         self.events().last().map(|e| e.seq)
     }
 
-    /// Stored issues re-routed by this batch, in their final state.
+    /// Stored issues re-routed by this batch, in their final state (a new one's rows are
+    /// inserted in theirs).
     pub fn rerouted(&self) -> impl Iterator<Item = &Issue> {
-        self.changed.iter().filter(|i| self.rerouted.contains(&i.reported_seq))
+        self.changed.iter().filter(|i| self.reported_copies.iter().any(|c| c.reported_seq == i.reported_seq))
     }
 
     /// Issues new in this batch, in their final state, in commit order.
@@ -206,9 +205,7 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                 }
             },
             Command::Work { id, work, by } => {
-                let (mut redacted, mut rerouted) = (None, None);
-                let stored_before = matches!(current.get(&id), Some(Current::Stored(_)));
-                let mut copy = None;
+                let (mut redacted, mut copy) = (None, None);
                 let outcome = match issue_mut(&mut stored, &mut plan, current.get(&id).copied()) {
                     None => not_found(id),
                     Some(issue) => match workflow::decide(issue, &work, &by, at) {
@@ -219,13 +216,8 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                             }
                             *issue = decided;
                             issue.seq = next_seq;
-                            match change {
-                                Change::Redacted { field } => {
-                                    redacted =
-                                        Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
-                                }
-                                Change::Rerouted { .. } if stored_before => rerouted = Some(issue.reported_seq),
-                                _ => {}
+                            if let Change::Redacted { field } = change {
+                                redacted = Some(Redacted { reported_seq: issue.reported_seq, field, seq: next_seq });
                             }
                             let actor = Some(by.login.clone());
                             Applied::Committed(Arc::new(Event {
@@ -243,9 +235,6 @@ pub fn plan(batch: Vec<Command>, stored: HashMap<ReportId, Issue>, first_seq: u6
                     copy.filter(|c| !plan.reported_copies.iter().any(|p| p.reported_seq == c.reported_seq))
                 {
                     plan.reported_copies.push(copy);
-                }
-                if let Some(seq) = rerouted.filter(|seq| !plan.rerouted.contains(seq)) {
-                    plan.rerouted.push(seq);
                 }
                 plan.kept.push((position, Command::Work { id, work, by }));
                 outcome
